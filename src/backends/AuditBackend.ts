@@ -1,0 +1,61 @@
+import type { Observable } from 'rxjs';
+import type { AuditEvent } from '../events/Event.js';
+
+/** Why a group of events was not delivered. */
+export type AuditErrorReason = 'queue-blocked' | 'shut-down' | 'send-failed' | 'too-large' | 'invalid';
+
+/** One failed group of events, as `errors$` reports it. */
+export interface AuditPluginError {
+  /** The plugin that failed: `webhook`, `buffered`, `truncate`, `log`, … */
+  readonly plugin: string;
+  readonly reason: AuditErrorReason;
+  readonly error: Error;
+  readonly events: AuditEvent[];
+}
+
+/** Counters every backend keeps; see `stats()`. */
+export interface AuditStats {
+  /** Events accepted by `processEvents`. */
+  accepted: number;
+  /** Events delivered to the sink. */
+  delivered: number;
+  /** Events reported through `errors$`, by reason. */
+  failed: Record<AuditErrorReason, number>;
+  /** Batches (POSTs) completed successfully or finally failed. */
+  batches: number;
+  /** Retry attempts made (not counting first attempts). */
+  retries: number;
+  /** Events accepted but not yet handed to the sink. */
+  queued: number;
+  /** Events in batches currently being sent (retries included). */
+  inFlight: number;
+}
+
+/** One finished send of a batch, for metrics (`deliveries$`). */
+export interface DeliveryReport {
+  readonly events: number;
+  readonly ok: boolean;
+  readonly attempts: number;
+  /** Time from the first attempt to the final outcome, in milliseconds (scheduler time). */
+  readonly durationMs: number;
+}
+
+/** An audit backend: where audit events go. Mirrors the apiserver's `audit.Backend`. */
+export interface AuditBackend {
+  /** `webhook`, `buffered<webhook>`, `truncate<buffered<webhook>>`, `union[a,b]`, … */
+  readonly name: string;
+  /** Starts delivery; events processed before `run()` are kept. */
+  run(): void;
+  /** Accepts events; resolves `true` when every event was accepted (batch) or delivered (blocking). */
+  processEvents(...events: AuditEvent[]): Promise<boolean>;
+  /** Resolves when everything accepted so far is delivered or reported. */
+  flush(): Promise<void>;
+  /** Stops accepting, drains, resolves. Idempotent. */
+  shutdown(options?: { timeout?: number }): Promise<void>;
+  /** Hot; one item per failed event group. */
+  readonly errors$: Observable<AuditPluginError>;
+  /** Hot; one item per finished send, for metrics. */
+  readonly deliveries$: Observable<DeliveryReport>;
+  /** A snapshot of the counters. */
+  stats(): AuditStats;
+}

@@ -1,0 +1,2 @@
+// rx-audit/testing — a real audit webhook receiver and marble-test helpers.
+export {};
