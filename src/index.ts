@@ -22,3 +22,11 @@ export { WebhookError, isWebhookError, isRetryable, isRetryableStatus } from './
 export type { WebhookErrorOptions } from './transport/WebhookError.js';
 
 // ─── Metrics ─────────────────────────────────────────────────────────────────
+
+// ─── Audit policy ────────────────────────────────────────────────────────────
+export { Policy, PolicyRule, GroupResources, PolicyApiVersion } from './policy/Policy.js';
+export { PolicyError, isPolicyError } from './policy/PolicyError.js';
+export { decodePolicy } from './policy/decodePolicy.js';
+export { loadPolicy } from './policy/loadPolicy.js';
+export { evaluatePolicy } from './policy/evaluatePolicy.js';
+export type { PolicyAttributes, PolicyDecision } from './policy/evaluatePolicy.js';

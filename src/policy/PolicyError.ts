@@ -1,0 +1,33 @@
+/**
+ * Thrown by `decodePolicy` and `loadPolicy` when an audit policy is malformed. The message lists
+ * every offending path, e.g.
+ * `rules.2.level: expected one of None|Metadata|Request|RequestResponse, got "Everything"`.
+ */
+export class PolicyError extends Error {
+  override name = 'PolicyError' as const;
+  /** One entry per offending path, `path: problem`. */
+  readonly problems: readonly string[];
+  /** The file the policy came from, when it came from one. */
+  readonly source: string | undefined;
+
+  constructor(problems: readonly string[], options: { source?: string | undefined; cause?: unknown } = {}) {
+    const where =
+      options.source === undefined ? 'invalid audit policy' : `invalid audit policy ${options.source}`;
+    super(
+      `${where}: ${problems.join('; ')}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.problems = problems;
+    this.source = options.source;
+  }
+}
+
+/**
+ * Whether `error` is a `PolicyError` (checks `.name` too, so it works across ESM/CJS copies).
+ *
+ * @param error Anything caught.
+ * @returns `true` for a `PolicyError`.
+ */
+export function isPolicyError(error: unknown): error is PolicyError {
+  return error instanceof PolicyError || (error instanceof Error && error.name === 'PolicyError');
+}
