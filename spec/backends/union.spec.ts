@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { union } from '../../src/backends/union.js';
+import type { AuditPluginError, DeliveryReport } from '../../src/backends/AuditBackend.js';
+import { event, recordingBackend } from './recordingBackend.js';
+
+describe('union', () => {
+  it('delivers every event to three backends, in order, and runs each once', async () => {
+    const backends = [recordingBackend('a'), recordingBackend('b'), recordingBackend('c')];
+    const u = union(...backends);
+    u.run();
+    expect(await u.processEvents(event('1'), event('2'))).toBe(true);
+    expect(await u.processEvents(event('3'))).toBe(true);
+    for (const b of backends) {
+      expect(b.runs).toBe(1);
+      expect(b.calls.map((c) => c.map((e) => e.auditID))).toEqual([['1', '2'], ['3']]);
+    }
+  });
+
+  it('is named union[a,b,…] after its backends; a union of one is that backend', () => {
+    const a = recordingBackend('log');
+    expect(union(a, recordingBackend('truncate<buffered<webhook>>')).name).toBe(
+      'union[log,truncate<buffered<webhook>>]',
+    );
+    expect(union(a)).toBe(a);
+    expect(union().name).toBe('union[]');
+  });
+
+  it('resolves true only if every backend accepted the events', async () => {
+    const a = recordingBackend('a');
+    const b = recordingBackend('b');
+    b.result = (events) => events.length < 2;
+    const u = union(a, b);
+    expect(await u.processEvents(event('1'))).toBe(true);
+    expect(await u.processEvents(event('2'), event('3'))).toBe(false);
+    expect(a.calls).toHaveLength(2);
+  });
+
+  it('a backend that throws does not stop the others; it is reported once and counted', async () => {
+    const a = recordingBackend('a');
+    const b = recordingBackend('b');
+    const c = recordingBackend('c');
+    b.processEvents = () => {
+      throw new Error('boom');
+    };
+    const u = union(a, b, c);
+    const errors: AuditPluginError[] = [];
+    u.errors$.subscribe((e) => errors.push(e));
+    expect(await u.processEvents(event('1'), event('2'))).toBe(false);
+    expect(a.calls).toHaveLength(1);
+    expect(c.calls).toHaveLength(1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.plugin).toBe('union');
+    expect(errors[0]?.reason).toBe('send-failed');
+    expect(errors[0]?.error.message).toBe('union: backend b failed to process events');
+    expect(errors[0]?.events.map((e) => e.auditID)).toEqual(['1', '2']);
+    expect(u.stats().failed['send-failed']).toBe(2);
+  });
+
+  it('flush and shutdown reach every backend even when one fails, then rethrow', async () => {
+    const a = recordingBackend('a');
+    const b = recordingBackend('b');
+    const c = recordingBackend('c');
+    b.failWith = new Error('b is broken');
+    const u = union(a, b, c);
+    await expect(u.flush()).rejects.toThrow('b is broken');
+    await expect(u.shutdown()).rejects.toThrow('b is broken');
+    expect(() => u.run()).toThrow('b is broken');
+    expect([a.flushes, b.flushes, c.flushes]).toEqual([1, 1, 1]);
+    expect([a.shutdowns, b.shutdowns, c.shutdowns]).toEqual([1, 1, 1]);
+    expect([a.runs, b.runs, c.runs]).toEqual([1, 1, 1]);
+
+    c.failWith = new Error('c too');
+    const err: unknown = await u.flush().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AggregateError);
+    expect((err as AggregateError).errors.map((e: Error) => e.message)).toEqual(['b is broken', 'c too']);
+  });
+
+  it('merges errors$ and deliveries$ and sums stats()', async () => {
+    const a = recordingBackend('a');
+    const b = recordingBackend('b');
+    const u = union(a, b);
+    const errors: string[] = [];
+    const deliveries: DeliveryReport[] = [];
+    u.errors$.subscribe((e) => errors.push(`${e.plugin}:${e.reason}`));
+    u.deliveries$.subscribe((d) => deliveries.push(d));
+    a.errorsSubject.next({ plugin: 'a', reason: 'too-large', error: new Error('x'), events: [] });
+    b.errorsSubject.next({ plugin: 'b', reason: 'send-failed', error: new Error('y'), events: [] });
+    a.deliveriesSubject.next({ events: 3, ok: true, attempts: 1, durationMs: 5 });
+    b.deliveriesSubject.next({ events: 2, ok: false, attempts: 4, durationMs: 9 });
+    expect(errors).toEqual(['a:too-large', 'b:send-failed']);
+    expect(deliveries.map((d) => d.events)).toEqual([3, 2]);
+
+    await u.processEvents(event('1'), event('2'), event('3'));
+    const s = u.stats();
+    expect(s.accepted).toBe(6);
+    expect(s.delivered).toBe(6);
+    expect(s.batches).toBe(2);
+  });
+});

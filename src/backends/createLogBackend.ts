@@ -1,0 +1,309 @@
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { Subject, asyncScheduler, timer } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import type { AuditEvent } from '../events/Event.js';
+import { encodeEvent } from '../events/encodeEvent.js';
+import { assertGroupVersion } from '../events/GroupVersion.js';
+import type { GroupVersion } from '../events/GroupVersion.js';
+import type { AuditBackend, AuditPluginError, AuditStats, DeliveryReport } from './AuditBackend.js';
+import { formatLegacyEvent } from './formatLegacyEvent.js';
+
+/** The line formats of {@link createLogBackend}, as the apiserver's `--audit-log-format`. */
+export const LOG_FORMATS = ['legacy', 'json'] as const;
+/** One of {@link LOG_FORMATS}. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Options of {@link createLogBackend}. */
+export interface LogBackendOptions {
+  /**
+   * `json`: one event per line, encoded in `groupVersion` with `kind` and `apiVersion`, exactly as the
+   * apiserver writes its audit log. `legacy`: the apiserver's one-line text format (see `formatLegacyEvent`).
+   * @default 'json'
+   */
+  format?: LogFormat;
+  /**
+   * The group version of `json` lines.
+   * @default 'audit.k8s.io/v1'
+   */
+  groupVersion?: GroupVersion;
+  /**
+   * Clock for `deliveries$` durations and the `shutdown` timeout.
+   * @default asyncScheduler
+   */
+  scheduler?: SchedulerLike;
+}
+
+/** The defaults of {@link LogBackendOptions}. */
+export const LOG_DEFAULTS: Required<LogBackendOptions> = {
+  format: 'json',
+  groupVersion: 'audit.k8s.io/v1',
+  scheduler: asyncScheduler,
+};
+
+const PLUGIN = 'log';
+
+interface Chunk {
+  readonly text: string;
+  readonly events: AuditEvent[];
+  readonly done: (ok: boolean) => void;
+}
+
+/**
+ * Creates a backend that writes audit events as lines to a stream or a file, like the apiserver's `log`
+ * backend (`--audit-log-path`, `--audit-log-format`).
+ *
+ * Each `processEvents` call is written as one chunk of lines, in call order. Node's stream backpressure is
+ * respected: when `write()` returns `false`, later chunks wait in this backend until `'drain'`. The promise
+ * resolves once the chunk's write completed — `true` on success, `false` on a write error, which is also
+ * reported on `errors$` (plugin `log`, reason `send-failed`, one report per chunk); nothing is thrown. An
+ * event that cannot be encoded is reported as `invalid` and skipped. After `shutdown()` began, events are
+ * reported as `shut-down` (`audit log shut down`).
+ *
+ * Given a path, the file is opened for appending (mode `0600`, created if missing; the folder must
+ * exist), and `shutdown()` flushes and closes it. `'-'` means standard output. A stream passed in is never
+ * ended: `shutdown()` only waits until everything accepted was written. `run()` does nothing: lines are
+ * written as soon as they arrive, as upstream.
+ *
+ * ## Example
+ * ```ts
+ * import { createLogBackend } from 'rx-audit';
+ *
+ * const log = createLogBackend('/var/log/kube-audit.log', { format: 'json' });
+ * await log.processEvents(event);
+ * await log.shutdown(); // closes the file
+ * ```
+ *
+ * @param out A writable stream, or the path of a file to append to (`'-'` for stdout).
+ * @param options Format and group version; see {@link LogBackendOptions}.
+ * @returns A backend named `log`.
+ */
+export function createLogBackend(out: Writable | string, options: LogBackendOptions = {}): AuditBackend {
+  const { format, groupVersion, scheduler } = validate(options);
+  const owned = typeof out === 'string' && out !== '-';
+  const stream: Writable =
+    typeof out !== 'string'
+      ? out
+      : out === '-'
+        ? process.stdout
+        : createWriteStream(out, { flags: 'a', mode: 0o600 });
+
+  const errors$ = new Subject<AuditPluginError>();
+  const deliveries$ = new Subject<DeliveryReport>();
+  const stats: AuditStats = {
+    accepted: 0,
+    delivered: 0,
+    failed: { 'queue-blocked': 0, 'shut-down': 0, 'send-failed': 0, 'too-large': 0, invalid: 0 },
+    batches: 0,
+    retries: 0,
+    queued: 0,
+    inFlight: 0,
+  };
+  const report = (reason: AuditPluginError['reason'], error: Error, events: AuditEvent[]): void => {
+    stats.failed[reason] += events.length;
+    errors$.next({ plugin: PLUGIN, reason, error, events });
+  };
+
+  const waiting: Chunk[] = [];
+  let writing = 0; // chunks handed to the stream whose callback has not run yet
+  let awaitingDrain = false;
+  let lastError: Error | undefined;
+  let idleWaiters: (() => void)[] = [];
+  let shutdownPromise: Promise<void> | undefined;
+
+  const notifyIdle = (): void => {
+    if (waiting.length > 0 || writing > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
+  };
+  const idle = (): Promise<void> =>
+    waiting.length === 0 && writing === 0
+      ? Promise.resolve()
+      : new Promise((resolve) => idleWaiters.push(resolve));
+
+  /** Fails every chunk still waiting for `'drain'` (the stream broke or closed and will never drain). */
+  const failWaiting = (error: Error): void => {
+    for (const chunk of waiting.splice(0)) {
+      stats.queued -= chunk.events.length;
+      stats.batches += 1;
+      report('send-failed', error, chunk.events);
+      deliveries$.next({ events: chunk.events.length, ok: false, attempts: 1, durationMs: 0 });
+      chunk.done(false);
+    }
+    notifyIdle();
+  };
+
+  const onError = (err: Error): void => {
+    lastError = err;
+    if (awaitingDrain) {
+      awaitingDrain = false;
+      failWaiting(writeError(err));
+    }
+  };
+  const onClose = (): void => {
+    if (awaitingDrain) {
+      awaitingDrain = false;
+      failWaiting(writeError(lastError ?? new Error('stream closed')));
+    }
+  };
+  const onDrain = (): void => {
+    awaitingDrain = false;
+    pump();
+  };
+  stream.on('error', onError);
+  stream.on('close', onClose);
+  stream.on('drain', onDrain);
+
+  function pump(): void {
+    while (!awaitingDrain && waiting.length > 0) {
+      const chunk = waiting.shift() as Chunk;
+      const n = chunk.events.length;
+      stats.queued -= n;
+      stats.inFlight += n;
+      writing += 1;
+      const start = scheduler.now();
+      const finish = (err: Error | null | undefined): void => {
+        stats.inFlight -= n;
+        stats.batches += 1;
+        writing -= 1;
+        const ok = err === null || err === undefined;
+        if (ok) stats.delivered += n;
+        else report('send-failed', writeError(err), chunk.events);
+        deliveries$.next({ events: n, ok, attempts: 1, durationMs: scheduler.now() - start });
+        chunk.done(ok);
+        notifyIdle();
+      };
+      if (stream.destroyed || stream.writableEnded) {
+        finish(lastError ?? new Error('stream is closed'));
+        continue;
+      }
+      if (!stream.write(chunk.text, finish)) awaitingDrain = true;
+    }
+  }
+
+  const encode = (event: AuditEvent): string =>
+    format === 'legacy' ? formatLegacyEvent(event) : goJson(encodeEvent(event, groupVersion));
+
+  return {
+    name: PLUGIN,
+    errors$: errors$.asObservable(),
+    deliveries$: deliveries$.asObservable(),
+
+    run(): void {
+      // Nothing to start: lines are written as they come, as upstream's log backend does.
+    },
+
+    processEvents(...events: AuditEvent[]): Promise<boolean> {
+      if (events.length === 0) return Promise.resolve(true);
+      if (shutdownPromise !== undefined) {
+        report('shut-down', new Error('audit log shut down'), events);
+        return Promise.resolve(false);
+      }
+      const lines: string[] = [];
+      const written: AuditEvent[] = [];
+      const invalid: AuditEvent[] = [];
+      let cause = '';
+      for (const event of events) {
+        try {
+          lines.push(encode(event) + '\n');
+          written.push(event);
+        } catch (err) {
+          cause ||= err instanceof Error ? err.message : String(err);
+          invalid.push(event);
+        }
+      }
+      if (invalid.length > 0) report('invalid', new Error(`event could not be encoded: ${cause}`), invalid);
+      if (written.length === 0) return Promise.resolve(false);
+      stats.accepted += written.length;
+      stats.queued += written.length;
+      return new Promise<boolean>((resolve) => {
+        waiting.push({
+          text: lines.join(''),
+          events: written,
+          done: (ok) => resolve(ok && invalid.length === 0),
+        });
+        pump();
+      });
+    },
+
+    flush: idle,
+
+    shutdown(opts?: { timeout?: number }): Promise<void> {
+      shutdownPromise ??= (async () => {
+        const timeout = opts?.timeout;
+        let timedOut = false;
+        if (timeout === undefined) {
+          await idle();
+        } else {
+          await new Promise<void>((resolve) => {
+            const sub = timer(timeout, scheduler).subscribe(() => {
+              timedOut = true;
+              resolve();
+            });
+            void idle().then(() => {
+              sub.unsubscribe();
+              resolve();
+            });
+          });
+        }
+        if (timedOut) {
+          // Whatever never reached the stream is reported; chunks being written still report themselves.
+          awaitingDrain = false;
+          failWaiting(new Error('audit log shutdown timed out'));
+        }
+        if (owned) {
+          await closeStream(stream, timedOut);
+        }
+        stream.off('drain', onDrain);
+        stream.off('close', onClose);
+        // Keep listening for errors on a file we own (it is ours to the end); a caller's stream goes back to
+        // its owner's error handling.
+        if (!owned) stream.off('error', onError);
+      })();
+      return shutdownPromise;
+    },
+
+    stats: () => ({ ...stats, failed: { ...stats.failed } }),
+  };
+}
+
+/** Ends (or, after a timeout, destroys) a stream and waits until it is closed. Never rejects. */
+function closeStream(stream: Writable, force: boolean): Promise<void> {
+  if (stream.closed || stream.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    stream.once('close', () => resolve());
+    if (force) stream.destroy();
+    else stream.end();
+  });
+}
+
+function writeError(err: Error): Error {
+  return new Error(`audit log write failed: ${err.message}`, { cause: err });
+}
+
+/** `JSON.stringify` with Go's `encoding/json` HTML escaping, so lines match the apiserver's byte for byte. */
+function goJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+function validate(options: LogBackendOptions): Required<LogBackendOptions> {
+  const opts: Required<LogBackendOptions> = { ...LOG_DEFAULTS };
+  if (options.format !== undefined) {
+    if (!(LOG_FORMATS as readonly string[]).includes(options.format)) {
+      throw new TypeError(
+        `log format ${JSON.stringify(options.format)} is not in list of known formats (${LOG_FORMATS.join(',')})`,
+      );
+    }
+    opts.format = options.format;
+  }
+  if (options.groupVersion !== undefined) {
+    assertGroupVersion(options.groupVersion, 'log.groupVersion');
+    opts.groupVersion = options.groupVersion;
+  }
+  if (options.scheduler !== undefined) opts.scheduler = options.scheduler;
+  return opts;
+}

@@ -1,0 +1,214 @@
+import { Subject, merge } from 'rxjs';
+import type { AuditEvent } from '../events/Event.js';
+import { encodeEvent } from '../events/encodeEvent.js';
+import { encodeEventList } from '../events/encodeEventList.js';
+import { assertGroupVersion } from '../events/GroupVersion.js';
+import type { GroupVersion } from '../events/GroupVersion.js';
+import type { AuditBackend, AuditPluginError, AuditStats } from './AuditBackend.js';
+
+/** Options of {@link createTruncatingBackend}. */
+export interface TruncatingBackendOptions {
+  /**
+   * Largest event, in bytes of its JSON in `groupVersion`. A larger event at level `Request` or
+   * `RequestResponse` loses its `requestObject`/`responseObject`; if it is still larger (or is at level
+   * `Metadata`), it is reported as `too-large` and dropped.
+   * @default 102400
+   */
+  maxEventSize?: number;
+  /**
+   * Largest `EventList` handed to the delegate in one call, in bytes of its JSON in `groupVersion`. Each
+   * call's events are split into groups no larger than this; an event that alone exceeds it goes alone.
+   * @default 10485760
+   */
+  maxBatchSize?: number;
+  /**
+   * The group version sizes are measured in; use the delegate's wire version.
+   * @default 'audit.k8s.io/v1'
+   */
+  groupVersion?: GroupVersion;
+}
+
+/** The defaults of {@link TruncatingBackendOptions} (upstream's `--audit-webhook-truncate-*` defaults). */
+export const TRUNCATE_DEFAULTS: Required<TruncatingBackendOptions> = {
+  maxEventSize: 102_400,
+  maxBatchSize: 10_485_760,
+  groupVersion: 'audit.k8s.io/v1',
+};
+
+/** The annotation upstream sets on a truncated event. */
+export const TRUNCATED_ANNOTATION = 'audit.k8s.io/truncated';
+
+const PLUGIN = 'truncate';
+
+/**
+ * Wraps a backend so that oversized events are truncated and each call is split into groups of bounded
+ * size, like the apiserver's `truncate` plugin (`--audit-webhook-truncate-enabled`).
+ *
+ * For each event of a `processEvents` call:
+ * - if its JSON is larger than `maxEventSize` and its level is `Request` or `RequestResponse`, a **copy**
+ *   without `requestObject`/`responseObject` and with annotation `audit.k8s.io/truncated: "true"` is used
+ *   instead (the caller's event is never changed);
+ * - if it is still too large, it is dropped and reported on `errors$` as `too-large` (plugin `truncate`,
+ *   message `event is too large even after truncating`); an event that cannot be serialised is reported as
+ *   `invalid`. Drops are reported once per call, with all the events of that call that were dropped.
+ *
+ * The remaining events go to the delegate in order, in as many `processEvents` calls as needed so that no
+ * call's `EventList` JSON exceeds `maxBatchSize` bytes. The call resolves `true` only if no event was dropped
+ * and every delegate call resolved `true`.
+ *
+ * `run`, `flush` and `shutdown` pass through to the delegate; `errors$` merges the delegate's with the
+ * drops; `deliveries$` is the delegate's; `stats()` is the delegate's counters with this layer's drops
+ * added to `failed`.
+ *
+ * ## Example
+ * ```ts
+ * import { createBufferedBackend, createTruncatingBackend, createWebhookBackend } from 'rx-audit';
+ *
+ * const backend = createTruncatingBackend(
+ *   createBufferedBackend(createWebhookBackend({ mode: 'blocking', target: { kubeconfig: 'webhook.yaml' } }), {}),
+ *   { maxEventSize: 100 * 1024 },
+ * );
+ * backend.name; // 'truncate<buffered<webhook>>'
+ * ```
+ *
+ * @param delegate The backend that receives the (possibly truncated) events.
+ * @param options Size limits; see {@link TruncatingBackendOptions}.
+ * @returns A backend named `truncate<delegate name>`.
+ */
+export function createTruncatingBackend(
+  delegate: AuditBackend,
+  options: TruncatingBackendOptions = {},
+): AuditBackend {
+  const { maxEventSize, maxBatchSize, groupVersion } = validate(options);
+  const drops$ = new Subject<AuditPluginError>();
+  let tooLarge = 0;
+  let invalid = 0;
+
+  // Bytes of the EventList wrapper with no items; a list of n items of sizes s_i then takes
+  // overhead + Σ s_i + (n − 1) bytes (the commas between items).
+  const listOverhead = byteLength(encodeEventList([], groupVersion));
+
+  const sizes = (event: AuditEvent): { event: number; item: number } => ({
+    event: byteLength(encodeEvent(event, groupVersion)),
+    item: byteLength(encodeEventList([event], groupVersion)) - listOverhead,
+  });
+
+  return {
+    name: `${PLUGIN}<${delegate.name}>`,
+    errors$: merge(drops$, delegate.errors$),
+    deliveries$: delegate.deliveries$,
+
+    run: () => delegate.run(),
+    flush: () => delegate.flush(),
+    shutdown: (opts) => delegate.shutdown(opts),
+
+    async processEvents(...events: AuditEvent[]): Promise<boolean> {
+      const oversized: AuditEvent[] = [];
+      const unencodable: AuditEvent[] = [];
+      let encodeError: unknown;
+      const groups: AuditEvent[][] = [];
+      let group: AuditEvent[] = [];
+      let groupBytes = listOverhead;
+
+      for (const original of events) {
+        let event = original;
+        let size: { event: number; item: number };
+        try {
+          size = sizes(event);
+          if (size.event > maxEventSize && (event.level === 'Request' || event.level === 'RequestResponse')) {
+            event = truncate(event);
+            size = sizes(event);
+          }
+        } catch (err) {
+          encodeError ??= err;
+          unencodable.push(event);
+          continue;
+        }
+        if (size.event > maxEventSize) {
+          oversized.push(event);
+          continue;
+        }
+        const added = size.item + (group.length > 0 ? 1 : 0);
+        if (group.length > 0 && groupBytes + added > maxBatchSize) {
+          groups.push(group);
+          group = [];
+          groupBytes = listOverhead;
+        }
+        groupBytes += size.item + (group.length > 0 ? 1 : 0);
+        group.push(event);
+      }
+      if (group.length > 0) groups.push(group);
+
+      // Hand the groups over in order before awaiting any, as one synchronous call would.
+      const results = groups.map((g) => {
+        try {
+          return delegate.processEvents(...g);
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      });
+
+      if (oversized.length > 0) {
+        tooLarge += oversized.length;
+        drops$.next({
+          plugin: PLUGIN,
+          reason: 'too-large',
+          error: new Error('event is too large even after truncating'),
+          events: oversized,
+        });
+      }
+      if (unencodable.length > 0) {
+        invalid += unencodable.length;
+        const cause = encodeError instanceof Error ? encodeError.message : String(encodeError);
+        drops$.next({
+          plugin: PLUGIN,
+          reason: 'invalid',
+          error: new Error(`event could not be encoded as ${groupVersion}: ${cause}`),
+          events: unencodable,
+        });
+      }
+
+      const delivered = await Promise.all(results);
+      return oversized.length === 0 && unencodable.length === 0 && delivered.every(Boolean);
+    },
+
+    stats(): AuditStats {
+      const s = delegate.stats();
+      return {
+        ...s,
+        failed: {
+          ...s.failed,
+          'too-large': s.failed['too-large'] + tooLarge,
+          invalid: s.failed.invalid + invalid,
+        },
+      };
+    },
+  };
+}
+
+/** A shallow copy without request/response objects, annotated as truncated (upstream `truncate`). */
+function truncate(event: AuditEvent): AuditEvent {
+  const { requestObject: _req, responseObject: _res, ...rest } = event;
+  return { ...rest, annotations: { ...(event.annotations ?? {}), [TRUNCATED_ANNOTATION]: 'true' } };
+}
+
+function byteLength(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+function validate(options: TruncatingBackendOptions): Required<TruncatingBackendOptions> {
+  const opts: Required<TruncatingBackendOptions> = { ...TRUNCATE_DEFAULTS };
+  for (const key of ['maxEventSize', 'maxBatchSize'] as const) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new TypeError(`truncate.${key} must be a positive integer, got ${String(value)}`);
+    }
+    opts[key] = value;
+  }
+  if (options.groupVersion !== undefined) {
+    assertGroupVersion(options.groupVersion, 'truncate.groupVersion');
+    opts.groupVersion = options.groupVersion;
+  }
+  return opts;
+}
