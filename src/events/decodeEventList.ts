@@ -1,0 +1,57 @@
+import { AuditDecodeError } from './AuditDecodeError.js';
+import type { AuditEvent } from './Event.js';
+import { GROUP_VERSIONS, isGroupVersion } from './GroupVersion.js';
+import type { GroupVersion } from './GroupVersion.js';
+import { decodeItem, isObject } from './decodeItem.js';
+import { showValue } from './showValue.js';
+
+/**
+ * Decodes an `EventList` of any supported version (the body of an audit webhook POST) into
+ * `audit.k8s.io/v1` events. Items without an `apiVersion` take the list's (no `apiVersion` on the list
+ * means v1); each item is read as {@link decodeEvent} reads an event.
+ *
+ * ## Example
+ * ```ts
+ * import { decodeEventList, isAuditDecodeError } from 'rx-audit';
+ *
+ * try {
+ *   const events = decodeEventList(JSON.parse(body));
+ * } catch (err) {
+ *   if (isAuditDecodeError(err)) res.status(400).end(err.message);
+ * }
+ * ```
+ *
+ * @param input Parsed JSON — anything.
+ * @returns The items as `audit.k8s.io/v1` events, in order.
+ * @throws {AuditDecodeError} listing every offending path of the list and of every item, e.g.
+ * `items.3.stage: expected one of RequestReceived|ResponseStarted|ResponseComplete|Panic, got "Halfway"`.
+ */
+export function decodeEventList(input: unknown): AuditEvent[] {
+  const errors: string[] = [];
+  if (!isObject(input)) {
+    throw new AuditDecodeError('audit EventList', [`(root): expected object, got ${showValue(input)}`]);
+  }
+  const { kind, apiVersion, metadata, items } = input;
+  if (kind !== undefined && kind !== 'EventList') {
+    errors.push(`kind: expected "EventList", got ${showValue(kind)}`);
+  }
+  let version: GroupVersion = 'audit.k8s.io/v1';
+  if (isGroupVersion(apiVersion)) version = apiVersion;
+  else if (apiVersion !== undefined) {
+    errors.push(`apiVersion: expected one of ${GROUP_VERSIONS.join('|')}, got ${showValue(apiVersion)}`);
+  }
+  if (metadata !== undefined && metadata !== null && !isObject(metadata)) {
+    errors.push(`metadata: expected object or null, got ${showValue(metadata)}`);
+  }
+  if (!Array.isArray(items)) {
+    errors.push(`items: expected array, got ${showValue(items)}`);
+    throw new AuditDecodeError('audit EventList', errors);
+  }
+  const events = new Array<AuditEvent>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const event = decodeItem(items[i], `items.${i}`, version, errors);
+    if (event !== undefined) events[i] = event;
+  }
+  if (errors.length > 0) throw new AuditDecodeError('audit EventList', errors);
+  return events;
+}

@@ -1,0 +1,36 @@
+// Not public: turns io-ts validation errors into `path: expected X, got Y` lines.
+import type * as t from 'io-ts';
+import { describeCodec } from './Event.js';
+import { showValue } from './showValue.js';
+
+/** Codecs whose children are not object keys (`t.intersection` members, `t.union` branches). */
+const TRANSPARENT = new Set(['IntersectionType', 'UnionType']);
+
+/**
+ * Appends one line per io-ts error to `out`, each naming the path from `base` (e.g. `items.3`), what the
+ * codec expected and what it got. Duplicate lines (an intersection checks an object twice) are dropped.
+ *
+ * @param errors The `Left` of a `codec.validate`.
+ * @param base The path of the validated value, `''` for the root.
+ * @param out Where the lines go.
+ */
+export function reportErrors(errors: t.Errors, base: string, out: string[]): void {
+  const seen = new Set<string>();
+  for (const error of errors) {
+    const ctx = error.context;
+    let path = base;
+    for (let i = 1; i < ctx.length; i++) {
+      const parent = ctx[i - 1]?.type as { _tag?: string } | undefined;
+      if (parent?._tag !== undefined && TRANSPARENT.has(parent._tag)) continue;
+      const key = ctx[i]?.key ?? '';
+      path = path === '' ? key : `${path}.${key}`;
+    }
+    const last = ctx[ctx.length - 1];
+    const expected = last === undefined ? 'a value' : describeCodec(last.type);
+    const line = `${path === '' ? '(root)' : path}: expected ${expected}, got ${showValue(error.value)}`;
+    if (!seen.has(line)) {
+      seen.add(line);
+      out.push(line);
+    }
+  }
+}
