@@ -4,6 +4,14 @@
 // ─── Audit types and codecs ──────────────────────────────────────────────────
 export { Event, EventList, Level, Stage, UserInfo, ObjectReference, Status } from './events/Event.js';
 export type { AuditEvent } from './events/Event.js';
+export { decodeEvent } from './events/decodeEvent.js';
+export { decodeEventList } from './events/decodeEventList.js';
+export { encodeEvent } from './events/encodeEvent.js';
+export { encodeEventList } from './events/encodeEventList.js';
+export type { EventListWire } from './events/encodeEventList.js';
+export { GROUP_VERSIONS, assertGroupVersion, isGroupVersion } from './events/GroupVersion.js';
+export type { GroupVersion } from './events/GroupVersion.js';
+export { AuditDecodeError, isAuditDecodeError } from './events/AuditDecodeError.js';
 
 // ─── Backends ────────────────────────────────────────────────────────────────
 export type {
