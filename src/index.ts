@@ -28,6 +28,18 @@ export type {
 export type { AuditBatch, AuditSender } from './transport/types.js';
 export { WebhookError, isWebhookError, isRetryable, isRetryableStatus } from './transport/WebhookError.js';
 export type { WebhookErrorOptions } from './transport/WebhookError.js';
+export type { WebhookTarget, WebhookTargetOption } from './transport/target.js';
+export { createHttpSender, HTTP_SENDER_DEFAULTS } from './transport/httpSender.js';
+export type { HttpSender, HttpSenderOptions } from './transport/httpSender.js';
+export { loadWebhookTarget } from './transport/loadWebhookTarget.js';
+export { resolveWebhookTarget } from './transport/resolveWebhookTarget.js';
+export { validateWebhookTarget } from './transport/validateWebhookTarget.js';
+export { KubeconfigError, isKubeconfigError } from './transport/KubeconfigError.js';
+export type { KubeconfigErrorOptions } from './transport/KubeconfigError.js';
+export { Kubeconfig, KubeconfigCluster, KubeconfigUser, KubeconfigContext } from './transport/Kubeconfig.js';
+export { classifyAxiosError } from './transport/classifyAxiosError.js';
+export type { ClassifyContext } from './transport/classifyAxiosError.js';
+export { parseRetryAfter, MAX_RETRY_AFTER_MS } from './transport/parseRetryAfter.js';
 
 // ─── Metrics ─────────────────────────────────────────────────────────────────
 

@@ -1,0 +1,140 @@
+import type { SchedulerLike } from 'rxjs';
+import { asyncScheduler, from, map, merge } from 'rxjs';
+import type { AuditBackend, AuditPluginError } from './AuditBackend.js';
+import type { BatchOptions, RetryOptions } from './WebhookBackendOptions.js';
+import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
+import { restoreItems } from '../internal/encodeItems.js';
+import {
+  describeValue,
+  resolveBatchOptions,
+  resolveRetryOptions,
+  resolveTimeout,
+} from '../internal/validateOptions.js';
+import type { WebhookError } from '../transport/WebhookError.js';
+
+/** Options of {@link createBufferedBackend}: batching plus what runs it. */
+export interface BufferedBackendOptions extends BatchOptions {
+  /**
+   * Retry of a batch whose delegate call **rejects** (throws). A delegate that resolves `false` has reported
+   * its failure itself and is not retried. @default { attempts: 1 } (the delegate does its own retries)
+   */
+  retry?: RetryOptions;
+  /** Longest wait for one delegate call, in milliseconds. @default Infinity */
+  timeout?: number;
+  /** Runs every timer (batch window, throttle, retry). @default asyncScheduler */
+  scheduler?: SchedulerLike;
+  /** Receives this backend's own reports (the delegate reports through its own handler). @default one stderr line each */
+  onError?: (error: AuditPluginError) => void;
+}
+
+/** Marks a batch the delegate refused with `false`: it already reported it, so it is not reported again. */
+class DelegateReportedError extends Error {
+  override name = 'DelegateReportedError' as const;
+}
+
+const isDelegateReported = (error: WebhookError): boolean =>
+  error.cause instanceof DelegateReportedError ||
+  (error.cause instanceof Error && error.cause.name === 'DelegateReportedError');
+
+/**
+ * Puts the batch engine in front of any backend, like the apiserver's `buffered` plugin: `processEvents`
+ * returns at once, events are snapshotted into a bounded buffer (`bufferSize`, queued plus in flight), cut
+ * into batches by `maxBatchSize`/`maxBatchWait`, optionally throttled, and each batch is handed to
+ * `delegate.processEvents(...batch)` with at most `maxInFlight` calls at a time. `run`, `flush` and
+ * `shutdown` reach the delegate; `errors$` merges the delegate's reports with this backend's own
+ * (`plugin: 'buffered'`), and every accepted event is delivered or reported exactly once.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { createBufferedBackend, createLogBackend } from 'rx-audit';
+ *
+ * const backend = createBufferedBackend(createLogBackend('/var/log/audit.jsonl'), { maxBatchSize: 500, maxBatchWait: 1_000 });
+ * backend.name; // 'buffered<log>'
+ * backend.run();
+ * ```
+ *
+ * @param delegate The backend that receives each batch.
+ * @param options Batching, throttle, retry and scheduler; see {@link BufferedBackendOptions}.
+ * @returns An {@link AuditBackend} named `buffered<${delegate.name}>`.
+ * @throws TypeError for an invalid option, naming the option and the value.
+ */
+export function createBufferedBackend(
+  delegate: AuditBackend,
+  options: BufferedBackendOptions = {},
+): AuditBackend {
+  if (typeof delegate !== 'object' || delegate === null || typeof delegate.processEvents !== 'function') {
+    throw new TypeError(`delegate must be an AuditBackend, got ${describeValue(delegate)}`);
+  }
+  const { retry: retryOption, timeout: timeoutOption, scheduler, onError, ...batchOption } = options;
+  const batch = resolveBatchOptions(batchOption, 'options');
+  const retry = resolveRetryOptions(retryOption, 1);
+  const timeout = resolveTimeout(timeoutOption, Infinity);
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new TypeError(`onError must be a function, got ${describeValue(onError)}`);
+  }
+
+  const engine = createDeliveryEngine({
+    mode: 'batch',
+    batch,
+    retry,
+    timeout,
+    scheduler: scheduler ?? asyncScheduler,
+    plugin: 'buffered',
+    dropPlugin: 'buffered',
+    subject: 'audit buffer',
+    // The snapshot is the event's JSON; the delegate receives fresh copies parsed from it.
+    snapshot: (event) => {
+      if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+        throw new TypeError('an audit event must be an object');
+      }
+      return JSON.stringify(event);
+    },
+    restore: (items) => restoreItems(items, 'audit.k8s.io/v1'),
+    send: (items) =>
+      from(delegate.processEvents(...restoreItems(items, 'audit.k8s.io/v1'))).pipe(
+        map((ok) => {
+          if (!ok) throw new DelegateReportedError(`${delegate.name} did not accept the batch`);
+          return ok;
+        }),
+      ),
+    // A delegate call cannot be aborted: at a deadline the delegate's own shutdown ends what it started.
+    abortable: false,
+    isReported: isDelegateReported,
+    onError,
+  });
+  // Count the delegate's reports so stats().failed covers every event this backend accepted.
+  delegate.errors$.subscribe((item) => engine.countFailed(item.reason, item.events.length));
+
+  let shutdownPromise: Promise<void> | undefined;
+  return {
+    name: `buffered<${delegate.name}>`,
+    run: () => {
+      delegate.run();
+      engine.run();
+    },
+    processEvents: (...events) => engine.processEvents(events),
+    flush: async () => {
+      await engine.flush();
+      await delegate.flush();
+    },
+    shutdown: (shutdownOptions) => {
+      shutdownPromise ??= (async () => {
+        const timeout = shutdownOptions?.timeout;
+        const start = (scheduler ?? asyncScheduler).now();
+        await engine.shutdown(timeout);
+        const left =
+          timeout === undefined
+            ? undefined
+            : Math.max(0, timeout - ((scheduler ?? asyncScheduler).now() - start));
+        await delegate.shutdown(left === undefined ? {} : { timeout: left });
+        // The delegate has now ended everything it was given; forget calls still pending here.
+        engine.release();
+      })();
+      return shutdownPromise;
+    },
+    errors$: merge(engine.errors$, delegate.errors$),
+    deliveries$: engine.deliveries$,
+    stats: () => engine.stats(),
+  };
+}

@@ -1,0 +1,68 @@
+// Not public: the snapshot-is-the-encoding path. Each event is serialized once, when it is accepted, in
+// the wire group version; a batch body is the pre-serialized items joined into an EventList.
+import type { AuditEvent } from '../events/Event.js';
+import type { GroupVersion } from '../events/GroupVersion.js';
+import { decodeEventList } from '../events/decodeEventList.js';
+import { encodeEventList } from '../events/encodeEventList.js';
+import type { AuditBatch } from '../transport/types.js';
+
+/** Something that holds one pre-serialized wire item. */
+export interface SerializedItem {
+  readonly json: string;
+}
+
+/**
+ * The snapshot function for a group version: the item's JSON exactly as `encodeEventList` would put it in
+ * the list (v1: the event itself without a `kind`/`apiVersion` envelope; older versions converted).
+ * Throws (or returns a non-object) for an event that cannot be serialized.
+ */
+export function itemSerializer(groupVersion: GroupVersion): (event: AuditEvent) => string {
+  return (event) => {
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+      throw new TypeError('an audit event must be an object');
+    }
+    const source = event as unknown as Record<string, unknown>;
+    // Fast path: a v1 event without an envelope is its own wire item.
+    const wire =
+      groupVersion === 'audit.k8s.io/v1' && !('kind' in source) && !('apiVersion' in source)
+        ? source
+        : encodeEventList([event], groupVersion).items[0];
+    return JSON.stringify(wire);
+  };
+}
+
+/** The `EventList` body for pre-serialized items: same bytes as `JSON.stringify(encodeEventList(...))`. */
+export function joinItems(items: readonly SerializedItem[], groupVersion: GroupVersion): string {
+  let body = `{"kind":"EventList","apiVersion":${JSON.stringify(groupVersion)},"metadata":{},"items":[`;
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) body += ',';
+    body += (items[i] as SerializedItem).json;
+  }
+  return `${body}]}`;
+}
+
+/** The `audit.k8s.io/v1` events the items were made from (fresh objects: snapshots, not the caller's). */
+export function restoreItems(items: readonly SerializedItem[], groupVersion: GroupVersion): AuditEvent[] {
+  const parsed = items.map((item) => JSON.parse(item.json) as AuditEvent);
+  if (groupVersion === 'audit.k8s.io/v1') return parsed;
+  try {
+    return decodeEventList({ apiVersion: groupVersion, items: parsed });
+  } catch {
+    // The caller's event was never validated; report what was sent rather than nothing.
+    return parsed;
+  }
+}
+
+/** An {@link AuditBatch} over pre-serialized items; `body` and `events` are computed on first use. */
+export function lazyBatch(items: readonly SerializedItem[], groupVersion: GroupVersion): AuditBatch {
+  let body: string | undefined;
+  let events: AuditEvent[] | undefined;
+  return {
+    get body() {
+      return (body ??= joinItems(items, groupVersion));
+    },
+    get events() {
+      return (events ??= restoreItems(items, groupVersion));
+    },
+  };
+}

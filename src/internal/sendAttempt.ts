@@ -1,0 +1,54 @@
+import type { ObservableInput, SchedulerLike, Subscription } from 'rxjs';
+import { Observable, from } from 'rxjs';
+import { WebhookError } from '../transport/WebhookError.js';
+
+/** Why a send's `AbortSignal` fired when the backend unsubscribed (shutdown deadline, early unsubscribe). */
+export class SendAbortedError extends Error {
+  override name = 'SendAbortedError' as const;
+}
+
+/**
+ * One attempt of `send`: completes when the sender's result completes (values are ignored), errors when it
+ * errors or throws synchronously, and fails with a retryable timeout error after `timeout` ms on the
+ * scheduler. Timeout and unsubscribe abort the attempt's `AbortSignal`.
+ */
+export function sendAttempt(
+  send: (signal: AbortSignal) => ObservableInput<unknown>,
+  timeout: number,
+  scheduler: SchedulerLike,
+): Observable<never> {
+  return new Observable<never>((subscriber) => {
+    const controller = new AbortController();
+    let settled = false;
+    let timer: Subscription | undefined;
+    if (timeout !== Infinity) {
+      timer = scheduler.schedule(() => {
+        settled = true;
+        const error = new WebhookError(`audit send timed out after ${timeout} ms`, { retryable: true });
+        controller.abort(error);
+        subscriber.error(error);
+      }, timeout);
+    }
+    let inner: Subscription | undefined;
+    try {
+      inner = from(send(controller.signal)).subscribe({
+        error: (error: unknown) => {
+          settled = true;
+          subscriber.error(error);
+        },
+        complete: () => {
+          settled = true;
+          subscriber.complete();
+        },
+      });
+    } catch (error) {
+      settled = true;
+      subscriber.error(error);
+    }
+    return () => {
+      timer?.unsubscribe();
+      inner?.unsubscribe();
+      if (!settled) controller.abort(new SendAbortedError('audit send aborted'));
+    };
+  });
+}

@@ -1,0 +1,110 @@
+import type { ObservableInput, OperatorFunction, SchedulerLike } from 'rxjs';
+import { asyncScheduler, concat, defer, mergeMap, of, retry, throwError, timer, catchError } from 'rxjs';
+import type { RetryOptions } from '../backends/WebhookBackendOptions.js';
+import { retryDelay } from '../internal/retryDelay.js';
+import { sendAttempt } from '../internal/sendAttempt.js';
+import { positiveInteger, resolveRetryOptions, resolveTimeout } from '../internal/validateOptions.js';
+import { WebhookError, isRetryable, isWebhookError } from '../transport/WebhookError.js';
+
+/** The outcome of delivering one batch with {@link deliverBatches}. */
+export type Delivery<E> =
+  | { readonly ok: true; readonly events: E[]; readonly attempts: number }
+  | { readonly ok: false; readonly events: E[]; readonly error: WebhookError; readonly attempts: number };
+
+/**
+ * Sends one batch. Completing (or resolving) means delivered, erroring (or throwing) means failed.
+ * `signal` aborts when the attempt times out or the delivery is abandoned.
+ */
+export type BatchSender<E> = (events: E[], signal: AbortSignal) => ObservableInput<unknown>;
+
+/** Options of {@link deliverBatches}. */
+export interface DeliverBatchesOptions {
+  /** Concurrent sends at most. @default Infinity */
+  maxInFlight?: number;
+  /** Exponential backoff between attempts; only retryable errors are retried (see `isRetryable`). @default RETRY_DEFAULTS (5 attempts) */
+  retry?: RetryOptions;
+  /** Timeout of each attempt in milliseconds (`Infinity` for none); it aborts the attempt's signal. @default 30000 */
+  timeout?: number;
+  /** Runs retry delays and timeouts. @default asyncScheduler */
+  scheduler?: SchedulerLike;
+}
+
+/** Makes the final error of a failed delivery a {@link WebhookError} that records the attempts made. */
+export function toDeliveryError(error: unknown, attempts: number): WebhookError {
+  if (isWebhookError(error)) {
+    error.attempts = attempts;
+    return error;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const status = (error as { status?: unknown } | null)?.status;
+  return new WebhookError(`audit send failed: ${message}`, {
+    attempts,
+    retryable: isRetryable(error),
+    cause: error,
+    ...(typeof status === 'number' ? { status } : {}),
+  });
+}
+
+/**
+ * Sends each batch with `send`, retrying retryable failures with exponential backoff on the scheduler, at most
+ * `maxInFlight` at a time, and emits one {@link Delivery} per batch. A failed batch is a `{ ok: false }` value —
+ * the stream never errors because of a send. Completing the source completes after the last delivery.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { batchEvents, deliverBatches } from 'rx-audit';
+ *
+ * events$
+ *   .pipe(
+ *     batchEvents({ maxBatchSize: 50, maxBatchWait: 1_000 }),
+ *     deliverBatches((batch) => fetch(url, { method: 'POST', body: JSON.stringify(batch) }).then((r) => {
+ *       if (!r.ok) throw Object.assign(new Error(`HTTP ${r.status}`), { status: r.status });
+ *     }), { maxInFlight: 4, retry: { attempts: 3 } }),
+ *   )
+ *   .subscribe((d) => d.ok || console.error(d.error.message));
+ * ```
+ *
+ * @param send Delivers one batch; called again for each retry.
+ * @param options Concurrency, retry, timeout and scheduler.
+ * @returns An operator from batches to their deliveries, in completion order.
+ */
+export function deliverBatches<E>(
+  send: BatchSender<E>,
+  options: DeliverBatchesOptions = {},
+): OperatorFunction<E[], Delivery<E>> {
+  const maxInFlight = positiveInteger('maxInFlight', options.maxInFlight ?? Infinity, true);
+  const retryOptions = resolveRetryOptions(options.retry);
+  const timeout = resolveTimeout(options.timeout, 30_000);
+  const scheduler = options.scheduler ?? asyncScheduler;
+
+  const deliverOne = (events: E[]) => {
+    let attempts = 0;
+    const attemptOnce = defer(() => {
+      attempts++;
+      return sendAttempt((signal) => send(events, signal), timeout, scheduler);
+    });
+    const withRetry =
+      retryOptions.attempts === 1
+        ? attemptOnce
+        : attemptOnce.pipe(
+            retry({
+              count: retryOptions.attempts - 1,
+              delay: (error: unknown, retryCount: number) =>
+                isRetryable(error)
+                  ? timer(retryDelay(retryOptions, retryCount, error), scheduler)
+                  : throwError(() => error),
+            }),
+          );
+    return concat(
+      withRetry,
+      defer(() => of<Delivery<E>>({ ok: true, events, attempts })),
+    ).pipe(
+      catchError((error: unknown) =>
+        of<Delivery<E>>({ ok: false, events, error: toDeliveryError(error, attempts), attempts }),
+      ),
+    );
+  };
+
+  return (source) => source.pipe(mergeMap(deliverOne, maxInFlight));
+}
