@@ -1,2 +1,10 @@
 // rx-audit/testing — a real audit webhook receiver and marble-test helpers.
-export {};
+export { startReceiver, RECEIVER_DEFAULTS } from './receiver.js';
+export type {
+  Receiver,
+  ReceiverOptions,
+  ReceiverTlsOptions,
+  ReceiverReply,
+  ReceiverFailure,
+  ReceivedRequest,
+} from './receiver.js';

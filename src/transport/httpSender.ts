@@ -1,11 +1,29 @@
-import type { AuditSender } from './types.js';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { AgentOptions as HttpsAgentOptions } from 'node:https';
+import { checkServerIdentity } from 'node:tls';
+import axios from 'axios';
+import type { AxiosRequestConfig } from 'axios';
+import { Observable } from 'rxjs';
+import { classifyAxiosError } from './classifyAxiosError.js';
+import { redactUrl } from './redactUrl.js';
+import { resolveWebhookTarget } from './resolveWebhookTarget.js';
 import type { WebhookTargetOption } from './target.js';
+import type { AuditSender } from './types.js';
+import { WebhookError } from './WebhookError.js';
 
 /** Options for {@link createHttpSender}. */
 export interface HttpSenderOptions {
-  /** Per-request timeout in milliseconds. @default 30000 */
+  /**
+   * Per-request timeout in milliseconds: the whole round trip (connect, TLS, upload, response)
+   * must finish within it, as the apiserver's webhook client requires. A timeout is retryable.
+   * @default 30000
+   */
   timeout?: number;
 }
+
+/** The defaults of {@link HttpSenderOptions}. */
+export const HTTP_SENDER_DEFAULTS: Required<HttpSenderOptions> = { timeout: 30_000 };
 
 /** The HTTP transport: a sender plus a `close()` that frees its keep-alive sockets. */
 export interface HttpSender {
@@ -14,10 +32,143 @@ export interface HttpSender {
 }
 
 /**
- * Creates the axios-based HTTP sender for a webhook target (STUB: implemented by the transport issue).
+ * Creates the HTTP transport for an audit webhook: one axios instance with keep-alive agents that
+ * POSTs each batch's `EventList` JSON to the target URL as-is, with `Content-Type: application/json`,
+ * the target's headers and credentials (bearer token or basic auth) and TLS settings (CA, client
+ * certificate, `insecureSkipTLSVerify`, `tlsServerName`). Any 2xx is success.
+ *
+ * `send(batch, signal)` returns a cold Observable: each subscription is exactly one POST (it never
+ * retries by itself — the backend's RxJS retry owns the schedule); it emits once and completes on
+ * 2xx, and errors with a {@link WebhookError} otherwise (`status`, `retryable`, `retryAfterMs`).
+ * Aborting `signal`, or unsubscribing, cancels the request. The target is resolved and checked
+ * synchronously, so a bad target or kubeconfig throws here.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { createHttpSender } from 'rx-audit';
+ * import { lastValueFrom } from 'rxjs';
+ *
+ * const http = createHttpSender({ kubeconfig: './audit-webhook.yaml' }, { timeout: 5000 });
+ * await lastValueFrom(http.send({ events: [], body: '{"kind":"EventList","items":[]}' }, new AbortController().signal));
+ * http.close();
+ * ```
+ *
+ * @param target The webhook target, or `{ kubeconfig: path }`.
+ * @param options `timeout` per request.
+ * @returns `{ send, close }`.
+ * @throws {KubeconfigError} for a bad target; `RangeError` for a bad `timeout`.
  */
 export function createHttpSender(target: WebhookTargetOption, options: HttpSenderOptions = {}): HttpSender {
-  void target;
-  void options;
-  throw new Error('createHttpSender is not implemented yet');
+  const timeout = options.timeout ?? HTTP_SENDER_DEFAULTS.timeout;
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+    throw new RangeError(`timeout must be a positive number of milliseconds, got ${String(timeout)}`);
+  }
+  const resolved = resolveWebhookTarget(target);
+  const url = resolved.url;
+
+  const tls: HttpsAgentOptions = {
+    keepAlive: true,
+    rejectUnauthorized: resolved.insecureSkipTLSVerify !== true,
+  };
+  if (resolved.ca !== undefined && resolved.ca.length > 0) tls.ca = resolved.ca;
+  if (resolved.cert !== undefined && resolved.cert.length > 0) tls.cert = resolved.cert;
+  if (resolved.key !== undefined && resolved.key.length > 0) tls.key = resolved.key;
+  const serverName = resolved.tlsServerName;
+  if (serverName) {
+    // SNI and certificate verification both use tls-server-name instead of the URL's host.
+    tls.servername = serverName;
+    tls.checkServerIdentity = (_host, cert) => checkServerIdentity(serverName, cert);
+  }
+  const httpAgent = new HttpAgent({ keepAlive: true });
+  const httpsAgent = new HttpsAgent(tls);
+
+  const headers: Record<string, string> = { ...resolved.headers };
+  headers['Content-Type'] = 'application/json';
+  headers['Accept'] ??= 'application/json, */*';
+  if (resolved.token) headers['Authorization'] = `Bearer ${resolved.token}`;
+  const config: AxiosRequestConfig = {
+    httpAgent,
+    httpsAgent,
+    headers,
+    // The apiserver's client does not go through environment proxies for a loopback webhook,
+    // and axios' proxy support does not carry the agents' TLS settings: talk to the URL directly.
+    proxy: false,
+    // A redirect would re-send credentials elsewhere; treat 3xx as a (final) failure instead.
+    maxRedirects: 0,
+    maxBodyLength: Infinity,
+    maxContentLength: Infinity,
+    validateStatus: (status) => status >= 200 && status < 300,
+    // The body is already the encoded EventList; the response is not needed.
+    transformRequest: [(data: unknown) => data],
+    transformResponse: [(data: unknown) => data],
+    responseType: 'text',
+  };
+  if (resolved.username || resolved.password) {
+    config.auth = { username: resolved.username ?? '', password: resolved.password ?? '' };
+  }
+  const client = axios.create(config);
+
+  const secrets = [resolved.token, resolved.password].filter(
+    (s): s is string => typeof s === 'string' && s !== '',
+  );
+  if (resolved.username || resolved.password) {
+    secrets.push(Buffer.from(`${resolved.username ?? ''}:${resolved.password ?? ''}`).toString('base64'));
+  }
+  const failure = (reason: string, retryable: boolean) =>
+    new WebhookError(`audit webhook POST ${redactUrl(url)} failed: ${reason}`, { retryable });
+  let closed = false;
+
+  const send: AuditSender = (batch, signal) =>
+    new Observable<void>((subscriber) => {
+      if (closed) {
+        subscriber.error(failure('the HTTP sender is closed', false));
+        return;
+      }
+      const controller = new AbortController();
+      const onAbort = () => controller.abort();
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      let timedOut = false;
+      // An absolute deadline (axios' own timeout only notices an idle socket).
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, timeout);
+
+      let body: string;
+      try {
+        body = batch.body;
+      } catch (err) {
+        subscriber.error(err);
+        return () => clearTimeout(timer);
+      }
+      client.post(url, body, { signal: controller.signal }).then(
+        () => {
+          subscriber.next();
+          subscriber.complete();
+        },
+        (err: unknown) => {
+          subscriber.error(
+            timedOut && !signal.aborted
+              ? failure(`timeout of ${timeout}ms exceeded`, true)
+              : classifyAxiosError(err, { url, secrets }),
+          );
+        },
+      );
+      return () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        controller.abort();
+      };
+    });
+
+  return {
+    send,
+    close() {
+      closed = true;
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
 }

@@ -1,0 +1,119 @@
+import { STATUS_CODES } from 'node:http';
+import { isAxiosError } from 'axios';
+import { isNetworkError, isRetryableError } from 'axios-retry';
+import { parseRetryAfter } from './parseRetryAfter.js';
+import { redactUrl } from './redactUrl.js';
+import { WebhookError } from './WebhookError.js';
+
+/** What {@link classifyAxiosError} needs to know about the request that failed. */
+export interface ClassifyContext {
+  /** The webhook URL; only its redacted form (no credentials, no query) reaches the message. */
+  url: string;
+  /** Values that must never appear in the message (tokens, passwords); replaced by `[redacted]`. */
+  secrets?: readonly string[];
+  /** The current time in epoch milliseconds, for `Retry-After` dates. @default Date.now() */
+  now?: number;
+}
+
+/** Codes axios and Node give a request that ran out of time. */
+const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
+
+/**
+ * DNS and routing failures that axios-retry's deny list treats as permanent but that are the
+ * usual state of a webhook Service whose name or route is not there *yet*; the apiserver keeps
+ * retrying them, so do we.
+ */
+const TRANSIENT_LOOKUP_CODES = new Set(['ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/**
+ * Turns whatever an axios POST rejected with into a {@link WebhookError}: `status`, `retryable`
+ * (decided with axios-retry's predicates: network errors, timeouts, 408, 429 and 5xx may succeed
+ * on another attempt; other 4xx, 3xx, TLS verification failures and aborts are final) and
+ * `retryAfterMs` from a `Retry-After` header on 429/503 (capped at 60 s).
+ *
+ * The message names the redacted URL and the failure only (`audit webhook POST
+ * https://audit.example:8443/events failed: 503 Service Unavailable`); it never contains request
+ * bodies, headers or credentials, and `cause` is a plain sanitized `Error` (name, message, code),
+ * never the axios error with its request config.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { classifyAxiosError } from 'rx-audit';
+ *
+ * try {
+ *   await client.post(url, body);
+ * } catch (err) {
+ *   throw classifyAxiosError(err, { url });
+ * }
+ * ```
+ *
+ * @param error What the request rejected with (an `AxiosError` or anything else).
+ * @param context The URL and the secrets to keep out of the message.
+ * @returns A {@link WebhookError}; `retryable` tells the backend's retry whether to try again.
+ */
+export function classifyAxiosError(error: unknown, context: ClassifyContext): WebhookError {
+  const prefix = `audit webhook POST ${redactUrl(context.url)} failed: `;
+  const scrub = (text: string): string => redactSecrets(text, context.secrets ?? []);
+
+  if (!isAxiosError(error)) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return new WebhookError(prefix + scrub(detail), { cause: sanitize(error, scrub) });
+  }
+
+  const cause = sanitize(error, scrub);
+  const response = error.response;
+  if (response !== undefined) {
+    const status = response.status;
+    const statusText = response.statusText || STATUS_CODES[status] || '';
+    // axios-retry's isRetryableError covers 429 and 5xx; the apiserver also retries 408.
+    const retryable = status >= 400 && (isRetryableError(error) || status === 408);
+    const retryAfterMs =
+      status === 429 || status === 503
+        ? parseRetryAfter(response.headers['retry-after'], context.now ?? Date.now())
+        : undefined;
+    return new WebhookError(prefix + scrub(`${status} ${statusText}`.trim()), {
+      status,
+      retryable,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      cause,
+    });
+  }
+
+  const code = error.code;
+  const detail = scrub(describe(error));
+  if (code === 'ERR_CANCELED') {
+    return new WebhookError(prefix + 'aborted', { retryable: false, cause });
+  }
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
+    return new WebhookError(prefix + detail, { retryable: true, cause });
+  }
+  // isNetworkError: no response, a code, and not on axios-retry's deny list (TLS certificate
+  // problems stay final: retrying cannot fix a certificate).
+  const retryable = isNetworkError(error) || (code !== undefined && TRANSIENT_LOOKUP_CODES.has(code));
+  return new WebhookError(prefix + detail, { retryable, cause });
+}
+
+function describe(error: Error & { code?: string | undefined }): string {
+  const message = error.message || 'request failed';
+  const code = error.code;
+  return code !== undefined && !message.includes(code) ? `${message} (${code})` : message;
+}
+
+/** A plain Error carrying only name, message and code: no request config, headers or body. */
+function sanitize(error: unknown, scrub: (text: string) => string): Error {
+  if (!(error instanceof Error)) return new Error(scrub(String(error)));
+  const clean = new Error(scrub(error.message));
+  clean.name = error.name;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(clean, { code });
+  return clean;
+}
+
+function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length > 0) out = out.split(secret).join('[redacted]');
+  }
+  return out;
+}
