@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import { createTruncatingBackend } from '../../src/backends/createTruncatingBackend.js';
+import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditEvent } from '../../src/events/Event.js';
+import { encodeEvent } from '../../src/events/encodeEvent.js';
+import { encodeEventList } from '../../src/events/encodeEventList.js';
+import { event, recordingBackend } from './recordingBackend.js';
+
+const KiB = 1024;
+const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+
+function setup(options: Parameters<typeof createTruncatingBackend>[1] = {}) {
+  const delegate = recordingBackend('webhook');
+  const backend = createTruncatingBackend(delegate, options);
+  const errors: AuditPluginError[] = [];
+  backend.errors$.subscribe((e) => errors.push(e));
+  return { delegate, backend, errors };
+}
+
+describe('createTruncatingBackend', () => {
+  it('is named truncate<delegate> and validates its options', () => {
+    expect(setup().backend.name).toBe('truncate<webhook>');
+    const d = recordingBackend();
+    expect(() => createTruncatingBackend(d, { maxEventSize: 0 })).toThrow(
+      'truncate.maxEventSize must be a positive integer, got 0',
+    );
+    expect(() => createTruncatingBackend(d, { maxBatchSize: 1.5 })).toThrow(
+      'truncate.maxBatchSize must be a positive integer, got 1.5',
+    );
+    expect(() => createTruncatingBackend(d, { groupVersion: 'audit.k8s.io/v2' as never })).toThrow(
+      'truncate.groupVersion must be one of audit.k8s.io/v1|audit.k8s.io/v1beta1|audit.k8s.io/v1alpha1, got "audit.k8s.io/v2"',
+    );
+  });
+
+  describe('truncating events (upstream TestTruncatingEvents)', () => {
+    it('passes a small event through untouched, as the same object, in one call', async () => {
+      const { delegate, backend, errors } = setup();
+      const small = event('small', { level: 'RequestResponse', requestObject: { spec: { replicas: 1 } } });
+      expect(await backend.processEvents(small)).toBe(true);
+      expect(delegate.calls).toHaveLength(1);
+      expect(delegate.calls[0]?.[0]).toBe(small);
+      expect(errors).toEqual([]);
+    });
+
+    it('truncates a Request-level event with a 100 KiB body on a copy: annotation set, bodies gone', async () => {
+      const { delegate, backend, errors } = setup();
+      const big: AuditEvent = event('big', {
+        level: 'Request',
+        requestObject: 'A'.repeat(100 * KiB),
+        responseObject: { kind: 'Status' },
+        annotations: { 'authorization.k8s.io/decision': 'allow' },
+      });
+      const before = structuredClone(big);
+      expect(await backend.processEvents(big)).toBe(true);
+
+      expect(delegate.calls).toHaveLength(1);
+      const sent = delegate.calls[0]?.[0];
+      expect(sent).not.toBe(big);
+      expect(sent).not.toHaveProperty('requestObject');
+      expect(sent).not.toHaveProperty('responseObject');
+      expect(sent?.annotations).toEqual({
+        'authorization.k8s.io/decision': 'allow',
+        'audit.k8s.io/truncated': 'true',
+      });
+      expect(sent?.auditID).toBe('big');
+      // The caller's event is unchanged.
+      expect(big).toEqual(before);
+      expect(errors).toEqual([]);
+    });
+
+    it('truncates a RequestResponse event whose response alone is too large', async () => {
+      const { delegate, backend } = setup({ maxEventSize: 2 * KiB });
+      await backend.processEvents(
+        event('r', { level: 'RequestResponse', responseObject: { x: 'B'.repeat(4 * KiB) } }),
+      );
+      expect(delegate.calls[0]?.[0]?.annotations).toEqual({ 'audit.k8s.io/truncated': 'true' });
+    });
+
+    it('reports a Metadata-level event with too large metadata as too-large and does not deliver it', async () => {
+      const { delegate, backend, errors } = setup();
+      const fat = event('fat', { annotations: { key: 'A'.repeat(100 * KiB) } });
+      expect(await backend.processEvents(fat)).toBe(false);
+      expect(delegate.calls).toEqual([]);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]?.plugin).toBe('truncate');
+      expect(errors[0]?.reason).toBe('too-large');
+      expect(errors[0]?.error.message).toBe('event is too large even after truncating');
+      expect(errors[0]?.events.map((e) => e.auditID)).toEqual(['fat']);
+      expect(backend.stats().failed['too-large']).toBe(1);
+    });
+
+    it('drops a Request-level event still too large after truncation; the rest of the call goes on', async () => {
+      const { delegate, backend, errors } = setup();
+      const huge = event('huge', {
+        level: 'RequestResponse',
+        requestObject: 'A'.repeat(200 * KiB),
+        annotations: { note: 'N'.repeat(101 * KiB) },
+      });
+      const huge2 = event('huge2', { annotations: { note: 'M'.repeat(101 * KiB) } });
+      expect(await backend.processEvents(event('a'), huge, event('b'), huge2)).toBe(false);
+      expect(delegate.calls.flat().map((e) => e.auditID)).toEqual(['a', 'b']);
+      // One report per call, with every dropped event.
+      expect(errors).toHaveLength(1);
+      expect(errors[0]?.events.map((e) => e.auditID)).toEqual(['huge', 'huge2']);
+      // What was reported for the Request-level event is the truncated copy.
+      expect(errors[0]?.events[0]).not.toHaveProperty('requestObject');
+      expect(huge.requestObject).toHaveLength(200 * KiB);
+      expect(backend.stats().failed['too-large']).toBe(2);
+    });
+
+    it('measures sizes in the configured group version', async () => {
+      const e = event('gv', { level: 'Request', requestObject: { a: 'x'.repeat(200) } });
+      const v1 = bytes(encodeEvent(e, 'audit.k8s.io/v1'));
+      const v1beta1 = bytes(encodeEvent(e, 'audit.k8s.io/v1beta1'));
+      expect(v1beta1).toBeGreaterThan(v1);
+      // Exactly at the limit in v1: untouched. The same limit in v1beta1: truncated.
+      const atV1 = setup({ maxEventSize: v1 });
+      await atV1.backend.processEvents(e);
+      expect(atV1.delegate.calls[0]?.[0]).toBe(e);
+      const atV1beta1 = setup({ maxEventSize: v1, groupVersion: 'audit.k8s.io/v1beta1' });
+      await atV1beta1.backend.processEvents(e);
+      expect(atV1beta1.delegate.calls[0]?.[0]?.annotations).toEqual({ 'audit.k8s.io/truncated': 'true' });
+    });
+
+    it('reports an event that cannot be serialised as invalid', async () => {
+      const { delegate, backend, errors } = setup();
+      const bad = event('bad', { level: 'Request', requestObject: { n: 10n } });
+      expect(await backend.processEvents(bad, event('ok'))).toBe(false);
+      expect(delegate.calls.flat().map((e) => e.auditID)).toEqual(['ok']);
+      expect(errors.map((e) => [e.reason, e.events.map((x) => x.auditID)])).toEqual([['invalid', ['bad']]]);
+      expect(errors[0]?.error.message).toMatch(/^event could not be encoded as audit\.k8s\.io\/v1: /);
+    });
+  });
+
+  describe('splitting batches (upstream TestSplittingBatches)', () => {
+    it('does not split events fitting in one batch', async () => {
+      const { delegate, backend } = setup();
+      await backend.processEvents(event('1'), event('2'), event('3'));
+      expect(delegate.calls.map((c) => c.length)).toEqual([3]);
+    });
+
+    it('splits events not fitting in one batch (maxBatchSize 1: every event alone)', async () => {
+      const { delegate, backend } = setup({ maxBatchSize: 1 });
+      const e = (id: string) => event(id, { annotations: { key: 'A'.repeat(50) } });
+      expect(await backend.processEvents(e('1'), e('2'))).toBe(true);
+      expect(delegate.calls.map((c) => c.map((x) => x.auditID))).toEqual([['1'], ['2']]);
+    });
+
+    it('splits by the EventList JSON bytes: each group fits, and an oversized event goes alone', async () => {
+      const small = (id: string) => event(id, { annotations: { k: 'x'.repeat(200) } });
+      const events = [small('1'), small('2'), small('3')];
+      const two = bytes(encodeEventList(events.slice(0, 2)));
+      const three = bytes(encodeEventList(events));
+      // Room for exactly two events per POST.
+      const { delegate, backend } = setup({ maxBatchSize: two });
+      const big = event('big', { annotations: { k: 'y'.repeat(three) } });
+      expect(await backend.processEvents(...events, big, small('4'), small('5'))).toBe(true);
+      expect(delegate.calls.map((c) => c.map((x) => x.auditID))).toEqual([
+        ['1', '2'],
+        ['3'],
+        ['big'],
+        ['4', '5'],
+      ]);
+      for (const call of delegate.calls) {
+        if (call.length > 1) expect(bytes(encodeEventList(call))).toBeLessThanOrEqual(two);
+      }
+      expect(bytes(encodeEventList([big]))).toBeGreaterThan(two);
+    });
+
+    it('counts bytes exactly: a list one byte over the limit is split', async () => {
+      const events = [event('1'), event('2')];
+      const exact = bytes(encodeEventList(events));
+      const fits = setup({ maxBatchSize: exact });
+      await fits.backend.processEvents(...events);
+      expect(fits.delegate.calls).toHaveLength(1);
+      const over = setup({ maxBatchSize: exact - 1 });
+      await over.backend.processEvents(...events);
+      expect(over.delegate.calls).toHaveLength(2);
+    });
+
+    it('resolves false when a delegate call resolves false', async () => {
+      const { delegate, backend } = setup({ maxBatchSize: 1 });
+      delegate.result = (events) => events[0]?.auditID !== '2';
+      expect(await backend.processEvents(event('1'), event('2'), event('3'))).toBe(false);
+      expect(delegate.calls).toHaveLength(3);
+    });
+  });
+
+  it('passes run, flush and shutdown to the delegate, and merges its errors and stats', async () => {
+    const { delegate, backend, errors } = setup();
+    backend.run();
+    await backend.flush();
+    await backend.shutdown();
+    expect([delegate.runs, delegate.flushes, delegate.shutdowns]).toEqual([1, 1, 1]);
+    delegate.errorsSubject.next({
+      plugin: 'webhook',
+      reason: 'send-failed',
+      error: new Error('x'),
+      events: [],
+    });
+    expect(errors.map((e) => e.plugin)).toEqual(['webhook']);
+    await backend.processEvents(event('1'), event('2'));
+    expect(backend.stats().accepted).toBe(2);
+  });
+});
