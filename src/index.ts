@@ -21,8 +21,31 @@ export type {
   AuditStats,
   DeliveryReport,
 } from './backends/AuditBackend.js';
+export { createWebhookBackend } from './backends/createWebhookBackend.js';
+export { createBufferedBackend } from './backends/createBufferedBackend.js';
+export type { BufferedBackendOptions } from './backends/createBufferedBackend.js';
+export {
+  BATCH_DEFAULTS,
+  KUBERNETES_DEFAULTS,
+  RETRY_DEFAULTS,
+  WEBHOOK_DEFAULTS,
+} from './backends/WebhookBackendOptions.js';
+export type {
+  BatchOptions,
+  RetryOptions,
+  ThrottleOptions,
+  WebhookBackendOptions,
+  WebhookMode,
+} from './backends/WebhookBackendOptions.js';
+export { formatAuditPluginError, reportToStderr } from './backends/reportToStderr.js';
 
 // ─── RxJS operators ──────────────────────────────────────────────────────────
+export { batchEvents } from './operators/batchEvents.js';
+export type { BatchEventsConfig } from './operators/batchEvents.js';
+export { deliverBatches } from './operators/deliverBatches.js';
+export type { BatchSender, DeliverBatchesOptions, Delivery } from './operators/deliverBatches.js';
+export { auditWebhook } from './operators/auditWebhook.js';
+export type { AuditWebhookOptions } from './operators/auditWebhook.js';
 
 // ─── Transport ───────────────────────────────────────────────────────────────
 export type { AuditBatch, AuditSender } from './transport/types.js';
