@@ -89,9 +89,17 @@ export function classifyAxiosError(error: unknown, context: ClassifyContext): We
     return new WebhookError(prefix + detail, { retryable: true, cause });
   }
   // isNetworkError: no response, a code, and not on axios-retry's deny list (TLS certificate
-  // problems stay final: retrying cannot fix a certificate).
+  // problems stay final: retrying cannot fix a certificate; Node's own TLS codes are added here).
+  if (code !== undefined && isTlsConfigurationError(code)) {
+    return new WebhookError(prefix + detail, { retryable: false, cause });
+  }
   const retryable = isNetworkError(error) || (code !== undefined && TRANSIENT_LOOKUP_CODES.has(code));
   return new WebhookError(prefix + detail, { retryable, cause });
+}
+
+/** Node's TLS verification and handshake failures: a certificate or TLS setting is wrong. */
+function isTlsConfigurationError(code: string): boolean {
+  return code.startsWith('ERR_TLS_CERT') || code.startsWith('ERR_SSL_');
 }
 
 function describe(error: Error & { code?: string | undefined }): string {

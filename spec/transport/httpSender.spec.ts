@@ -1,0 +1,424 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startReceiver } from '../../src/testing/receiver.js';
+import type { Receiver, ReceiverOptions } from '../../src/testing/receiver.js';
+import { createHttpSender } from '../../src/transport/httpSender.js';
+import type { HttpSender } from '../../src/transport/httpSender.js';
+import type { WebhookTarget } from '../../src/transport/target.js';
+import { isRetryable, isWebhookError } from '../../src/transport/WebhookError.js';
+import type { WebhookError } from '../../src/transport/WebhookError.js';
+import type { AuditBatch } from '../../src/transport/types.js';
+import { never, sampleBatch } from './fixtures/batches.js';
+import { generateTls } from './fixtures/tls.js';
+import type { TlsFixture } from './fixtures/tls.js';
+
+const open: { receivers: Receiver[]; senders: HttpSender[] } = { receivers: [], senders: [] };
+
+async function receiver(options: ReceiverOptions = {}): Promise<Receiver> {
+  const r = await startReceiver(options);
+  open.receivers.push(r);
+  return r;
+}
+
+function sender(target: WebhookTarget, timeout?: number): HttpSender {
+  const s = createHttpSender(target, timeout === undefined ? {} : { timeout });
+  open.senders.push(s);
+  return s;
+}
+
+/** One attempt: resolves with what the sender emitted, rejects with its error. */
+function post(s: HttpSender, batch: AuditBatch = sampleBatch(), signal = never()): Promise<unknown[]> {
+  return lastValueFrom(from(s.send(batch, signal)).pipe(toArray()));
+}
+
+async function failure(promise: Promise<unknown>): Promise<WebhookError> {
+  const err = await promise.then(
+    () => {
+      throw new Error('expected the send to fail');
+    },
+    (e: unknown) => e,
+  );
+  expect(isWebhookError(err)).toBe(true);
+  return err as WebhookError;
+}
+
+/** Everything an error exposes as text: message, stack, cause. */
+function errorText(err: Error): string {
+  const cause =
+    err.cause instanceof Error
+      ? `${err.cause.name} ${err.cause.message} ${err.cause.stack ?? ''}`
+      : String(err.cause);
+  return `${err.message} ${err.stack ?? ''} ${cause} ${JSON.stringify(err)}`;
+}
+
+afterEach(async () => {
+  for (const s of open.senders.splice(0)) s.close();
+  await Promise.all(open.receivers.splice(0).map((r) => r.close()));
+});
+
+describe('createHttpSender over HTTP', () => {
+  it('POSTs the EventList body as-is to the URL (path and query kept) with Content-Type application/json', async () => {
+    const r = await receiver();
+    const batch = sampleBatch(3);
+    const s = sender({ url: `${r.url}apis/audit/v1/events?cluster=a` });
+
+    await expect(post(s, batch)).resolves.toEqual([undefined]);
+
+    expect(r.requests).toHaveLength(1);
+    const [request] = r.requests;
+    expect(request?.method).toBe('POST');
+    expect(request?.path).toBe('/apis/audit/v1/events?cluster=a');
+    expect(request?.headers['content-type']).toBe('application/json');
+    expect(request?.body).toBe(batch.body);
+    expect(r.events.map((e) => e.auditID)).toEqual(batch.events.map((e) => e.auditID));
+  });
+
+  it('treats any 2xx as delivered', async () => {
+    const r = await receiver({ respond: () => ({ status: 204 }) });
+    await expect(post(sender({ url: r.url }))).resolves.toEqual([undefined]);
+    expect(r.requests.map((q) => q.reply)).toEqual([204]);
+  });
+
+  it('500 is a retryable WebhookError naming the URL and status, and the next attempt succeeds', async () => {
+    const r = await receiver();
+    r.failNext(1, 500);
+    const s = sender({ url: `${r.url}audit` });
+    const batch = sampleBatch(2);
+
+    const err = await failure(post(s, batch));
+    expect(err.message).toBe(`audit webhook POST ${r.url}audit failed: 500 Internal Server Error`);
+    expect(err.status).toBe(500);
+    expect(err.retryable).toBe(true);
+    expect(isRetryable(err)).toBe(true);
+
+    await post(s, batch);
+    expect(r.requests.map((q) => [q.reply, q.attempt])).toEqual([
+      [500, 1],
+      [200, 2],
+    ]);
+    expect(r.events).toHaveLength(2);
+  });
+
+  it('400 is final (not retryable) and 408 is retryable', async () => {
+    const r = await receiver();
+    r.failNext(1, { status: 400, body: 'bad list' });
+    r.failNext(1, 408);
+    const s = sender({ url: r.url });
+
+    const bad = await failure(post(s));
+    expect(bad.status).toBe(400);
+    expect(bad.retryable).toBe(false);
+    expect(isRetryable(bad)).toBe(false);
+    expect(bad.message).toMatch(/failed: 400 Bad Request$/);
+
+    const slow = await failure(post(s));
+    expect([slow.status, slow.retryable]).toEqual([408, true]);
+  });
+
+  it('429 and 503 carry Retry-After (seconds or HTTP date) capped at 60 s; other statuses ignore it', async () => {
+    const r = await receiver();
+    r.failNext(1, { status: 429, retryAfter: 2 });
+    r.failNext(1, { status: 503, retryAfter: 3600 });
+    r.failNext(1, { status: 429, retryAfter: new Date(Date.now() + 3_600_000).toUTCString() });
+    r.failNext(1, { status: 500, retryAfter: 5 });
+    r.failNext(1, 429);
+    const s = sender({ url: r.url });
+
+    const results: [number | undefined, boolean, number | undefined][] = [];
+    for (let i = 0; i < 5; i++) {
+      const err = await failure(post(s));
+      results.push([err.status, err.retryable, err.retryAfterMs]);
+    }
+    expect(results).toEqual([
+      [429, true, 2000],
+      [503, true, 60_000],
+      [429, true, 60_000],
+      [500, true, undefined],
+      [429, true, undefined],
+    ]);
+  });
+
+  it('a 3xx redirect is not followed (credentials stay put) and is final', async () => {
+    const target = await receiver();
+    const r = await receiver({ token: 'redirect-secret' });
+    r.failNext(1, { status: 307, headers: { Location: target.url } });
+    const err = await failure(post(sender({ url: r.url, token: 'redirect-secret' })));
+    expect([err.status, err.retryable]).toEqual([307, false]);
+    expect(target.requests).toHaveLength(0);
+  });
+
+  it('a connection reset is a retryable network error', async () => {
+    const r = await receiver();
+    r.failNext(1, 'reset');
+    const s = sender({ url: r.url });
+    const err = await failure(post(s));
+    expect(err.status).toBeUndefined();
+    expect(err.retryable).toBe(true);
+    expect(err.message).toMatch(
+      new RegExp(`^audit webhook POST ${r.url} failed: .*(ECONNRESET|socket hang up)`),
+    );
+    await post(s);
+    expect(r.requests.map((q) => q.reply)).toEqual(['reset', 200]);
+  });
+
+  it('connection refused is retryable, and delivery works once the server comes up on that port', async () => {
+    const probe = await startReceiver();
+    const { port } = probe;
+    await probe.close();
+    const s = sender({ url: `http://127.0.0.1:${port}/audit` });
+
+    const err = await failure(post(s));
+    expect(err.retryable).toBe(true);
+    expect(err.message).toContain('ECONNREFUSED');
+    expect(err.message).toMatch(new RegExp(`^audit webhook POST http://127.0.0.1:${port}/audit failed: `));
+
+    const r = await receiver({ port });
+    const batch = sampleBatch(1);
+    await post(s, batch);
+    expect(r.events.map((e) => e.auditID)).toEqual([batch.events[0]?.auditID]);
+  });
+
+  it('a hanging server fails after the timeout, retryably, with one request on the server', async () => {
+    const r = await receiver();
+    r.failNext(1, 'hang');
+    const s = sender({ url: r.url }, 200);
+    const err = await failure(post(s));
+    expect(err.message).toBe(`audit webhook POST ${r.url} failed: timeout of 200ms exceeded`);
+    expect(err.retryable).toBe(true);
+    expect(r.requests.map((q) => q.reply)).toEqual(['hang']);
+  });
+
+  it('the timeout is absolute: a server that answers too slowly times out too', async () => {
+    const r = await receiver({ delayMs: 600 });
+    const err = await failure(post(sender({ url: r.url }, 150)));
+    expect(err.message).toMatch(/timeout of 150ms exceeded$/);
+  });
+
+  it('aborting the signal cancels the request with a final error', async () => {
+    const r = await receiver();
+    r.failWith('hang');
+    const controller = new AbortController();
+    const pending = post(sender({ url: r.url }), sampleBatch(), controller.signal);
+    await r.waitForRequests(1);
+    controller.abort();
+    const err = await failure(pending);
+    expect(err.message).toBe(`audit webhook POST ${r.url} failed: aborted`);
+    expect(err.retryable).toBe(false);
+  });
+
+  it('an already aborted signal sends nothing', async () => {
+    const r = await receiver();
+    const controller = new AbortController();
+    controller.abort();
+    const err = await failure(post(sender({ url: r.url }), sampleBatch(), controller.signal));
+    expect(err.retryable).toBe(false);
+    expect(r.requests).toHaveLength(0);
+  });
+
+  it('unsubscribing cancels the request in flight', async () => {
+    const r = await receiver();
+    r.failWith('hang');
+    const s = sender({ url: r.url });
+    const emitted: string[] = [];
+    const subscription = from(s.send(sampleBatch(), never())).subscribe({
+      next: () => emitted.push('next'),
+      error: () => emitted.push('error'),
+      complete: () => emitted.push('complete'),
+    });
+    await r.waitForRequests(1);
+    subscription.unsubscribe();
+    r.failWith(undefined);
+    await post(s); // the keep-alive agent still works after a cancelled request
+    expect(emitted).toEqual([]);
+    expect(r.requests.map((q) => q.reply)).toEqual(['hang', 200]);
+  });
+
+  it('makes exactly one attempt per subscription: no hidden retry layer (axios-retry only classifies)', async () => {
+    const r = await receiver();
+    r.failWith(503);
+    const s = sender({ url: r.url });
+    const batch = sampleBatch(1);
+    await failure(post(s, batch));
+    r.failWith('reset');
+    await failure(post(s, batch));
+    r.failWith(undefined);
+    expect(r.requests.map((q) => [q.reply, q.attempt])).toEqual([
+      [503, 1],
+      ['reset', 2],
+    ]);
+  });
+
+  it('each subscription of the same send() is a new attempt (cold), so an RxJS retry re-sends', async () => {
+    const r = await receiver();
+    r.failNext(1, 502);
+    const s = sender({ url: r.url });
+    const batch = sampleBatch(1);
+    const once = from(s.send(batch, never()));
+    await expect(lastValueFrom(once)).rejects.toMatchObject({ status: 502 });
+    await lastValueFrom(once);
+    expect(r.requests.map((q) => [q.reply, q.attempt])).toEqual([
+      [502, 1],
+      [200, 2],
+    ]);
+  });
+
+  it('fails with a final error after close()', async () => {
+    const r = await receiver();
+    const s = sender({ url: r.url });
+    s.close();
+    const err = await failure(post(s));
+    expect(err.message).toMatch(/the HTTP sender is closed$/);
+    expect(err.retryable).toBe(false);
+    expect(r.requests).toHaveLength(0);
+  });
+
+  it('validates the timeout and the target synchronously', () => {
+    expect(() => createHttpSender({ url: 'http://127.0.0.1:1/' }, { timeout: 0 })).toThrow(
+      'timeout must be a positive number of milliseconds, got 0',
+    );
+    expect(() => createHttpSender({ url: 'ftp://127.0.0.1/' })).toThrow(
+      'invalid webhook target: target.url must be an http or https URL, got "ftp://127.0.0.1/"',
+    );
+  });
+});
+
+describe('credentials and headers', () => {
+  const TOKEN = 'tok-9f8e7d6c5b4a';
+  const PASSWORD = 'pa55-w0rd-x1y2';
+
+  it('sends the bearer token and custom headers; none of them appears in any error', async () => {
+    const r = await receiver({ token: TOKEN });
+    const s = sender({
+      url: r.url,
+      token: TOKEN,
+      headers: { 'X-Audit-Cluster': 'prod-1', 'X-Api-Key': 'hdr-secret-42' },
+    });
+    await post(s);
+    expect(r.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(r.requests[0]?.headers['x-audit-cluster']).toBe('prod-1');
+
+    r.failNext(1, 503);
+    r.failNext(1, 'reset');
+    const errors = [await failure(post(s)), await failure(post(s))];
+    for (const err of errors) {
+      expect(errorText(err)).not.toContain(TOKEN);
+      expect(errorText(err)).not.toContain('hdr-secret-42');
+    }
+  });
+
+  it('a wrong token gets 401 from the server: final, and the token is not in the message', async () => {
+    const r = await receiver({ token: TOKEN });
+    const err = await failure(post(sender({ url: r.url, token: 'wrong-token-123' })));
+    expect([err.status, err.retryable]).toEqual([401, false]);
+    expect(errorText(err)).not.toContain('wrong-token-123');
+  });
+
+  it('sends basic auth; the password is in no error, nor its base64 form', async () => {
+    const r = await receiver({ basicAuth: { username: 'auditor', password: PASSWORD } });
+    const s = sender({ url: r.url, username: 'auditor', password: PASSWORD });
+    await post(s);
+    const basic = Buffer.from(`auditor:${PASSWORD}`).toString('base64');
+    expect(r.requests[0]?.headers.authorization).toBe(`Basic ${basic}`);
+
+    r.failNext(1, 500);
+    const err = await failure(post(s));
+    expect(errorText(err)).not.toContain(PASSWORD);
+    expect(errorText(err)).not.toContain(basic);
+  });
+
+  it('strips user info and query secrets from the URL in messages', async () => {
+    const r = await receiver();
+    r.failNext(1, 500);
+    const url = `http://127.0.0.1:${r.port}/hook?token=qs-secret-77`;
+    const err = await failure(post(sender({ url })));
+    expect(err.message).toBe(
+      `audit webhook POST http://127.0.0.1:${r.port}/hook failed: 500 Internal Server Error`,
+    );
+    expect(errorText(err)).not.toContain('qs-secret-77');
+  });
+
+  it('keeps only a sanitized cause: no axios config, headers or body', async () => {
+    const r = await receiver();
+    r.failNext(1, 500);
+    const batch = sampleBatch(1);
+    const err = await failure(post(sender({ url: r.url, token: TOKEN }), batch));
+    const cause = err.cause as Error & Record<string, unknown>;
+    expect(cause).toBeInstanceOf(Error);
+    expect(cause.name).toBe('AxiosError');
+    expect(Object.keys(cause).sort()).toEqual(['code', 'name']);
+    expect(errorText(err)).not.toContain(batch.events[0]?.auditID ?? '-');
+  });
+});
+
+describe('TLS', () => {
+  let tls: TlsFixture;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rx-audit-tls-'));
+    tls = generateTls(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('verifies the server against the given CA', async () => {
+    const r = await receiver({ tls: { cert: tls.server.cert, key: tls.server.key } });
+    expect(r.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+    await post(sender({ url: r.url, ca: tls.ca.cert }));
+    expect(r.requests.map((q) => q.reply)).toEqual([200]);
+  });
+
+  it('refuses a server its CA did not sign, finally, before sending anything', async () => {
+    const r = await receiver({ tls: { cert: tls.untrusted.cert, key: tls.untrusted.key } });
+    const err = await failure(post(sender({ url: r.url, ca: tls.ca.cert })));
+    expect(err.retryable).toBe(false);
+    expect(err.message).toMatch(/self-signed certificate|DEPTH_ZERO_SELF_SIGNED_CERT/);
+    expect(r.requests).toHaveLength(0);
+  });
+
+  it('refuses a CA-signed server when the CA is not given (system roots only)', async () => {
+    const r = await receiver({ tls: { cert: tls.server.cert, key: tls.server.key } });
+    const err = await failure(post(sender({ url: r.url })));
+    expect(err.retryable).toBe(false);
+    expect(err.message).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify/);
+    expect(r.requests).toHaveLength(0);
+  });
+
+  it('accepts an untrusted server with insecureSkipTLSVerify', async () => {
+    const r = await receiver({ tls: { cert: tls.untrusted.cert, key: tls.untrusted.key } });
+    await post(sender({ url: r.url, insecureSkipTLSVerify: true }));
+    expect(r.requests.map((q) => q.reply)).toEqual([200]);
+  });
+
+  it('honours tlsServerName: a certificate for audit.internal served on 127.0.0.1', async () => {
+    const r = await receiver({ tls: { cert: tls.namedServer.cert, key: tls.namedServer.key } });
+    const mismatch = await failure(post(sender({ url: r.url, ca: tls.ca.cert })));
+    expect(mismatch.retryable).toBe(false);
+    expect(mismatch.message).toMatch(/altnames|ERR_TLS_CERT_ALTNAME_INVALID/);
+
+    await post(sender({ url: r.url, ca: tls.ca.cert, tlsServerName: 'audit.internal' }));
+    expect(r.requests.map((q) => q.reply)).toEqual([200]);
+  });
+
+  it('presents the client certificate for mutual TLS; the server refuses clients without one', async () => {
+    const serverTls = {
+      cert: tls.server.cert,
+      key: tls.server.key,
+      ca: tls.clientCa.cert,
+      requestCert: true,
+    };
+    const r = await receiver({ tls: serverTls });
+
+    await post(sender({ url: r.url, ca: tls.ca.cert, cert: tls.client.cert, key: tls.client.key }));
+    expect(r.requests.map((q) => [q.reply, q.clientCertificateCN])).toEqual([[200, 'kube-apiserver']]);
+
+    await failure(post(sender({ url: r.url, ca: tls.ca.cert })));
+    await failure(
+      post(
+        sender({ url: r.url, ca: tls.ca.cert, cert: tls.strangerClient.cert, key: tls.strangerClient.key }),
+      ),
+    );
+    expect(r.requests).toHaveLength(1);
+  });
+});
