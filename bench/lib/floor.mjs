@@ -1,0 +1,125 @@
+// The floor: what shipping audit events costs with nothing but node:http — each event JSON.stringify'd once,
+// bodies pre-joined as an EventList, POSTed over a keep-alive agent with bounded concurrency.
+import { Agent, request } from 'node:http';
+import { createProgress, offerAll } from './offer.mjs';
+
+const PREFIX = '{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[';
+const SUFFIX = ']}';
+
+/** Wraps pre-stringified items into an EventList body. */
+export function eventListBody(items) {
+  return PREFIX + items.join(',') + SUFFIX;
+}
+
+/**
+ * A bare keep-alive POSTer: `post(body)` resolves after the whole 2xx response was read. The body is encoded
+ * to UTF-8 once (`Buffer.from`), which also gives the content-length without a second pass.
+ */
+export function createPoster(url, maxSockets) {
+  const target = new URL(url);
+  const agent = new Agent({ keepAlive: true, maxSockets });
+  const post = (text) =>
+    new Promise((resolve, reject) => {
+      const body = Buffer.from(text);
+      const req = request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': body.length },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode >= 200 && res.statusCode < 300
+              ? resolve()
+              : reject(new Error(`status ${res.statusCode}`)),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  return { post, close: () => agent.destroy() };
+}
+
+/**
+ * Ships `events` with the floor sender; resolves when every batch was answered.
+ * @returns {Promise<{ delivered: number, batches: number }>}
+ */
+export async function floorBatch(events, url, { batchSize, maxInFlight, bufferSize, chunk }) {
+  const poster = createPoster(url, maxInFlight);
+  const progress = createProgress();
+  const queue = [];
+  let head = 0;
+  let parts = [];
+  let offered = 0;
+  let delivered = 0;
+  let batches = 0;
+  let inFlight = 0;
+  let failure = null;
+  let allSent = null;
+
+  const pump = () => {
+    while (inFlight < maxInFlight && head < queue.length) {
+      const { body, count } = queue[head];
+      queue[head++] = undefined;
+      inFlight++;
+      poster.post(body).then(
+        () => {
+          inFlight--;
+          delivered += count;
+          batches++;
+          progress.signal();
+          pump();
+        },
+        (error) => {
+          failure = error;
+          inFlight--;
+          progress.signal();
+          pump();
+        },
+      );
+    }
+    if (allSent && inFlight === 0 && head === queue.length) allSent();
+  };
+  const cut = () => {
+    queue.push({ body: eventListBody(parts), count: parts.length });
+    parts = [];
+    pump();
+  };
+
+  await offerAll(
+    events,
+    { chunk, bufferSize },
+    {
+      offer(event) {
+        offered++;
+        parts.push(JSON.stringify(event));
+        if (parts.length === batchSize) cut();
+      },
+      backlog: () => offered - delivered,
+      progress: () => progress.wait(),
+    },
+  );
+  if (parts.length > 0) cut();
+  await new Promise((resolve) => {
+    allSent = resolve;
+    pump();
+  });
+  poster.close();
+  if (failure) throw failure;
+  return { delivered, batches };
+}
+
+/** Sequential round trips, one event per POST, awaiting each response. */
+export async function floorBlocking(events, url, calls) {
+  const poster = createPoster(url, 1);
+  for (let i = 0; i < calls; i++) {
+    await poster.post(eventListBody([JSON.stringify(events[i % events.length])]));
+  }
+  poster.close();
+}

@@ -1,0 +1,65 @@
+// Part 5: blocking mode — sequential round trips, one event per processEvents call, each awaiting its POST —
+// against a bare node:http request loop doing the same (one EventList of one event per request, keep-alive).
+import { loadCorpus, makeEvents } from '../lib/corpus.mjs';
+import { floorBlocking } from '../lib/floor.mjs';
+import { loadLibrary, missingLibrary } from '../lib/library.mjs';
+import { median, runPart } from '../lib/part.mjs';
+import { startReceiver } from '../lib/receiver.mjs';
+
+runPart(async (config) => {
+  const { calls = 3_000, rounds = 3, warmup = 500 } = config;
+  const lib = await loadLibrary();
+  const missing = missingLibrary(lib);
+  const corpus = loadCorpus(typeof lib.decodeEvent === 'function' ? lib.decodeEvent : undefined);
+  const events = makeEvents(corpus, calls);
+  const receiver = await startReceiver();
+
+  const rxBlocking = async (count) => {
+    const backend = lib.createWebhookBackend({
+      mode: 'blocking',
+      target: { url: receiver.url },
+      onError: () => {},
+    });
+    backend.run();
+    let failed = 0;
+    for (let i = 0; i < count; i++) {
+      if (!(await backend.processEvents(events[i % events.length]))) failed++;
+    }
+    await backend.shutdown();
+    if (failed) throw new Error(`blocking: ${failed} of ${count} calls failed`);
+  };
+  const contenders = [
+    {
+      key: 'floor',
+      label: 'bare node:http loop',
+      run: (count) => floorBlocking(events, receiver.url, count),
+    },
+    ...(missing ? [] : [{ key: 'rx', label: 'rx-audit blocking', run: rxBlocking }]),
+  ];
+  const runOnce = async (c, count) => {
+    await receiver.reset();
+    const t0 = performance.now();
+    await c.run(count);
+    const ms = performance.now() - t0;
+    const { items, requests } = await receiver.count();
+    if (items !== count || requests !== count) {
+      throw new Error(`${c.key}: receiver got ${requests} requests with ${items} events, expected ${count}`);
+    }
+    return ms;
+  };
+  for (const c of contenders) await runOnce(c, warmup);
+  const times = Object.fromEntries(contenders.map((c) => [c.key, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const c = contenders[(k + r) % contenders.length];
+      times[c.key].push(await runOnce(c, calls));
+    }
+  }
+  await receiver.close();
+  const results = {};
+  for (const c of contenders) {
+    const ms = median(times[c.key]);
+    results[c.key] = { label: c.label, ms, perSec: (calls / ms) * 1000, rounds: times[c.key] };
+  }
+  return { calls, rounds, skipped: missing, results };
+});

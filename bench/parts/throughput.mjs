@@ -1,0 +1,87 @@
+// Part 1+2: batch throughput of rx-audit vs the bare node:http floor vs OpenTelemetry JS, same events,
+// same receiver process, median of several interleaved rounds.
+import { rxBatch, otelBatch } from '../lib/contenders.mjs';
+import { loadCorpus, makeEvents, averageSize } from '../lib/corpus.mjs';
+import { floorBatch } from '../lib/floor.mjs';
+import { loadLibrary, missingLibrary } from '../lib/library.mjs';
+import { gc, median, runPart } from '../lib/part.mjs';
+import { startReceiver } from '../lib/receiver.mjs';
+
+runPart(async (config) => {
+  const { n = 100_000, rounds = 3, warmup = 10_000 } = config;
+  const options = {
+    batchSize: config.batchSize ?? 100,
+    maxInFlight: config.maxInFlight ?? 4,
+    bufferSize: config.bufferSize ?? 10_000,
+    chunk: config.chunk ?? 1_000,
+    maxBatchWait: config.maxBatchWait ?? 1_000,
+  };
+  const lib = await loadLibrary();
+  const missing = missingLibrary(lib);
+  const corpus = loadCorpus(typeof lib.decodeEvent === 'function' ? lib.decodeEvent : undefined);
+  const events = makeEvents(corpus, n);
+  const receiver = await startReceiver();
+
+  const timed = (fn) => async (list) => {
+    const t0 = performance.now();
+    const r = await fn(list);
+    return { ms: performance.now() - t0, failed: 0, ...r };
+  };
+  const contenders = [
+    {
+      key: 'floor',
+      label: 'floor (bare node:http)',
+      run: timed((list) => floorBatch(list, receiver.url, options)),
+    },
+    ...(missing
+      ? []
+      : [{ key: 'rx', label: 'rx-audit batch', run: (list) => rxBatch(lib, list, receiver.url, options) }]),
+    // OpenTelemetry: `body: 'object'` (the event itself, the natural call) unless asked for a string body;
+    // `otelBodies: ['object', 'string']` runs both.
+    ...(config.otelBodies ?? ['object']).map((body) => ({
+      key: body === 'string' ? 'otelString' : 'otelObject',
+      label: `OpenTelemetry (${body} body)`,
+      run: (list) => otelBatch(list, receiver.otlpUrl, { ...options, body }),
+    })),
+  ];
+
+  const runOnce = async (contender, list) => {
+    gc();
+    await receiver.reset();
+    const r = await contender.run(list);
+    const { items } = await receiver.count();
+    if (items !== list.length || r.failed) {
+      throw new Error(
+        `${contender.key}: receiver counted ${items} of ${list.length} events (${r.failed} reported failed)`,
+      );
+    }
+    return r.ms;
+  };
+
+  const warm = events.slice(0, warmup);
+  for (const c of contenders) await runOnce(c, warm);
+  const times = Object.fromEntries(contenders.map((c) => [c.key, []]));
+  for (let round = 0; round < rounds; round++) {
+    // Rotate the order each round so no contender always runs right after the same neighbour.
+    for (let k = 0; k < contenders.length; k++) {
+      const c = contenders[(k + round) % contenders.length];
+      times[c.key].push(await runOnce(c, events));
+    }
+  }
+  await receiver.close();
+
+  const results = {};
+  for (const c of contenders) {
+    const ms = median(times[c.key]);
+    results[c.key] = { label: c.label, ms, eventsPerSec: (n / ms) * 1000, rounds: times[c.key] };
+  }
+  return {
+    n,
+    rounds,
+    options,
+    corpusEvents: corpus.length,
+    averageEventBytes: averageSize(corpus),
+    skipped: missing,
+    results,
+  };
+});

@@ -1,0 +1,278 @@
+// rx-audit benchmarks: `npm run bench` (builds first). Each part runs in its own process (receivers in yet
+// another), results are printed as tables and written to bench/results.md. See docs/performance.md.
+//
+//   node bench/run.mjs [--quick] [--only=throughput,enqueue,memory,blocking] [--otel-body=object|string|both]
+//                      [--profile] [--no-write]
+import { execFileSync, fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const args = new Map(
+  process.argv.slice(2).map((arg) => {
+    const [key, value] = arg.replace(/^--/, '').split('=');
+    return [key, value ?? true];
+  }),
+);
+const quick = args.has('quick');
+const only = typeof args.get('only') === 'string' ? new Set(args.get('only').split(',')) : null;
+const otelArg = args.get('otel-body') ?? 'object';
+const otelBodies = otelArg === 'both' ? ['object', 'string'] : [otelArg];
+const profileDir = join(benchDir, 'profiles');
+
+const config = quick
+  ? {
+      throughput: { n: 20_000, rounds: 1, warmup: 2_000, otelBodies },
+      enqueue: { calls: 50_000, repeats: 3 },
+      memory: { total: 200_000, mark: 20_000 },
+      blocking: { calls: 500, rounds: 1, warmup: 50 },
+    }
+  : {
+      throughput: { n: 100_000, rounds: 3, warmup: 10_000, otelBodies },
+      enqueue: { calls: 200_000, repeats: 5 },
+      memory: { total: 1_000_000, mark: 100_000 },
+      blocking: { calls: 3_000, rounds: 3, warmup: 300 },
+    };
+
+function runPart(name, partConfig) {
+  const execArgv = ['--expose-gc'];
+  if (args.has('profile')) {
+    mkdirSync(profileDir, { recursive: true });
+    execArgv.push(
+      '--cpu-prof',
+      `--cpu-prof-dir=${profileDir}`,
+      `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
+    );
+  }
+  const started = performance.now();
+  process.stderr.write(`bench: ${name} …`);
+  return new Promise((resolve) => {
+    const child = fork(join(benchDir, 'parts', `${name.split(':')[0]}.mjs`), [JSON.stringify(partConfig)], {
+      execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let outcome = null;
+    child.on('message', (msg) => (outcome = msg));
+    child.on('exit', (code) => {
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      process.stderr.write(` ${seconds} s\n`);
+      if (outcome?.result) resolve(outcome.result);
+      else resolve({ error: outcome?.error ?? `exited with code ${code}` });
+    });
+  });
+}
+
+const fmt = (value, digits = 0) =>
+  value === null || value === undefined || Number.isNaN(value)
+    ? 'n/a'
+    : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ratio = (value) => (value === null || value === undefined ? 'n/a' : value.toFixed(2));
+const verdict = (value, ok) => (value === null || value === undefined ? 'n/a' : ok ? 'met' : 'missed');
+
+/** A markdown table, column widths padded so it also reads well in a terminal. */
+function table(headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  return [line(headers), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+const sections = [];
+const targets = [];
+const notes = [];
+const skipNote = (part, result) => {
+  if (result.error) notes.push(`**${part} failed:** \`${String(result.error).split('\n')[0]}\``);
+  else if (result.skipped) notes.push(`**${part}:** rx-audit not measured — ${result.skipped}.`);
+};
+
+const wanted = (part) => !only || only.has(part);
+const startedAt = new Date();
+const t0 = performance.now();
+
+if (wanted('throughput')) {
+  const r = await runPart('throughput', config.throughput);
+  skipNote('Throughput', r);
+  if (!r.error) {
+    const floor = r.results.floor;
+    const rx = r.results.rx;
+    const otel = r.results.otelObject ?? r.results.otelString;
+    const rows = Object.values(r.results).map((c) => [
+      c.label,
+      fmt(c.ms),
+      fmt(c.eventsPerSec),
+      ratio(c.ms / floor.ms),
+      c.rounds.map((ms) => fmt(ms)).join(', '),
+    ]);
+    sections.push(
+      `### Throughput: ${fmt(r.n)} events, batch mode\n\n` +
+        `Real events cycled from the corpus (${r.corpusEvents} events, ${fmt(r.averageEventBytes)} bytes of JSON on average), ` +
+        `fresh auditIDs; receiver in a separate process on 127.0.0.1. Batches of ${r.options.batchSize}, ` +
+        `${r.options.maxInFlight} in flight, at most ${fmt(r.options.bufferSize)} undelivered events, ` +
+        `offered ${fmt(r.options.chunk)} per event-loop turn. Median of ${r.rounds} interleaved rounds after a warm-up.\n\n` +
+        table(['contender', 'median ms', 'events/s', 'time vs floor', 'rounds (ms)'], rows),
+    );
+    const rxFloor = rx ? rx.ms / floor.ms : null;
+    targets.push([
+      'throughput time rx-audit / floor',
+      '≤ 1.15',
+      ratio(rxFloor),
+      verdict(rxFloor, rxFloor <= 1.15),
+    ]);
+    for (const o of [r.results.otelObject, r.results.otelString].filter(Boolean)) {
+      const v = rx ? rx.ms / o.ms : null;
+      targets.push([`throughput time rx-audit / ${o.label}`, '≤ 0.5', ratio(v), verdict(v, v <= 0.5)]);
+    }
+    if (!otel) notes.push('OpenTelemetry was not run.');
+  }
+}
+
+if (wanted('enqueue')) {
+  const r = await runPart('enqueue', config.enqueue);
+  skipNote('Enqueue', r);
+  if (!r.error) {
+    const s = r.stringifyNsPerEvent;
+    sections.push(
+      `### Enqueue cost: batch mode, sender that completes at once\n\n` +
+        `Median of ${r.samples.stringify.length} timed loops of ${fmt(r.calls)} calls (100-event calls: ${fmt(r.calls / 100)} calls), after a warm-up.\n\n` +
+        table(
+          ['operation', 'ns per call', 'ns per event', 'vs JSON.stringify'],
+          [
+            ['JSON.stringify(event)', fmt(s), fmt(s), '1.00'],
+            [
+              'processEvents(event)',
+              fmt(r.singleNsPerCall),
+              fmt(r.singleNsPerCall),
+              ratio(r.singleNsPerCall && r.singleNsPerCall / s),
+            ],
+            [
+              'processEvents(...100 events)',
+              fmt(r.groupNsPerCall),
+              fmt(r.groupNsPerEvent),
+              ratio(r.groupNsPerEvent && r.groupNsPerEvent / s),
+            ],
+          ],
+        ),
+    );
+    const single = r.singleNsPerCall ? r.singleNsPerCall / s : null;
+    const group = r.groupNsPerEvent ? r.groupNsPerEvent / s : null;
+    targets.push([
+      'enqueue, 1 event per call / JSON.stringify',
+      '≤ 1.2',
+      ratio(single),
+      verdict(single, single <= 1.2),
+    ]);
+    targets.push([
+      'enqueue, 100 events per call, per event / JSON.stringify',
+      '≤ 1.2',
+      ratio(group),
+      verdict(group, group <= 1.2),
+    ]);
+  }
+}
+
+if (wanted('memory')) {
+  const rows = [];
+  for (const scenario of ['flow', 'stalled']) {
+    const r = await runPart(`memory:${scenario}`, { ...config.memory, scenario });
+    skipNote(`Memory (${scenario})`, r);
+    if (r.error || r.skipped) continue;
+    rows.push([
+      scenario === 'flow' ? 'receiver answering' : 'receiver stalled',
+      fmt(r.total),
+      fmt(r.accepted),
+      fmt(r.droppedEvents),
+      fmt(r.heapAtMarkMB, 1),
+      fmt(r.heapAtTotalMB, 1),
+      ratio(r.heapGrowth),
+      fmt(r.peakHeapMB, 1),
+      fmt(r.peakRssMB, 1),
+    ]);
+    targets.push([
+      `memory (${scenario}): heap after ${fmt(r.total)} / after ${fmt(r.mark)}`,
+      '≤ 1.5',
+      ratio(r.heapGrowth),
+      verdict(r.heapGrowth, r.heapGrowth <= 1.5),
+    ]);
+    if (r.delivered !== r.accepted || r.received !== r.accepted || r.otherFailures) {
+      notes.push(
+        `**Memory (${scenario}):** accepted ${r.accepted}, delivered ${r.delivered}, receiver counted ${r.received}, other failures ${r.otherFailures}.`,
+      );
+    }
+  }
+  if (rows.length) {
+    const m = config.memory;
+    sections.push(
+      `### Memory: ${fmt(m.total)} events, bufferSize 10,000\n\n` +
+        `One process per scenario, run with \`--expose-gc\`; heap measured after a full GC when ${fmt(m.mark)} and ${fmt(m.total)} events were offered. ` +
+        `Answering: the producer offers only what the backend can hold. Stalled: the receiver never answers, so the buffer fills ` +
+        `and every further call is dropped and reported as \`queue-blocked\`.\n\n` +
+        table(
+          [
+            'scenario',
+            'offered',
+            'accepted',
+            'dropped',
+            `heap MB @${fmt(m.mark)}`,
+            `heap MB @${fmt(m.total)}`,
+            'growth',
+            'peak heap MB',
+            'peak RSS MB',
+          ],
+          rows,
+        ),
+    );
+  }
+}
+
+if (wanted('blocking')) {
+  const r = await runPart('blocking', config.blocking);
+  skipNote('Blocking', r);
+  if (!r.error) {
+    const floor = r.results.floor;
+    const rows = Object.values(r.results).map((c) => [
+      c.label,
+      fmt(c.perSec),
+      fmt((c.ms / r.calls) * 1000, 1),
+      ratio(c.ms / floor.ms),
+    ]);
+    sections.push(
+      `### Blocking mode: ${fmt(r.calls)} sequential calls of 1 event\n\n` +
+        `Each call awaits its POST before the next starts. Median of ${r.rounds} interleaved rounds.\n\n` +
+        table(['contender', 'round trips/s', 'µs per round trip', 'time vs floor'], rows),
+    );
+    if (r.results.rx) {
+      const v = r.results.rx.ms / floor.ms;
+      targets.push(['blocking round trip rx-audit / bare loop', '(none)', ratio(v), '—']);
+    }
+  }
+}
+
+let commit = 'unknown';
+try {
+  commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: benchDir, encoding: 'utf8' }).trim();
+} catch {
+  // not a git checkout
+}
+const totalSeconds = ((performance.now() - t0) / 1000).toFixed(0);
+const machine =
+  `- Date: ${startedAt.toISOString()}\n` +
+  `- Node.js ${process.version} on ${process.platform}/${process.arch}\n` +
+  `- CPU: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${fmt(totalmem() / 1024 ** 3, 1)} GiB memory\n` +
+  `- Commit: ${commit}${quick ? ' — **quick run (reduced sizes), not for comparison**' : ''}\n` +
+  `- Whole run: ${totalSeconds} s`;
+const summary = table(['target', 'goal', 'measured', 'verdict'], targets);
+const report =
+  `# rx-audit benchmark results\n\n` +
+  `Written by \`npm run bench\` (bench/run.mjs); see docs/performance.md for what each number means. ` +
+  `Numbers from a shared or busy machine are noisy: compare ratios from one run, not absolute numbers across runs.\n\n` +
+  `${machine}\n\n## Targets\n\n${summary}\n\n${notes.map((n) => `- ${n}`).join('\n')}${notes.length ? '\n\n' : ''}` +
+  `## Details\n\n${sections.join('\n\n')}\n`;
+
+console.log(`\n${machine}\n\n${summary}\n`);
+for (const n of notes) console.log(`- ${n}`);
+console.log(`\n${sections.join('\n\n')}\n`);
+if (!args.has('no-write')) {
+  writeFileSync(join(benchDir, 'results.md'), report);
+  console.log('written: bench/results.md');
+}
