@@ -38,6 +38,16 @@ export type {
   WebhookMode,
 } from './backends/WebhookBackendOptions.js';
 export { formatAuditPluginError, reportToStderr } from './backends/reportToStderr.js';
+export {
+  createTruncatingBackend,
+  TRUNCATE_DEFAULTS,
+  TRUNCATED_ANNOTATION,
+} from './backends/createTruncatingBackend.js';
+export type { TruncatingBackendOptions } from './backends/createTruncatingBackend.js';
+export { createLogBackend, LOG_DEFAULTS, LOG_FORMATS } from './backends/createLogBackend.js';
+export type { LogBackendOptions, LogFormat } from './backends/createLogBackend.js';
+export { formatLegacyEvent } from './backends/formatLegacyEvent.js';
+export { union } from './backends/union.js';
 
 // ─── RxJS operators ──────────────────────────────────────────────────────────
 export { batchEvents } from './operators/batchEvents.js';
@@ -65,6 +75,8 @@ export type { ClassifyContext } from './transport/classifyAxiosError.js';
 export { parseRetryAfter, MAX_RETRY_AFTER_MS } from './transport/parseRetryAfter.js';
 
 // ─── Metrics ─────────────────────────────────────────────────────────────────
+export { registerMetrics, METRICS_DEFAULTS } from './metrics/registerMetrics.js';
+export type { MetricsRegistry, RegisterMetricsOptions } from './metrics/registerMetrics.js';
 
 // ─── Audit policy ────────────────────────────────────────────────────────────
 export { Policy, PolicyRule, GroupResources, PolicyApiVersion } from './policy/Policy.js';

@@ -114,18 +114,20 @@ export function registerMetrics(
   );
 
   const metrics: PromMetric[] = [events, errors, queue, batchSize, duration, retries];
-  const registered: PromMetric[] = [];
+  // Names as registered: an OpenMetrics registry renames counters in place (drops `_total`) when scraped.
+  const registered: [string, PromMetric][] = [];
   const remove = (): void => {
-    for (const m of registered.splice(0)) {
+    for (const [name, m] of registered.splice(0)) {
       // Only remove what is still ours: the user may have replaced it meanwhile.
-      const current = registry.getSingleMetric?.(m.name);
-      if (current === undefined || current === m) registry.removeSingleMetric(m.name);
+      const current = registry.getSingleMetric?.(name);
+      if (current === undefined || current === m) registry.removeSingleMetric(name);
     }
   };
   try {
     for (const m of metrics) {
+      const name = m.name;
       registry.registerMetric(m);
-      registered.push(m);
+      registered.push([name, m]);
     }
   } catch (err) {
     remove();
