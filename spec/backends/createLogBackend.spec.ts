@@ -32,6 +32,7 @@ function manualWritable(highWaterMark = 1) {
   return { stream, writes };
 }
 
+const quiet = { onError: () => {} };
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('createLogBackend', () => {
@@ -163,7 +164,8 @@ describe('createLogBackend', () => {
         callback(new Error('EIO: disk on fire'));
       },
     });
-    const log = createLogBackend(stream);
+    const handled: AuditPluginError[] = [];
+    const log = createLogBackend(stream, { onError: (e) => handled.push(e) });
     const errors: AuditPluginError[] = [];
     const deliveries: DeliveryReport[] = [];
     log.errors$.subscribe((e) => errors.push(e));
@@ -176,6 +178,7 @@ describe('createLogBackend', () => {
       ['log', 'send-failed', ['3']],
     ]);
     expect(errors[0]?.error.message).toBe('audit log write failed: EIO: disk on fire');
+    expect(handled).toEqual(errors);
     expect(deliveries.map((d) => [d.events, d.ok])).toEqual([
       [2, false],
       [1, false],
@@ -189,7 +192,7 @@ describe('createLogBackend', () => {
 
   it('reports an event that cannot be encoded as invalid and writes the rest', async () => {
     const out = sink();
-    const log = createLogBackend(out.stream);
+    const log = createLogBackend(out.stream, quiet);
     const errors: AuditPluginError[] = [];
     log.errors$.subscribe((e) => errors.push(e));
     expect(await log.processEvents(event('bad', { requestObject: { n: 1n } }), event('ok'))).toBe(false);
@@ -245,7 +248,7 @@ describe('createLogBackend', () => {
   it('appends to a file it opened and closes it on shutdown; later events are reported shut-down', async () => {
     const file = path.join(dir, 'audit.log');
     writeFileSync(file, 'earlier line\n');
-    const log = createLogBackend(file);
+    const log = createLogBackend(file, quiet);
     const errors: AuditPluginError[] = [];
     log.errors$.subscribe((e) => errors.push(e));
     log.run();
@@ -264,7 +267,7 @@ describe('createLogBackend', () => {
   });
 
   it('reports a file that cannot be opened as send-failed instead of throwing', async () => {
-    const log = createLogBackend(path.join(dir, 'missing-folder', 'audit.log'));
+    const log = createLogBackend(path.join(dir, 'missing-folder', 'audit.log'), quiet);
     const errors: AuditPluginError[] = [];
     log.errors$.subscribe((e) => errors.push(e));
     expect(await log.processEvents(event('1'))).toBe(false);
@@ -286,7 +289,7 @@ describe('createLogBackend', () => {
   it('shutdown with a timeout reports what never reached the stream and resolves (virtual time)', async () => {
     const scheduler = new VirtualTimeScheduler();
     const { stream, writes } = manualWritable(1);
-    const log = createLogBackend(stream, { scheduler });
+    const log = createLogBackend(stream, { scheduler, ...quiet });
     const errors: AuditPluginError[] = [];
     log.errors$.subscribe((e) => errors.push(e));
     const first = log.processEvents(event('1'));

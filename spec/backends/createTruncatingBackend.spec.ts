@@ -11,10 +11,11 @@ const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
 function setup(options: Parameters<typeof createTruncatingBackend>[1] = {}) {
   const delegate = recordingBackend('webhook');
-  const backend = createTruncatingBackend(delegate, options);
+  const handled: AuditPluginError[] = [];
+  const backend = createTruncatingBackend(delegate, { onError: (e) => handled.push(e), ...options });
   const errors: AuditPluginError[] = [];
   backend.errors$.subscribe((e) => errors.push(e));
-  return { delegate, backend, errors };
+  return { delegate, backend, errors, handled };
 }
 
 describe('createTruncatingBackend', () => {
@@ -90,7 +91,7 @@ describe('createTruncatingBackend', () => {
     });
 
     it('drops a Request-level event still too large after truncation; the rest of the call goes on', async () => {
-      const { delegate, backend, errors } = setup();
+      const { delegate, backend, errors, handled } = setup();
       const huge = event('huge', {
         level: 'RequestResponse',
         requestObject: 'A'.repeat(200 * KiB),
@@ -106,6 +107,8 @@ describe('createTruncatingBackend', () => {
       expect(errors[0]?.events[0]).not.toHaveProperty('requestObject');
       expect(huge.requestObject).toHaveLength(200 * KiB);
       expect(backend.stats().failed['too-large']).toBe(2);
+      // onError gets the same single report.
+      expect(handled).toEqual(errors);
     });
 
     it('measures sizes in the configured group version', async () => {
@@ -187,7 +190,7 @@ describe('createTruncatingBackend', () => {
   });
 
   it('passes run, flush and shutdown to the delegate, and merges its errors and stats', async () => {
-    const { delegate, backend, errors } = setup();
+    const { delegate, backend, errors, handled } = setup();
     backend.run();
     await backend.flush();
     await backend.shutdown();
@@ -199,6 +202,8 @@ describe('createTruncatingBackend', () => {
       events: [],
     });
     expect(errors.map((e) => e.plugin)).toEqual(['webhook']);
+    // The delegate's reports go to its own handler, not this layer's onError.
+    expect(handled).toEqual([]);
     await backend.processEvents(event('1'), event('2'));
     expect(backend.stats().accepted).toBe(2);
   });

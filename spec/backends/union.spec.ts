@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { union } from '../../src/backends/union.js';
 import type { AuditPluginError, DeliveryReport } from '../../src/backends/AuditBackend.js';
 import { event, recordingBackend } from './recordingBackend.js';
@@ -45,7 +45,15 @@ describe('union', () => {
     const u = union(a, b, c);
     const errors: AuditPluginError[] = [];
     u.errors$.subscribe((e) => errors.push(e));
-    expect(await u.processEvents(event('1'), event('2'))).toBe(false);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await u.processEvents(event('1'), event('2'))).toBe(false);
+      expect(stderr.mock.calls.map((c) => String(c[0]))).toEqual([
+        'audit plugin=union reason=send-failed events=2 ids=1,2 error="union: backend b failed to process events"\n',
+      ]);
+    } finally {
+      stderr.mockRestore();
+    }
     expect(a.calls).toHaveLength(1);
     expect(c.calls).toHaveLength(1);
     expect(errors).toHaveLength(1);

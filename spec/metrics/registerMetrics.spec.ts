@@ -64,7 +64,7 @@ describe('registerMetrics', () => {
   it('exposes exact counts after a scripted run with failures, scraped from a real prom-client Registry', async () => {
     const webhook = scriptedWebhook();
     const log = createLogBackend(new PassThrough(), { scheduler: new VirtualTimeScheduler() });
-    const backend = union(log, createTruncatingBackend(webhook, { maxEventSize: 2048 }));
+    const backend = union(log, createTruncatingBackend(webhook, { maxEventSize: 2048, onError: () => {} }));
     const registry = new Registry();
     registerMetrics(backend, registry);
     backend.run();

@@ -8,6 +8,7 @@ import { assertGroupVersion } from '../events/GroupVersion.js';
 import type { GroupVersion } from '../events/GroupVersion.js';
 import type { AuditBackend, AuditPluginError, AuditStats, DeliveryReport } from './AuditBackend.js';
 import { formatLegacyEvent } from './formatLegacyEvent.js';
+import { reportToStderr } from './reportToStderr.js';
 
 /** The line formats of {@link createLogBackend}, as the apiserver's `--audit-log-format`. */
 export const LOG_FORMATS = ['legacy', 'json'] as const;
@@ -32,6 +33,11 @@ export interface LogBackendOptions {
    * @default asyncScheduler
    */
   scheduler?: SchedulerLike;
+  /**
+   * Receives every report of this backend, besides `errors$`.
+   * @default reportToStderr (one stderr line per report)
+   */
+  onError?: (error: AuditPluginError) => void;
 }
 
 /** The defaults of {@link LogBackendOptions}. */
@@ -39,6 +45,7 @@ export const LOG_DEFAULTS: Required<LogBackendOptions> = {
   format: 'json',
   groupVersion: 'audit.k8s.io/v1',
   scheduler: asyncScheduler,
+  onError: reportToStderr,
 };
 
 const PLUGIN = 'log';
@@ -56,7 +63,8 @@ interface Chunk {
  * Each `processEvents` call is written as one chunk of lines, in call order. Node's stream backpressure is
  * respected: when `write()` returns `false`, later chunks wait in this backend until `'drain'`. The promise
  * resolves once the chunk's write completed — `true` on success, `false` on a write error, which is also
- * reported on `errors$` (plugin `log`, reason `send-failed`, one report per chunk); nothing is thrown. An
+ * reported on `errors$` and to `onError` (plugin `log`, reason `send-failed`, one report per chunk; by default
+ * one stderr line); nothing is thrown. An
  * event that cannot be encoded is reported as `invalid` and skipped. After `shutdown()` began, events are
  * reported as `shut-down` (`audit log shut down`).
  *
@@ -79,7 +87,7 @@ interface Chunk {
  * @returns A backend named `log`.
  */
 export function createLogBackend(out: Writable | string, options: LogBackendOptions = {}): AuditBackend {
-  const { format, groupVersion, scheduler } = validate(options);
+  const { format, groupVersion, scheduler, onError } = validate(options);
   const owned = typeof out === 'string' && out !== '-';
   const stream: Writable =
     typeof out !== 'string'
@@ -101,7 +109,13 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
   };
   const report = (reason: AuditPluginError['reason'], error: Error, events: AuditEvent[]): void => {
     stats.failed[reason] += events.length;
-    errors$.next({ plugin: PLUGIN, reason, error, events });
+    const item: AuditPluginError = { plugin: PLUGIN, reason, error, events };
+    errors$.next(item);
+    try {
+      onError(item);
+    } catch {
+      // A failing handler must not stop the log.
+    }
   };
 
   const waiting: Chunk[] = [];
@@ -134,7 +148,7 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
     notifyIdle();
   };
 
-  const onError = (err: Error): void => {
+  const onStreamError = (err: Error): void => {
     lastError = err;
     if (awaitingDrain) {
       awaitingDrain = false;
@@ -151,7 +165,7 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
     awaitingDrain = false;
     pump();
   };
-  stream.on('error', onError);
+  stream.on('error', onStreamError);
   stream.on('close', onClose);
   stream.on('drain', onDrain);
 
@@ -259,7 +273,7 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
         stream.off('close', onClose);
         // Keep listening for errors on a file we own (it is ours to the end); a caller's stream goes back to
         // its owner's error handling.
-        if (!owned) stream.off('error', onError);
+        if (!owned) stream.off('error', onStreamError);
       })();
       return shutdownPromise;
     },
@@ -305,5 +319,11 @@ function validate(options: LogBackendOptions): Required<LogBackendOptions> {
     opts.groupVersion = options.groupVersion;
   }
   if (options.scheduler !== undefined) opts.scheduler = options.scheduler;
+  if (options.onError !== undefined) {
+    if (typeof options.onError !== 'function') {
+      throw new TypeError(`log.onError must be a function, got ${typeof options.onError}`);
+    }
+    opts.onError = options.onError;
+  }
   return opts;
 }

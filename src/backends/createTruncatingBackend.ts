@@ -5,6 +5,7 @@ import { encodeEventList } from '../events/encodeEventList.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import type { GroupVersion } from '../events/GroupVersion.js';
 import type { AuditBackend, AuditPluginError, AuditStats } from './AuditBackend.js';
+import { reportToStderr } from './reportToStderr.js';
 
 /** Options of {@link createTruncatingBackend}. */
 export interface TruncatingBackendOptions {
@@ -26,6 +27,12 @@ export interface TruncatingBackendOptions {
    * @default 'audit.k8s.io/v1'
    */
   groupVersion?: GroupVersion;
+  /**
+   * Receives this layer's own reports (`too-large`, `invalid`), besides `errors$`; the delegate reports
+   * through its own handler.
+   * @default reportToStderr (one stderr line per report)
+   */
+  onError?: (error: AuditPluginError) => void;
 }
 
 /** The defaults of {@link TruncatingBackendOptions} (upstream's `--audit-webhook-truncate-*` defaults). */
@@ -33,6 +40,7 @@ export const TRUNCATE_DEFAULTS: Required<TruncatingBackendOptions> = {
   maxEventSize: 102_400,
   maxBatchSize: 10_485_760,
   groupVersion: 'audit.k8s.io/v1',
+  onError: reportToStderr,
 };
 
 /** The annotation upstream sets on a truncated event. */
@@ -50,7 +58,8 @@ const PLUGIN = 'truncate';
  *   instead (the caller's event is never changed);
  * - if it is still too large, it is dropped and reported on `errors$` as `too-large` (plugin `truncate`,
  *   message `event is too large even after truncating`); an event that cannot be serialised is reported as
- *   `invalid`. Drops are reported once per call, with all the events of that call that were dropped.
+ *   `invalid`. Drops are reported once per call, with all the events of that call that were dropped, on
+ *   `errors$` and to `onError` (by default one stderr line).
  *
  * The remaining events go to the delegate in order, in as many `processEvents` calls as needed so that no
  * call's `EventList` JSON exceeds `maxBatchSize` bytes. The call resolves `true` only if no event was dropped
@@ -79,8 +88,16 @@ export function createTruncatingBackend(
   delegate: AuditBackend,
   options: TruncatingBackendOptions = {},
 ): AuditBackend {
-  const { maxEventSize, maxBatchSize, groupVersion } = validate(options);
+  const { maxEventSize, maxBatchSize, groupVersion, onError } = validate(options);
   const drops$ = new Subject<AuditPluginError>();
+  const report = (item: AuditPluginError): void => {
+    drops$.next(item);
+    try {
+      onError(item);
+    } catch {
+      // A failing handler must not break delivery of the other events.
+    }
+  };
   let tooLarge = 0;
   let invalid = 0;
 
@@ -150,7 +167,7 @@ export function createTruncatingBackend(
 
       if (oversized.length > 0) {
         tooLarge += oversized.length;
-        drops$.next({
+        report({
           plugin: PLUGIN,
           reason: 'too-large',
           error: new Error('event is too large even after truncating'),
@@ -160,7 +177,7 @@ export function createTruncatingBackend(
       if (unencodable.length > 0) {
         invalid += unencodable.length;
         const cause = encodeError instanceof Error ? encodeError.message : String(encodeError);
-        drops$.next({
+        report({
           plugin: PLUGIN,
           reason: 'invalid',
           error: new Error(`event could not be encoded as ${groupVersion}: ${cause}`),
@@ -209,6 +226,12 @@ function validate(options: TruncatingBackendOptions): Required<TruncatingBackend
   if (options.groupVersion !== undefined) {
     assertGroupVersion(options.groupVersion, 'truncate.groupVersion');
     opts.groupVersion = options.groupVersion;
+  }
+  if (options.onError !== undefined) {
+    if (typeof options.onError !== 'function') {
+      throw new TypeError(`truncate.onError must be a function, got ${typeof options.onError}`);
+    }
+    opts.onError = options.onError;
   }
   return opts;
 }

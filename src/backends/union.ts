@@ -2,6 +2,7 @@ import { Subject, merge } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
 import type { AuditBackend, AuditErrorReason, AuditPluginError, AuditStats } from './AuditBackend.js';
+import { reportToStderr } from './reportToStderr.js';
 
 /**
  * Combines backends into one that hands every event to each of them, like the apiserver's `audit.Union`.
@@ -9,7 +10,8 @@ import type { AuditBackend, AuditErrorReason, AuditPluginError, AuditStats } fro
  * - `processEvents(...events)` calls every backend's `processEvents` with the same events, in the order the
  *   backends were given, so each backend sees every call in call order. It resolves `true` only if every
  *   backend resolved `true`. A backend that throws or rejects counts as `false` (and is reported on
- *   `errors$` with plugin `union`, reason `send-failed`); the others still get the events.
+ *   `errors$` with plugin `union`, reason `send-failed`, and written to stderr by `reportToStderr`); the
+ *   others still get the events.
  * - `run()`, `flush()` and `shutdown()` reach every backend even when one of them fails; afterwards the
  *   failure is rethrown (an `AggregateError` when several failed).
  * - `errors$` and `deliveries$` merge the backends' streams; `stats()` sums their counters, so an event
@@ -68,12 +70,14 @@ export function union(...backends: AuditBackend[]): AuditBackend {
         ok = false;
         ownFailed += events.length;
         const name = list[i]?.name ?? '?';
-        ownErrors$.next({
+        const item: AuditPluginError = {
           plugin: 'union',
           reason: 'send-failed',
           error: new Error(`union: backend ${name} failed to process events`, { cause: r.reason }),
           events,
-        });
+        };
+        ownErrors$.next(item);
+        reportToStderr(item);
       });
       return ok;
     },
