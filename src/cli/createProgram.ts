@@ -1,0 +1,178 @@
+import { Command, Option } from 'commander';
+import type { CliIO } from './CliIO.js';
+import type { DemoCommandOptions } from './demoCommand.js';
+import { packageVersion } from './packageVersion.js';
+import { fraction, integerIn } from './parseOptionValue.js';
+import type { ServeCommandOptions } from './serveCommand.js';
+import type { ShipCommandOptions } from './shipCommand.js';
+
+const SERVE_EXAMPLES = `
+Examples:
+  $ rx-audit serve --port 8080 --out events.jsonl
+  $ rx-audit serve --port 8080 --fail-rate 0.1 --delay-ms 50      # a flaky, slow webhook for testing retries
+  $ rx-audit serve --port 8443 --tls-cert tls.crt --tls-key tls.key --client-ca ca.crt --token s3cr3t
+  $ rx-audit serve --port 0                                       # any free port; the URL is printed`;
+
+const SHIP_EXAMPLES = `
+Examples:
+  $ rx-audit ship /var/log/kubernetes/audit.log --url http://127.0.0.1:8080/
+  $ rx-audit ship audit.log.gz --kubeconfig webhook.kubeconfig --max-batch-size 400 --max-batch-wait 30000
+  $ tail -n +1 -f audit.log | rx-audit ship - --url http://127.0.0.1:8080/ --max-batch-wait 1000
+  $ rx-audit ship audit.log --url http://127.0.0.1:8080/ --mode blocking --group-version audit.k8s.io/v1beta1
+
+Exit code: 0 when every valid event was delivered, 1 when any was not, 2 for a usage error.`;
+
+const DEMO_EXAMPLES = `
+Examples:
+  $ rx-audit demo
+  $ rx-audit demo --fail-rate 0.5
+
+Starts "serve" on a free loopback port, ships the bundled sample log (${'300'} real audit events) to it in batch
+mode while the server fails some POSTs at random, and proves every event arrived exactly once.`;
+
+// Commands are loaded when they run, so `--help` and `--version` start fast.
+
+/**
+ * Builds the `rx-audit` command line (commander): `serve`, `ship` and `demo`, with `--help` and `--version`.
+ * Every command sets `state.exitCode`; parse errors throw commander's `CommanderError` (see `runCli`).
+ *
+ * @param io Where the commands read and write.
+ * @param state Receives the exit code of the command that ran.
+ * @returns The program, ready for `parseAsync`.
+ */
+export function createProgram(io: CliIO, state: { exitCode: number }): Command {
+  const program = new Command('rx-audit')
+    .description(
+      'Ship Kubernetes audit logs to an audit webhook, or receive them — the apiserver audit webhook backend on RxJS.',
+    )
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand(false)
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // Commander may spread an error over lines (a suggestion on the next one); users get ONE line.
+      outputError: (text, write) =>
+        write(
+          `rx-audit: ${text
+            .replace(/^error: /, '')
+            .replace(/\s*\n\s*/g, ' ')
+            .trim()}\n`,
+        ),
+    });
+
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ rx-audit demo                                          # serve + ship on loopback, exactly-once report
+  $ rx-audit serve --port 8080 --out events.jsonl
+  $ rx-audit ship audit.log --url http://127.0.0.1:8080/
+
+Run "rx-audit <command> --help" for a command's options.`,
+  );
+
+  program
+    .command('serve')
+    .description(
+      'receive audit events: a webhook that decodes each POSTed EventList and appends its events as JSON lines',
+    )
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on (0: any free port)')
+        .argParser(integerIn(0, 65535))
+        .default(8080),
+    )
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('-o, --out <file>', 'append received events to this file as JSON lines')
+    .addOption(
+      new Option('--fail-rate <fraction>', 'answer this fraction of POSTs with 503 (to test retries)')
+        .argParser(fraction)
+        .default(0),
+    )
+    .addOption(
+      new Option('--delay-ms <ms>', 'wait this long before answering each POST')
+        .argParser(integerIn(0))
+        .default(0),
+    )
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--client-ca <file>', 'require client certificates signed by this PEM CA (mutual TLS)')
+    .option('--token <token>', 'require "Authorization: Bearer <token>" (else 401)')
+    .option('--no-summary', 'do not print the live summary line')
+    .addHelpText('after', SERVE_EXAMPLES)
+    .action(async (options: ServeCommandOptions) => {
+      const { serveCommand } = await import('./serveCommand.js');
+      state.exitCode = await serveCommand(options, io);
+    });
+
+  program
+    .command('ship')
+    .description('replay an apiserver audit log (JSON lines, plain or gzip) to an audit webhook')
+    .argument('<file>', 'audit log file, or - for stdin')
+    .option('--url <url>', 'webhook URL (used as-is, path included)')
+    .option('--kubeconfig <file>', 'webhook kubeconfig, as the apiserver reads --audit-webhook-config-file')
+    .addOption(
+      new Option('--mode <mode>', 'batch: buffered, concurrent POSTs; blocking: one awaited POST at a time')
+        .choices(['batch', 'blocking'])
+        .default('batch'),
+    )
+    .addOption(
+      new Option('--max-batch-size <n>', 'events per POST at most').argParser(integerIn(1)).default(100),
+    )
+    .addOption(
+      new Option('--max-batch-wait <ms>', 'a partial batch is sent after this long')
+        .argParser(integerIn(0))
+        .default(60_000),
+    )
+    .addOption(
+      new Option('--buffer-size <n>', 'events held in memory at most (reading pauses while full)')
+        .argParser(integerIn(1))
+        .default(1000),
+    )
+    .option('--group-version <version>', 'audit.k8s.io version of the EventLists sent', 'audit.k8s.io/v1')
+    .addOption(new Option('--timeout <ms>', 'per-request timeout').argParser(integerIn(1)).default(30_000))
+    .addOption(
+      new Option(
+        '--retry-attempts <n>',
+        'attempts per POST in all (default: 5 in batch mode, 1 in blocking mode)',
+      ).argParser(integerIn(1)),
+    )
+    .addOption(
+      new Option('--retry-initial-delay <ms>', 'first retry delay; each next one is 1.5 times longer')
+        .argParser(integerIn(0))
+        .default(10_000),
+    )
+    .option('--no-progress', 'do not show the progress bar / progress lines')
+    .addHelpText('after', SHIP_EXAMPLES)
+    .action(async (file: string, options: ShipCommandOptions) => {
+      const { shipCommand } = await import('./shipCommand.js');
+      state.exitCode = await shipCommand(file, options, io);
+    });
+
+  program
+    .command('demo')
+    .description(
+      'serve + ship the bundled sample log on loopback, with random failures; prove exactly-once delivery',
+    )
+    .addOption(
+      new Option(
+        '--fail-rate <fraction>',
+        'fraction of POSTs the server fails (default: random, 0.2–0.35)',
+      ).argParser(fraction),
+    )
+    .addOption(
+      new Option('--repeat <n>', 'ship the sample this many times (fresh auditIDs each time)')
+        .argParser(integerIn(1, 1000))
+        .default(1),
+    )
+    .option('--no-progress', 'do not show the progress bar')
+    .addHelpText('after', DEMO_EXAMPLES)
+    .action(async (options: DemoCommandOptions) => {
+      const { demoCommand } = await import('./demoCommand.js');
+      state.exitCode = await demoCommand(options, io);
+    });
+
+  return program;
+}
