@@ -280,7 +280,7 @@ describe('createHttpSender over HTTP', () => {
       'timeout must be a positive number of milliseconds, got 0',
     );
     expect(() => createHttpSender({ url: 'ftp://127.0.0.1/' })).toThrow(
-      'invalid webhook target: target.url must be an http or https URL, got "ftp://127.0.0.1/"',
+      'invalid webhook target: target.url must be an http or https URL, got scheme "ftp:"',
     );
   });
 });

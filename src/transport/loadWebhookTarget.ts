@@ -55,7 +55,7 @@ export function loadWebhookTarget(path: string): WebhookTarget {
 /** Parses YAML (JSON is YAML) without ever quoting the source: it may hold tokens and keys. */
 function parseKubeconfig(text: string, file: string): unknown {
   if (text.trim() === '') throw new KubeconfigError(file, ['the file is empty']);
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const error = doc.errors[0];
   if (error !== undefined) {
     // The parser's message embeds the offending source line; keep only the reason and position.

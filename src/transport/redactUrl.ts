@@ -12,5 +12,7 @@ export function redactUrl(url: string): string {
   } catch {
     return '<invalid URL>';
   }
+  // Without a host (an unknown scheme) the path may be anything, credentials included.
+  if (!parsed.host) return `${parsed.protocol}<redacted>`;
   return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
 }

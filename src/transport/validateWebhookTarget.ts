@@ -109,11 +109,13 @@ export function targetProblems(target: WebhookTarget, names: TargetFieldNames): 
       // The raw value may hold credentials (user:password@host), so it is not echoed.
       problems.push(`${names.url} is not a valid absolute URL`);
     }
-    if (
-      parsed !== undefined &&
-      ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.host)
-    ) {
-      problems.push(`${names.url} must be an http or https URL, got "${redactUrl(url)}"`);
+    if (parsed !== undefined) {
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+        // Only the scheme: with an unknown scheme the rest may be anything, credentials included.
+        problems.push(`${names.url} must be an http or https URL, got scheme "${parsed.protocol}"`);
+      } else if (!parsed.hostname) {
+        problems.push(`${names.url} has no host, got "${redactUrl(url)}"`);
+      }
     }
   }
 
