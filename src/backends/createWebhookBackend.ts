@@ -16,6 +16,8 @@ import type { AuditBatch, AuditSender } from '../transport/types.js';
 import { createHttpSender } from '../transport/httpSender.js';
 
 const MODES = ['batch', 'blocking'] as const;
+/** The longest delay Node timers accept (~24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Creates the Kubernetes audit webhook backend: events go out as `audit.k8s.io` `EventList` POSTs, either
@@ -70,7 +72,10 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
     send = options.sender;
   } else if (options.target !== undefined && options.target !== null) {
     // Who retries: this backend (on the scheduler). The HTTP sender makes one request per call.
-    const http = createHttpSender(options.target, { timeout });
+    // `Infinity` (no timeout) is the engine's business; the HTTP client needs a finite number.
+    const http = createHttpSender(options.target, {
+      timeout: Number.isFinite(timeout) ? timeout : MAX_TIMER_MS,
+    });
     send = http.send;
     close = () => http.close();
   } else {

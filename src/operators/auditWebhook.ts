@@ -73,7 +73,9 @@ export function auditWebhook(
       let send = options.sender;
       let close = (): void => {};
       if (send === undefined) {
-        const http = createHttpSender(options.target as WebhookTargetOption, { timeout });
+        const http = createHttpSender(options.target as WebhookTargetOption, {
+          timeout: Number.isFinite(timeout) ? timeout : 2_147_483_647,
+        });
         send = http.send;
         close = () => http.close();
       }
