@@ -6,6 +6,9 @@ import type { OpenMetricsContentType } from 'prom-client';
 import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createLogBackend } from '../../src/backends/createLogBackend.js';
+import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
+import { WebhookError } from '../../src/transport/WebhookError.js';
+import type { AuditBatch } from '../../src/transport/types.js';
 import { createTruncatingBackend } from '../../src/backends/createTruncatingBackend.js';
 import { union } from '../../src/backends/union.js';
 import type { AuditBackend } from '../../src/backends/AuditBackend.js';
@@ -123,6 +126,55 @@ describe('registerMetrics', () => {
       ['audit_batch_size', 'histogram'],
       ['audit_send_duration_seconds', 'histogram'],
       ['audit_retries_total', 'counter'],
+    ]);
+  });
+
+  it('exposes exact counts for a real blocking webhook backend with retries and failures', async () => {
+    const attempts = new Map<string, number>();
+    const sender = async (batch: AuditBatch) => {
+      const id = batch.events[0]?.auditID ?? '';
+      const n = (attempts.get(id) ?? 0) + 1;
+      attempts.set(id, n);
+      if (id.startsWith('bad')) throw new WebhookError('HTTP 400', { status: 400 });
+      if (id.startsWith('down') || (id.startsWith('flaky') && n === 1)) {
+        throw new WebhookError('HTTP 503', { status: 503 });
+      }
+    };
+    const backend = createWebhookBackend({
+      mode: 'blocking',
+      sender,
+      retry: { attempts: 3, initialDelay: 1, jitter: 0 },
+      onError: () => {},
+    });
+    const registry = new Registry();
+    registerMetrics(backend, registry);
+    backend.run();
+    expect(await backend.processEvents(event('ok-1'), event('ok-2'), event('ok-3'))).toBe(true);
+    expect(await backend.processEvents(event('flaky-1'))).toBe(true);
+    expect(await backend.processEvents(event('bad-1'), event('bad-2'))).toBe(false);
+    expect(await backend.processEvents(event('down-1'))).toBe(false);
+    await backend.shutdown();
+    expect([...attempts.values()]).toEqual([1, 2, 1, 3]);
+
+    const text = await registry.metrics();
+    expect(samples(text, 'audit_event_total')).toEqual(['audit_event_total 7']);
+    expect(samples(text, 'audit_error_total')).toEqual([
+      'audit_error_total{plugin="webhook",reason="send-failed"} 3',
+    ]);
+    expect(samples(text, 'audit_retries_total')).toEqual(['audit_retries_total 3']);
+    expect(samples(text, 'audit_queue_length')).toEqual(['audit_queue_length 0']);
+    expect(samples(text, 'audit_batch_size').filter((l) => /le="(1|2|5|\+Inf)"|_sum|_count/.test(l))).toEqual(
+      [
+        'audit_batch_size_bucket{le="1"} 2',
+        'audit_batch_size_bucket{le="2"} 3',
+        'audit_batch_size_bucket{le="5"} 4',
+        'audit_batch_size_bucket{le="+Inf"} 4',
+        'audit_batch_size_sum 7',
+        'audit_batch_size_count 4',
+      ],
+    );
+    expect(samples(text, 'audit_send_duration_seconds_count')).toEqual([
+      'audit_send_duration_seconds_count 4',
     ]);
   });
 
