@@ -1,5 +1,5 @@
 import type { ObservableInput } from 'rxjs';
-import { EMPTY, NEVER, Subject, throwError } from 'rxjs';
+import { EMPTY, NEVER, Subject, throwError, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuditPluginError, DeliveryReport } from '../../src/backends/AuditBackend.js';
@@ -281,12 +281,10 @@ describe('createWebhookBackend — batch mode', () => {
   });
 
   it('flush() sends the partial batch now and resolves once it is delivered', async () => {
-    const { backend, clock, timeline } = setup(() => NEVER.pipe(() => clockDone(20)), {
+    // The webhook answers 20 ms after each POST.
+    const { backend, clock, timeline } = setup(() => timer(20, clock.scheduler), {
       batch: { maxBatchWait: 60_000 },
     });
-    function clockDone(ms: number) {
-      return new Promise<void>((resolve) => clock.scheduler.schedule(() => resolve(), ms));
-    }
     backend.run();
     await backend.processEvents(auditEvent('a'), auditEvent('b'));
     await clock.advanceTo(5);

@@ -116,7 +116,7 @@ describe('deliverBatches', () => {
       const ok = cold('|');
       let n = 0;
       const out = cold('a|', { a: [1] }).pipe(
-        deliverBatches(() => [slowDown, busy, ok][n++] as Observable<never>, { retry: exact }),
+        deliverBatches(() => [slowDown, busy, ok][n++] as Observable<unknown>, { retry: exact }),
       );
       // 429 at 1 → retry at 6; 503 at 7 → capped 60 s → retry at 60007, which succeeds at once.
       expectObservable(out).toBe('60007ms (x|)', { x: { ok: true, events: [1], attempts: 3 } });

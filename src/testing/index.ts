@@ -8,3 +8,5 @@ export type {
   ReceiverFailure,
   ReceivedRequest,
 } from './receiver.js';
+export { createTestSender } from './marbles.js';
+export type { TestSender, TestSenderCall } from './marbles.js';
