@@ -45,9 +45,11 @@ try {
 
   // 2. A separate project that installs the tarball, its dependencies and peers linked from here.
   const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  // Optional peers (express, NestJS, prom-client) stay out: the core entry points must load without them.
+  const optional = manifest.peerDependenciesMeta ?? {};
   const needed = [
     ...Object.keys(manifest.dependencies ?? {}),
-    ...Object.keys(manifest.peerDependencies ?? {}),
+    ...Object.keys(manifest.peerDependencies ?? {}).filter((name) => optional[name]?.optional !== true),
   ];
   const links = needed.map((name) => {
     const dir = path.join(root, 'node_modules', name);
