@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { Counter, Registry } from 'prom-client';
 import type { OpenMetricsContentType } from 'prom-client';
 import { VirtualTimeScheduler } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogBackend } from '../../src/backends/createLogBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
@@ -266,6 +266,26 @@ describe('registerMetrics', () => {
     expect(() => registerMetrics(recordingBackend(), registry, { batchSizeBuckets: [] })).toThrow(
       'metrics.batchSizeBuckets must be a non-empty array of finite numbers',
     );
+  });
+
+  it('the package root loads and registerMetrics works when prom-client cannot be loaded', async () => {
+    vi.resetModules();
+    vi.doMock('prom-client', () => {
+      throw new Error('Cannot find module prom-client');
+    });
+    try {
+      const root = await import('../../src/index.js');
+      const registered: string[] = [];
+      const dispose = root.registerMetrics(recordingBackend(), {
+        registerMetric: (m) => registered.push((m as { name: string }).name),
+        removeSingleMetric: () => {},
+      });
+      expect(registered).toContain('audit_event_total');
+      dispose();
+    } finally {
+      vi.doUnmock('prom-client');
+      vi.resetModules();
+    }
   });
 
   it('rx-audit never loads prom-client itself (it is an optional peer)', () => {
