@@ -1,0 +1,159 @@
+// Accounting invariant (DESIGN.md): every accepted event ends exactly once — delivered, or in errors$ — and
+// every refused event is reported. Checked with fast-check over random event streams, sender failures,
+// flushes and shutdown points, in virtual time.
+import fc from 'fast-check';
+import { Observable } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
+import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
+import { WebhookError } from '../../src/transport/WebhookError.js';
+import { auditEvent, virtualClock } from '../internal/fixtures.js';
+
+type Outcome =
+  | { kind: 'ok'; after: number }
+  | { kind: 'retryable'; after: number }
+  | { kind: 'final'; after: number }
+  | { kind: 'throw' }
+  | { kind: 'hang' };
+
+const outcome: fc.Arbitrary<Outcome> = fc.oneof(
+  fc.record({ kind: fc.constant('ok' as const), after: fc.integer({ min: 0, max: 40 }) }),
+  fc.record({ kind: fc.constant('retryable' as const), after: fc.integer({ min: 0, max: 20 }) }),
+  fc.record({ kind: fc.constant('final' as const), after: fc.integer({ min: 0, max: 20 }) }),
+  fc.constant({ kind: 'throw' as const }),
+  fc.constant({ kind: 'hang' as const }),
+);
+
+type Step = { kind: 'events'; wait: number; count: number } | { kind: 'flush'; wait: number };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({ kind: fc.constant('events' as const), wait: fc.nat(30), count: fc.nat(6) }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('flush' as const), wait: fc.nat(30) }) },
+);
+
+const scenario = fc.record({
+  mode: fc.constantFrom('batch' as const, 'blocking' as const),
+  maxBatchSize: fc.integer({ min: 1, max: 5 }),
+  maxBatchWait: fc.integer({ min: 1, max: 50 }),
+  bufferSize: fc.integer({ min: 1, max: 15 }),
+  maxInFlight: fc.constantFrom(1, 2, Infinity),
+  attempts: fc.integer({ min: 1, max: 3 }),
+  throttle: fc.boolean(),
+  runAt: fc.nat(3), // run() before the n-th step (3 → possibly never before shutdown)
+  outcomes: fc.array(outcome, { minLength: 1, maxLength: 30 }),
+  steps: fc.array(step, { maxLength: 12 }),
+  shutdownAfter: fc.nat(12),
+  shutdownTimeout: fc.option(fc.nat(200), { nil: undefined }),
+  eventsAfterShutdown: fc.nat(3),
+});
+
+describe('createWebhookBackend accounting (property)', () => {
+  it('every accepted event is delivered or reported exactly once, and every refused one is reported', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async (s) => {
+        const clock = virtualClock();
+        const delivered: string[] = [];
+        const errors: AuditPluginError[] = [];
+        let call = 0;
+        const backend = createWebhookBackend({
+          mode: s.mode,
+          scheduler: clock.scheduler,
+          timeout: 60,
+          retry: { initialDelay: 5, factor: 2, jitter: 0, attempts: s.attempts },
+          batch: {
+            maxBatchSize: s.maxBatchSize,
+            maxBatchWait: s.maxBatchWait,
+            bufferSize: s.bufferSize,
+            maxInFlight: s.maxInFlight,
+            throttle: s.throttle ? { qps: 100, burst: 2 } : false,
+          },
+          onError: (e) => errors.push(e),
+          sender: (batch) => {
+            const o = s.outcomes[call++ % s.outcomes.length] as Outcome;
+            if (o.kind === 'throw') throw new Error('sender threw');
+            const ids = batch.events.map((e) => e.auditID);
+            return new Observable<never>((subscriber) => {
+              if (o.kind === 'hang') return;
+              return clock.scheduler.schedule(() => {
+                if (o.kind === 'ok') {
+                  delivered.push(...ids);
+                  subscriber.complete();
+                } else {
+                  subscriber.error(
+                    new WebhookError('failed', { status: o.kind === 'retryable' ? 503 : 400 }),
+                  );
+                }
+              }, o.after);
+            });
+          },
+        });
+
+        const given: string[] = [];
+        let shutdown: Promise<void> | undefined;
+        const results: Array<Promise<{ ids: string[]; ok: boolean }>> = [];
+        let n = 0;
+        const givenAfterShutdown: string[] = [];
+        const give = (count: number) => {
+          const events = Array.from({ length: count }, () => auditEvent(`e${n++}`));
+          given.push(...events.map((e) => e.auditID));
+          if (shutdown !== undefined) givenAfterShutdown.push(...events.map((e) => e.auditID));
+          results.push(
+            backend.processEvents(...events).then((ok) => ({ ids: events.map((e) => e.auditID), ok })),
+          );
+        };
+        for (let i = 0; i < s.steps.length; i++) {
+          if (i === s.runAt) backend.run();
+          if (i === s.shutdownAfter) shutdown = backend.shutdown({ timeout: s.shutdownTimeout ?? Infinity });
+          const st = s.steps[i] as Step;
+          await clock.advanceBy(st.wait);
+          if (st.kind === 'events') give(st.count);
+          else void backend.flush();
+        }
+        shutdown ??= backend.shutdown(s.shutdownTimeout === undefined ? {} : { timeout: s.shutdownTimeout });
+        give(s.eventsAfterShutdown);
+        await clock.advanceBy(100_000);
+        await shutdown;
+        const calls = await Promise.all(results);
+
+        const reported = errors.flatMap((e) => e.events.map((ev) => ev.auditID));
+        // Exactly once: delivered ∪ reported is every event given, with no duplicates.
+        expect([...delivered, ...reported].sort()).toEqual([...given].sort());
+        // A call resolves true only if none of its events was refused or failed (batch mode: refused).
+        // Batch mode: refused = queue-blocked, or given after shutdown began (pre-run events reported as
+        // shut-down at shutdown were accepted). Blocking mode: any report means the call failed.
+        const refused = new Set([
+          ...errors
+            .filter((e) => s.mode === 'blocking' || e.reason === 'queue-blocked')
+            .flatMap((e) => e.events.map((ev) => ev.auditID)),
+          ...givenAfterShutdown,
+        ]);
+        for (const c of calls) {
+          if (c.ids.length === 0) continue;
+          expect(c.ok).toBe(!c.ids.some((id) => refused.has(id)));
+        }
+        const stats = backend.stats();
+        expect(stats.queued).toBe(0);
+        expect(stats.inFlight).toBe(0);
+        expect(stats.delivered).toBe(delivered.length);
+        const failedTotal = Object.values(stats.failed).reduce((a, b) => a + b, 0);
+        expect(failedTotal).toBe(reported.length);
+        // Refused: queue-blocked, and everything given after shutdown began (reported as shut-down).
+        const shutDown = new Set(
+          errors.filter((e) => e.reason === 'shut-down').flatMap((e) => e.events.map((ev) => ev.auditID)),
+        );
+        for (const id of givenAfterShutdown) expect(shutDown.has(id)).toBe(true);
+        expect(stats.accepted).toBe(given.length - stats.failed['queue-blocked'] - givenAfterShutdown.length);
+        expect(stats.accepted).toBe(
+          stats.delivered +
+            stats.failed['send-failed'] +
+            stats.failed['shut-down'] -
+            givenAfterShutdown.length,
+        );
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
