@@ -277,7 +277,7 @@ describe('registerMetrics', () => {
       const root = await import('../../src/index.js');
       const registered: string[] = [];
       const dispose = root.registerMetrics(recordingBackend(), {
-        registerMetric: (m) => registered.push((m as { name: string }).name),
+        registerMetric: (m) => registered.push((m as unknown as { name: string }).name),
         removeSingleMetric: () => {},
       });
       expect(registered).toContain('audit_event_total');
