@@ -94,6 +94,12 @@ describe('decodeEvent', () => {
       });
     });
 
+    it('does not mutate the input', () => {
+      const input = structuredClone(v1beta1);
+      decodeEvent(input);
+      expect(input).toEqual(v1beta1);
+    });
+
     it('prefers requestReceivedTimestamp/stageTimestamp when the event has them', () => {
       const event = decodeEvent({
         ...v1beta1,

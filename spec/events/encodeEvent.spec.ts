@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/events/Event.js';
 import { GROUP_VERSIONS } from '../../src/events/GroupVersion.js';
@@ -5,6 +6,7 @@ import type { GroupVersion } from '../../src/events/GroupVersion.js';
 import { decodeEvent } from '../../src/events/decodeEvent.js';
 import { encodeEvent } from '../../src/events/encodeEvent.js';
 import { corpusEvents } from '../helpers/corpus.js';
+import { arbitraryEvent } from './arbitraryEvent.js';
 
 const event: AuditEvent = {
   level: 'Metadata',
@@ -51,6 +53,19 @@ describe('encodeEvent', () => {
       const events = corpusEvents();
       expect(events.map((e) => decodeEvent(JSON.parse(JSON.stringify(encodeEvent(e, gv)))))).toEqual(events);
     }
+  });
+
+  it('round trips generated events through decodeEvent in every version, leaving the event untouched', () => {
+    fc.assert(
+      fc.property(arbitraryEvent, fc.constantFrom(...GROUP_VERSIONS), (generated, gv) => {
+        const before = structuredClone(generated);
+        const wire = encodeEvent(generated, gv);
+        expect(wire.apiVersion).toBe(gv);
+        expect(decodeEvent(wire)).toEqual(generated);
+        expect(generated).toEqual(before);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('throws a clear message for an unknown group version', () => {
