@@ -93,7 +93,9 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   } catch (err) {
     await out?.close();
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`cannot listen on ${options.host}:${options.port}: ${code ?? (err as Error).message}`);
+    throw new Error(`cannot listen on ${options.host}:${options.port}: ${code ?? (err as Error).message}`, {
+      cause: err,
+    });
   }
 
   const subscription: Subscription = receiver.requests$.subscribe((request) => {

@@ -1,0 +1,96 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, LIGGITT, repoRoot, runCli } from './builtCli.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'rx-audit-cli-main-'));
+beforeAll(assertBuilt);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A usage error: exit code 2, exactly one line on stderr, nothing on stdout. */
+function expectUsageError(
+  run: { code: number | null; stdout: string; stderr: string },
+  message: RegExp,
+): void {
+  expect(run.code).toBe(2);
+  expect(run.stdout).toBe('');
+  expect(run.stderr.endsWith('\n')).toBe(true);
+  expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(run.stderr).toMatch(message);
+}
+
+describe('rx-audit (the built bin)', () => {
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const run = await runCli(['--version']);
+    expect(run).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('--help lists the three commands, with examples', async () => {
+    const run = await runCli(['--help']);
+    expect(run.code).toBe(0);
+    for (const command of ['serve', 'ship', 'demo'])
+      expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    expect(run.stdout).toContain('Examples:');
+  });
+
+  it('each command has --help with its flags and examples', async () => {
+    const [serve, ship, demo] = await Promise.all(
+      ['serve', 'ship', 'demo'].map((c) => runCli([c, '--help'])),
+    );
+    expect(serve?.code).toBe(0);
+    for (const flag of [
+      '--port',
+      '--host',
+      '--out',
+      '--fail-rate',
+      '--delay-ms',
+      '--tls-cert',
+      '--tls-key',
+      '--client-ca',
+      '--token',
+    ]) {
+      expect(serve?.stdout).toContain(flag);
+    }
+    expect(serve?.stdout).toContain('$ rx-audit serve --port 8080 --out events.jsonl');
+    expect(ship?.code).toBe(0);
+    for (const flag of [
+      '--url',
+      '--kubeconfig',
+      '--mode',
+      '--max-batch-size',
+      '--max-batch-wait',
+      '--buffer-size',
+      '--group-version',
+      '--timeout',
+      '--retry-attempts',
+      '--retry-initial-delay',
+    ]) {
+      expect(ship?.stdout).toContain(flag);
+    }
+    expect(ship?.stdout).toContain(
+      '$ rx-audit ship /var/log/kubernetes/audit.log --url http://127.0.0.1:8080/',
+    );
+    expect(demo?.code).toBe(0);
+    expect(demo?.stdout).toContain('$ rx-audit demo');
+  });
+
+  it('an unknown flag and a missing file each give one clear line and exit code 2', async () => {
+    const missing = path.join(dir, 'missing.log');
+    const [flag, file] = await Promise.all([
+      runCli(['ship', LIGGITT, '--url', 'http://127.0.0.1:9/', '--bogus']),
+      runCli(['ship', missing, '--url', 'http://127.0.0.1:9/']),
+    ]);
+    expectUsageError(flag, /^rx-audit: unknown option '--bogus'$/m);
+    expectUsageError(file, new RegExp(`^rx-audit: no such file: .*missing\\.log$`, 'm'));
+  });
+
+  it('no command prints the help on stderr and exits 2', async () => {
+    const run = await runCli([]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Usage: rx-audit');
+  });
+});
