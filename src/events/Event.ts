@@ -1,95 +1,48 @@
 import * as t from 'io-ts';
-
-/** Describes, for error messages, what a codec expects (`object`, `string or null`, …). */
-export interface Described {
-  readonly description: string;
-}
-
-/** `codec` or `null`; unlike `t.union` a failure reports only the inner codec's paths. */
-export function nullable<C extends t.Mixed>(
-  codec: C,
-): t.Type<t.TypeOf<C> | null, t.OutputOf<C> | null, unknown> & Described {
-  const type = new t.Type<t.TypeOf<C> | null, t.OutputOf<C> | null, unknown>(
-    `${codec.name} | null`,
-    (u): u is t.TypeOf<C> | null => u === null || codec.is(u),
-    (u, c) => (u === null ? t.success(null) : codec.validate(u, c)),
-    (a) => (a === null ? null : codec.encode(a)),
-  );
-  return Object.assign(type, { description: `${describeCodec(codec)} or null` });
-}
-
-/** What a codec expects, in words, for error messages. */
-export function describeCodec(codec: t.Decoder<unknown, unknown>): string {
-  const described = (codec as Partial<Described>).description;
-  if (typeof described === 'string') return described;
-  const tagged = codec as t.Decoder<unknown, unknown> & { _tag?: string; keys?: Record<string, unknown> };
-  switch (tagged._tag) {
-    case 'KeyofType':
-      return `one of ${Object.keys(tagged.keys ?? {}).join('|')}`;
-    case 'StringType':
-      return 'string';
-    case 'NumberType':
-      return 'number';
-    case 'BooleanType':
-      return 'boolean';
-    case 'NullType':
-      return 'null';
-    case 'ArrayType':
-    case 'UnknownArrayType':
-      return 'array';
-    case 'InterfaceType':
-    case 'PartialType':
-    case 'IntersectionType':
-    case 'UnknownRecordType':
-    case 'DictionaryType':
-      return 'object';
-    default:
-      return codec.name;
-  }
-}
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
-
-/** An RFC 3339 timestamp string, e.g. `2024-07-02T17:02:26.406288Z` (any fraction, `Z` or an offset). */
-const Timestamp = Object.assign(
-  new t.Type<string, string, unknown>(
-    'Timestamp',
-    (u): u is string => typeof u === 'string' && RFC3339.test(u),
-    (u, c) => (typeof u === 'string' && RFC3339.test(u) ? t.success(u) : t.failure(u, c)),
-    t.identity,
-  ),
-  { description: 'RFC 3339 timestamp' },
-);
-
-/** A JSON integer (`metav1.Status.code` is an int32). */
-const Integer = Object.assign(
-  new t.Type<number, number, unknown>(
-    'Integer',
-    (u): u is number => Number.isInteger(u),
-    (u, c) => (Number.isInteger(u) ? t.success(u as number) : t.failure(u, c)),
-    t.identity,
-  ),
-  { description: 'integer' },
-);
-
-/** A timestamp field: RFC 3339 (microsecond precision as the apiserver writes it), or absent/null. */
-export const NullableTimestamp = nullable(Timestamp);
+import { Integer, NullableTimestamp, nullable } from './primitives.js';
 
 /**
  * The audit level of an event: how much of the request was recorded.
  * `None` events are never emitted by the apiserver but may appear in policies.
+ *
+ * ## Example
+ * ```ts
+ * import { Level } from 'rx-audit';
+ *
+ * Level.is('RequestResponse'); // true
+ * Object.keys(Level.keys); // ['None', 'Metadata', 'Request', 'RequestResponse']
+ * ```
  */
 export const Level = t.keyof({ None: null, Metadata: null, Request: null, RequestResponse: null }, 'Level');
 export type Level = t.TypeOf<typeof Level>;
 
-/** The stage of request handling at which an event was generated. */
+/**
+ * The stage of request handling at which an event was generated.
+ *
+ * ## Example
+ * ```ts
+ * import { Stage } from 'rx-audit';
+ *
+ * Stage.is('ResponseComplete'); // true
+ * Stage.is('Halfway'); // false
+ * ```
+ */
 export const Stage = t.keyof(
   { RequestReceived: null, ResponseStarted: null, ResponseComplete: null, Panic: null },
   'Stage',
 );
 export type Stage = t.TypeOf<typeof Stage>;
 
-/** `authentication.k8s.io/v1` `UserInfo`, as embedded in audit events. */
+/**
+ * `authentication.k8s.io/v1` `UserInfo`, as embedded in audit events (`user`, `impersonatedUser`).
+ *
+ * ## Example
+ * ```ts
+ * import { UserInfo } from 'rx-audit';
+ *
+ * UserInfo.is({ username: 'system:admin', groups: ['system:masters'], extra: { scopes: ['a'] } }); // true
+ * ```
+ */
 export const UserInfo = t.partial(
   {
     username: t.string,
@@ -101,7 +54,17 @@ export const UserInfo = t.partial(
 );
 export type UserInfo = t.TypeOf<typeof UserInfo>;
 
-/** The object an audit event is about (`audit.k8s.io/v1` `ObjectReference`). */
+/**
+ * The object an audit event is about (`audit.k8s.io/v1` `ObjectReference`). The core group is an absent
+ * or empty `apiGroup`.
+ *
+ * ## Example
+ * ```ts
+ * import { ObjectReference } from 'rx-audit';
+ *
+ * ObjectReference.is({ resource: 'deployments', namespace: 'default', apiGroup: 'apps', apiVersion: 'v1' }); // true
+ * ```
+ */
 export const ObjectReference = t.partial(
   {
     resource: t.string,
@@ -117,7 +80,16 @@ export const ObjectReference = t.partial(
 );
 export type ObjectReference = t.TypeOf<typeof ObjectReference>;
 
-/** `meta.k8s.io/v1` `Status` as audit uses it in `responseStatus`; extra fields are kept. */
+/**
+ * `meta.k8s.io/v1` `Status` as audit uses it in `responseStatus`; extra fields are kept.
+ *
+ * ## Example
+ * ```ts
+ * import { Status } from 'rx-audit';
+ *
+ * Status.is({ metadata: {}, status: 'Failure', reason: 'Forbidden', code: 403 }); // true
+ * ```
+ */
 export const Status = t.partial(
   {
     kind: t.string,
@@ -180,10 +152,37 @@ export const Event = t.intersection(
   [EventRequired, t.partial({ kind: t.string, apiVersion: t.string, ...eventOptionalProps })],
   'Event',
 );
-/** An `audit.k8s.io/v1` audit event, the library's internal model. */
+/**
+ * An `audit.k8s.io/v1` audit event, the library's internal model: what the decoders return and the
+ * backends accept.
+ *
+ * ## Example
+ * ```ts
+ * import type { AuditEvent } from 'rx-audit';
+ *
+ * const event: AuditEvent = {
+ *   level: 'Metadata',
+ *   auditID: '2e79f0c9-a941-45ae-a9ce-663a1b19ff14',
+ *   stage: 'ResponseComplete',
+ *   requestURI: '/api/v1/namespaces/default/pods',
+ *   verb: 'list',
+ *   requestReceivedTimestamp: '2024-07-02T17:02:26.406288Z',
+ * };
+ * ```
+ */
 export type AuditEvent = t.TypeOf<typeof Event>;
 
-/** `audit.k8s.io/v1` `EventList` as it travels on the wire. */
+/**
+ * `audit.k8s.io/v1` `EventList` as it travels on the wire. Prefer {@link decodeEventList}, which also reads
+ * older versions and reports every bad path.
+ *
+ * ## Example
+ * ```ts
+ * import { EventList } from 'rx-audit';
+ *
+ * EventList.is({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: [] }); // true
+ * ```
+ */
 export const EventList = t.intersection(
   [
     t.type({ items: t.array(Event) }),

@@ -1,6 +1,7 @@
 // Not public: validation and conversion of one event, shared by decodeEvent and decodeEventList.
 import * as t from 'io-ts';
-import { EventBody, NullableTimestamp, nullable } from './Event.js';
+import { EventBody } from './Event.js';
+import { NullableTimestamp, nullable } from './primitives.js';
 import type { AuditEvent } from './Event.js';
 import { GROUP_VERSIONS, isGroupVersion } from './GroupVersion.js';
 import type { GroupVersion } from './GroupVersion.js';

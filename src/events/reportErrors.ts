@@ -1,6 +1,6 @@
 // Not public: turns io-ts validation errors into `path: expected X, got Y` lines.
 import type * as t from 'io-ts';
-import { describeCodec } from './Event.js';
+import { describeCodec } from './primitives.js';
 import { showValue } from './showValue.js';
 
 /** Codecs whose children are not object keys (`t.intersection` members, `t.union` branches). */

@@ -1,0 +1,77 @@
+// Not public: the small io-ts codecs the audit codecs are built from, and how errors describe codecs.
+import * as t from 'io-ts';
+
+/** Describes, for error messages, what a codec expects (`object`, `string or null`, …). */
+export interface Described {
+  readonly description: string;
+}
+
+/** `codec` or `null`; unlike `t.union` a failure reports only the inner codec's paths. */
+export function nullable<C extends t.Mixed>(
+  codec: C,
+): t.Type<t.TypeOf<C> | null, t.OutputOf<C> | null, unknown> & Described {
+  const type = new t.Type<t.TypeOf<C> | null, t.OutputOf<C> | null, unknown>(
+    `${codec.name} | null`,
+    (u): u is t.TypeOf<C> | null => u === null || codec.is(u),
+    (u, c) => (u === null ? t.success(null) : codec.validate(u, c)),
+    (a) => (a === null ? null : codec.encode(a)),
+  );
+  return Object.assign(type, { description: `${describeCodec(codec)} or null` });
+}
+
+/** What a codec expects, in words, for error messages. */
+export function describeCodec(codec: t.Decoder<unknown, unknown>): string {
+  const described = (codec as Partial<Described>).description;
+  if (typeof described === 'string') return described;
+  const tagged = codec as t.Decoder<unknown, unknown> & { _tag?: string; keys?: Record<string, unknown> };
+  switch (tagged._tag) {
+    case 'KeyofType':
+      return `one of ${Object.keys(tagged.keys ?? {}).join('|')}`;
+    case 'StringType':
+      return 'string';
+    case 'NumberType':
+      return 'number';
+    case 'BooleanType':
+      return 'boolean';
+    case 'NullType':
+      return 'null';
+    case 'ArrayType':
+    case 'UnknownArrayType':
+      return 'array';
+    case 'InterfaceType':
+    case 'PartialType':
+    case 'IntersectionType':
+    case 'UnknownRecordType':
+    case 'DictionaryType':
+      return 'object';
+    default:
+      return codec.name;
+  }
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
+/** An RFC 3339 timestamp string, e.g. `2024-07-02T17:02:26.406288Z` (any fraction, `Z` or an offset). */
+export const Timestamp = Object.assign(
+  new t.Type<string, string, unknown>(
+    'Timestamp',
+    (u): u is string => typeof u === 'string' && RFC3339.test(u),
+    (u, c) => (typeof u === 'string' && RFC3339.test(u) ? t.success(u) : t.failure(u, c)),
+    t.identity,
+  ),
+  { description: 'RFC 3339 timestamp' },
+);
+
+/** A JSON integer (`metav1.Status.code` is an int32). */
+export const Integer = Object.assign(
+  new t.Type<number, number, unknown>(
+    'Integer',
+    (u): u is number => Number.isInteger(u),
+    (u, c) => (Number.isInteger(u) ? t.success(u as number) : t.failure(u, c)),
+    t.identity,
+  ),
+  { description: 'integer' },
+);
+
+/** A timestamp field: RFC 3339 (microsecond precision as the apiserver writes it), or absent/null. */
+export const NullableTimestamp = nullable(Timestamp);
