@@ -37,13 +37,15 @@ export function virtualClock() {
   const scheduler = new TestScheduler((actual, expected) => {
     if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error('marble mismatch');
   });
+  // One virtual instant at a time, with the promise callbacks it triggers run before the clock moves on.
   const advanceTo = async (frame: number): Promise<void> => {
     if (frame > scheduler.now()) scheduler.schedule(() => {}, frame - scheduler.now());
-    scheduler.maxFrames = frame;
     for (;;) {
-      scheduler.flush();
       await settle();
-      if (!scheduler.actions.some((action) => (action as unknown as { delay: number }).delay <= frame)) break;
+      const next = scheduler.actions[0] as unknown as { delay: number } | undefined;
+      if (next === undefined || next.delay > frame) break;
+      scheduler.maxFrames = next.delay;
+      scheduler.flush();
     }
   };
   return {

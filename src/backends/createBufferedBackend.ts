@@ -67,7 +67,7 @@ export function createBufferedBackend(
     throw new TypeError(`delegate must be an AuditBackend, got ${describeValue(delegate)}`);
   }
   const { retry: retryOption, timeout: timeoutOption, scheduler, onError, ...batchOption } = options;
-  const batch = resolveBatchOptions(batchOption, 'options');
+  const batch = resolveBatchOptions(batchOption, '');
   const retry = resolveRetryOptions(retryOption, 1);
   const timeout = resolveTimeout(timeoutOption, Infinity);
   if (onError !== undefined && typeof onError !== 'function') {

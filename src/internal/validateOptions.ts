@@ -58,34 +58,35 @@ function plainObject(name: string, value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Applies {@link BATCH_DEFAULTS} and validates; `prefix` names the option in messages (`batch`). */
-export function resolveBatchOptions(
-  options: BatchOptions | undefined,
-  prefix = 'batch',
-): ResolvedBatchOptions {
-  const o = plainObject(prefix, options);
-  const bufferSize = positiveInteger(`${prefix}.bufferSize`, o['bufferSize'] ?? BATCH_DEFAULTS.bufferSize);
+/**
+ * Applies {@link BATCH_DEFAULTS} and validates; `name` is the options object in messages (`batch` gives
+ * `batch.maxBatchSize must be …`; `''` gives `maxBatchSize must be …`).
+ */
+export function resolveBatchOptions(options: BatchOptions | undefined, name = 'batch'): ResolvedBatchOptions {
+  const o = plainObject(name === '' ? 'options' : name, options);
+  const prefix = name === '' ? '' : `${name}.`;
+  const bufferSize = positiveInteger(`${prefix}bufferSize`, o['bufferSize'] ?? BATCH_DEFAULTS.bufferSize);
   const maxBatchSize = positiveInteger(
-    `${prefix}.maxBatchSize`,
+    `${prefix}maxBatchSize`,
     o['maxBatchSize'] ?? BATCH_DEFAULTS.maxBatchSize,
   );
   const maxBatchWait = nonNegativeNumber(
-    `${prefix}.maxBatchWait`,
+    `${prefix}maxBatchWait`,
     o['maxBatchWait'] ?? BATCH_DEFAULTS.maxBatchWait,
     true,
   );
   const maxInFlight = positiveInteger(
-    `${prefix}.maxInFlight`,
+    `${prefix}maxInFlight`,
     o['maxInFlight'] ?? BATCH_DEFAULTS.maxInFlight,
     true,
   );
   const rawThrottle = o['throttle'] ?? BATCH_DEFAULTS.throttle;
   let throttle: ThrottleOptions | false = false;
   if (rawThrottle !== false) {
-    const t = plainObject(`${prefix}.throttle`, rawThrottle);
+    const t = plainObject(`${prefix}throttle`, rawThrottle);
     throttle = {
-      qps: positiveNumber(`${prefix}.throttle.qps`, t['qps']),
-      burst: positiveInteger(`${prefix}.throttle.burst`, t['burst']),
+      qps: positiveNumber(`${prefix}throttle.qps`, t['qps']),
+      burst: positiveInteger(`${prefix}throttle.burst`, t['burst']),
     };
   }
   return { bufferSize, maxBatchSize, maxBatchWait, maxInFlight, throttle };
