@@ -214,5 +214,5 @@ function keyProblemsOf(pem: string | Buffer, field: string): string[] {
 /** OpenSSL's reason text (it never contains key material), without the numeric prefix. */
 function opensslReason(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/^error:[0-9A-F]+:/, '').split('\n')[0] ?? message;
+  return message.replace(/^error:[0-9A-F]+:(?:[^:]*::)?/, '').split('\n')[0] ?? message;
 }
