@@ -127,3 +127,10 @@ export function deliveredCount(stdout: string): number | undefined {
   const match = /delivered: +(\d+) events/.exec(stdout);
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
+
+/** stderr without ship's periodic plain progress lines (printed every 5 s when stderr is not a terminal). */
+export function withoutProgressLines(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .filter((line) => line !== '' && !/^rx-audit ship: (\d+% \| )?\d+ read \|/.test(line));
+}

@@ -16,6 +16,7 @@ import {
   OPENSHIFT,
   runCli,
   startServe,
+  withoutProgressLines,
 } from './builtCli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rx-audit-cli-ship-'));
@@ -35,7 +36,7 @@ describe('rx-audit serve + ship', () => {
     const fromStdin = await runCli(['ship', '-', '--url', serve.url, ...FAST], {
       input: readFileSync(LIGGITT),
     });
-    expect(fromStdin.stderr).toBe('');
+    expect(withoutProgressLines(fromStdin.stderr)).toEqual([]);
     expect(fromStdin.code).toBe(0);
     expect(fromStdin.stdout).toContain(`rx-audit ship: stdin → ${serve.url}, batch mode`);
     expect(fromStdin.stdout).toMatch(/read: +757 events, 0 invalid lines skipped/);
@@ -113,7 +114,7 @@ describe('rx-audit serve + ship', () => {
     expect(run.stdout).toMatch(/read: +2 events, 4 invalid lines skipped/);
     expect(run.stdout).toContain('blocking mode');
     expect(deliveredCount(run.stdout)).toBe(2);
-    const reports = run.stderr.trimEnd().split('\n');
+    const reports = withoutProgressLines(run.stderr);
     expect(reports).toEqual([
       'rx-audit ship: line 2: skipped: not valid JSON at column 16',
       expect.stringMatching(
