@@ -117,7 +117,10 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
   }
 
   const controller = new AbortController();
-  const force = (): never => process.exit(130);
+  const force = (): void => {
+    progress.stop();
+    process.exit(130);
+  };
   const interrupt = (): void => {
     progress.log(
       'rx-audit ship: interrupted — stopped reading, draining what was accepted (again to quit now)',
