@@ -1,7 +1,11 @@
 // Loads the built library (dist/esm) and says whether the parts a benchmark needs are there yet.
+// RX_AUDIT_BENCH_LIB=/path/to/other/dist/esm/index.js benchmarks another build (say, a candidate fix).
+import { pathToFileURL } from 'node:url';
+
 export async function loadLibrary() {
   try {
-    return await import('../../dist/esm/index.js');
+    const other = process.env.RX_AUDIT_BENCH_LIB;
+    return await import(other ? pathToFileURL(other).href : '../../dist/esm/index.js');
   } catch (error) {
     return { loadError: error instanceof Error ? error.message : String(error) };
   }

@@ -11,6 +11,7 @@ const OTLP_RESPONSE = Buffer.from('{}');
 let items = 0;
 let requests = 0;
 let bytes = 0;
+let connections = 0;
 let stalled = false;
 let cpuAtReset = process.cpuUsage();
 const cpuMs = () => {
@@ -73,6 +74,7 @@ const server = createServer({ keepAliveTimeout: 120_000 }, (req, res) => {
     settleWaiters();
   });
 });
+server.on('connection', () => connections++);
 server.keepAliveTimeout = 120_000;
 server.headersTimeout = 130_000;
 server.requestTimeout = 0;
@@ -83,11 +85,12 @@ process.on('message', (msg) => {
       items = 0;
       requests = 0;
       bytes = 0;
+      connections = 0;
       cpuAtReset = process.cpuUsage();
       process.send({ id: msg.id });
       break;
     case 'count':
-      process.send({ id: msg.id, items, requests, bytes, cpuMs: cpuMs() });
+      process.send({ id: msg.id, items, requests, bytes, connections, cpuMs: cpuMs() });
       break;
     case 'stall':
       stalled = msg.on;

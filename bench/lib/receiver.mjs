@@ -11,7 +11,8 @@ const script = fileURLToPath(new URL('./receiver-process.mjs', import.meta.url))
  *   stall(on: boolean): Promise<void>, close(): Promise<void>}>}
  */
 export function startReceiver() {
-  const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // No inherited execArgv: a profiled or --expose-gc benchmark must not profile its receiver too.
+  const child = fork(script, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let nextId = 1;
   const pending = new Map();
   const call = (msg) =>

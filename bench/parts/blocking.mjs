@@ -28,7 +28,7 @@ runPart(async (config) => {
     await backend.shutdown();
     if (failed) throw new Error(`blocking: ${failed} of ${count} calls failed`);
   };
-  const contenders = [
+  const all = [
     {
       key: 'floor',
       label: 'bare node:http loop',
@@ -36,12 +36,15 @@ runPart(async (config) => {
     },
     ...(missing ? [] : [{ key: 'rx', label: 'rx-audit blocking', run: rxBlocking }]),
   ];
+  // `only: ['rx']` runs a subset (for profiling one contender).
+  const contenders = config.only ? all.filter((c) => config.only.includes(c.key)) : all;
   const runOnce = async (c, count) => {
     await receiver.reset();
     const t0 = performance.now();
     await c.run(count);
     const ms = performance.now() - t0;
-    const { items, requests } = await receiver.count();
+    const { items, requests, connections } = await receiver.count();
+    c.connections = connections;
     if (items !== count || requests !== count) {
       throw new Error(`${c.key}: receiver got ${requests} requests with ${items} events, expected ${count}`);
     }
@@ -59,7 +62,13 @@ runPart(async (config) => {
   const results = {};
   for (const c of contenders) {
     const ms = median(times[c.key]);
-    results[c.key] = { label: c.label, ms, perSec: (calls / ms) * 1000, rounds: times[c.key] };
+    results[c.key] = {
+      label: c.label,
+      ms,
+      perSec: (calls / ms) * 1000,
+      rounds: times[c.key],
+      connections: c.connections,
+    };
   }
   return { calls, rounds, skipped: missing, results };
 });

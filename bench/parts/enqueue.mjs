@@ -7,7 +7,7 @@ import { loadLibrary, missingLibrary } from '../lib/library.mjs';
 import { gc, median, runPart } from '../lib/part.mjs';
 
 runPart(async (config) => {
-  const { calls = 200_000, repeats = 5, pool = 10_000 } = config;
+  const { calls = 100_000, repeats = 5, pool = 10_000 } = config;
   const lib = await loadLibrary();
   const missing = missingLibrary(lib);
   const corpus = loadCorpus(typeof lib.decodeEvent === 'function' ? lib.decodeEvent : undefined);

@@ -27,7 +27,7 @@ runPart(async (config) => {
     const r = await fn(list);
     return { ms: performance.now() - t0, failed: 0, ...r };
   };
-  const contenders = [
+  const all = [
     {
       key: 'floor',
       label: 'floor (bare node:http)',
@@ -44,12 +44,16 @@ runPart(async (config) => {
       run: (list) => otelBatch(list, receiver.otlpUrl, { ...options, body }),
     })),
   ];
+  // `only: ['rx']` runs a subset (for profiling one contender).
+  const contenders = config.only ? all.filter((c) => config.only.includes(c.key)) : all;
 
   const runOnce = async (contender, list) => {
     gc();
     await receiver.reset();
     const r = await contender.run(list);
-    const { items } = await receiver.count();
+    const { items, connections, cpuMs } = await receiver.count();
+    contender.connections = connections;
+    contender.receiverCpuMs = cpuMs;
     if (items !== list.length || r.failed) {
       throw new Error(
         `${contender.key}: receiver counted ${items} of ${list.length} events (${r.failed} reported failed)`,
@@ -73,7 +77,14 @@ runPart(async (config) => {
   const results = {};
   for (const c of contenders) {
     const ms = median(times[c.key]);
-    results[c.key] = { label: c.label, ms, eventsPerSec: (n / ms) * 1000, rounds: times[c.key] };
+    results[c.key] = {
+      label: c.label,
+      ms,
+      eventsPerSec: (n / ms) * 1000,
+      rounds: times[c.key],
+      connections: c.connections,
+      receiverCpuMs: c.receiverCpuMs,
+    };
   }
   return {
     n,
