@@ -64,4 +64,18 @@ describe('ServeTally', () => {
       '101 events in 2 POSTs (51/s) | verbs: list 100, get 1 | stages: ResponseComplete 101 | rejected 1 | unauthorized 0 | failed on purpose 0',
     );
   });
+
+  it('shows the five most frequent verbs, then …', () => {
+    const tally = new ServeTally(503);
+    const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+    tally.add(
+      request(
+        200,
+        verbs.flatMap((verb, i) =>
+          Array.from({ length: 7 - i }, () => ({ verb, stage: 'ResponseComplete' })),
+        ),
+      ),
+    );
+    expect(tally.line()).toContain('| verbs: get 7, list 6, watch 5, create 4, update 3, … |');
+  });
 });

@@ -73,11 +73,13 @@ export class ServeTally {
   /** The one-line summary. */
   line(now = Date.now()): string {
     const t = this.totals;
-    const top = (counts: Record<string, number>): string =>
-      Object.entries(counts)
-        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-        .map(([key, n]) => `${key} ${n}`)
-        .join(', ') || '-';
+    // The five most frequent keys, so the line stays short enough for a terminal.
+    const top = (counts: Record<string, number>): string => {
+      const sorted = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+      const shown = sorted.slice(0, 5).map(([key, n]) => `${key} ${n}`);
+      if (sorted.length > 5) shown.push('…');
+      return shown.join(', ') || '-';
+    };
     const errors = t.otherErrors > 0 ? ` | other errors ${t.otherErrors}` : '';
     return (
       `${t.events} events in ${t.posts} POSTs (${Math.round(this.rate(now))}/s)` +

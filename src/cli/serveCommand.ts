@@ -33,7 +33,8 @@ export async function serveCommand(options: ServeCommandOptions, io: CliIO): Pro
     ? setInterval(
         () => {
           const line = serve.tally.line();
-          if (tty) stderr.write(`\r\x1b[2K${line}`);
+          // Cut to the terminal's width: a wrapped line could not be redrawn in place.
+          if (tty) stderr.write(`\r\x1b[2K${line.slice(0, Math.max(20, (stderr.columns ?? 120) - 1))}`);
           else if (line.replace(/\(\d+\/s\)/, '') !== last) stderr.write(`rx-audit serve: ${line}\n`);
           last = line.replace(/\(\d+\/s\)/, '');
         },
