@@ -25,9 +25,9 @@ Exit code: 0 when every valid event was delivered, 1 when any was not, 2 for a u
 const DEMO_EXAMPLES = `
 Examples:
   $ rx-audit demo
-  $ rx-audit demo --fail-rate 0.5
+  $ rx-audit demo --fail-rate 0.3 --repeat 10      # 3 000 events
 
-Starts "serve" on a free loopback port, ships the bundled sample log (${'300'} real audit events) to it in batch
+Starts "serve" on a free loopback port, ships the bundled sample log (300 real audit events) to it in batch
 mode while the server fails some POSTs at random, and proves every event arrived exactly once.`;
 
 // Commands are loaded when they run, so `--help` and `--version` start fast.
