@@ -4,7 +4,7 @@ import { assertBuilt, runCli } from './builtCli.js';
 
 beforeAll(assertBuilt);
 
-describe('rx-audit demo', () => {
+describe('rx-audit demo', { timeout: 40_000 }, () => {
   it('ships the bundled sample through a failing server and reports every event arrived exactly once', async () => {
     const run = await runCli(['demo'], { timeoutMs: 30_000 });
     expect(run.stderr).toBe('');

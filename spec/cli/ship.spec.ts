@@ -26,7 +26,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Flags that keep retries short in tests (the defaults wait 10 s before the first retry). */
 const FAST = ['--max-batch-wait', '20', '--retry-initial-delay', '10'];
 
-describe('rx-audit serve + ship', () => {
+describe('rx-audit serve + ship', { timeout: 40_000 }, () => {
   it('ships the corpus from stdin and from a gzip file; serve --out holds exactly what was shipped', async () => {
     const out = path.join(dir, 'received.jsonl');
     const gz = path.join(dir, 'openshift.log.gz');
