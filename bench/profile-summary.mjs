@@ -1,6 +1,8 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time per function, top N, as percentages,
 // each with the callers it was reached from (so native frames like "(anonymous)" get a name to blame).
-// Usage: node bench/profile-summary.mjs <file.cpuprofile> [--top=25]
+// Usage: node bench/profile-summary.mjs <file.cpuprofile> [--top=25] [--group]
+// --group: self time per package instead (rx-audit, rxjs, axios, node core, bench, gc, idle…), native frames
+// charged to the nearest JavaScript caller's package.
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
@@ -39,8 +41,33 @@ for (const [id, us] of selfUs) {
   row.callers.set(caller, (row.callers.get(caller) ?? 0) + us);
   rows.set(key, row);
 }
+const groupOf = (id) => {
+  for (let cur = id; cur !== undefined; cur = parentOf.get(cur)) {
+    const { functionName, url } = byId.get(cur).callFrame;
+    if (functionName === '(garbage collector)') return 'garbage collector';
+    if (functionName === '(idle)') return 'idle';
+    if (functionName === '(program)') return 'program';
+    if (!url) continue; // native frame: charge it to its caller
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+    if (pkg) return pkg[1];
+    if (url.startsWith('node:')) return 'node core';
+    if (/\/dist\/(esm|cjs)\//.test(url)) return 'rx-audit (dist)';
+    if (url.includes('/bench/')) return 'bench harness';
+    return url;
+  }
+  return 'native';
+};
+
 const pct = (us) => `${((us / total) * 100).toFixed(1).padStart(5)}%`;
 console.log(`${file}: ${(total / 1000).toFixed(0)} ms sampled`);
+if (args.includes('--group')) {
+  const groups = new Map();
+  for (const [id, us] of selfUs) groups.set(groupOf(id), (groups.get(groupOf(id)) ?? 0) + us);
+  for (const [group, us] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`${pct(us)} ${(us / 1000).toFixed(0).padStart(6)} ms  ${group}`);
+  }
+  process.exit(0);
+}
 for (const [key, row] of [...rows].sort((a, b) => b[1].us - a[1].us).slice(0, top)) {
   console.log(`${pct(row.us)} ${(row.us / 1000).toFixed(0).padStart(6)} ms  ${key}`);
   const callers = [...row.callers].sort((a, b) => b[1] - a[1]).slice(0, 3);

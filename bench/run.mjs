@@ -104,6 +104,8 @@ if (wanted('throughput')) {
       fmt(c.eventsPerSec),
       ratio(c.ms / floor.ms),
       ratio(best(c) / best(floor)),
+      fmt(c.cpuMs),
+      ratio(c.cpuMs / floor.cpuMs),
       c.rounds.map((ms) => fmt(ms)).join(', '),
     ]);
     sections.push(
@@ -112,8 +114,21 @@ if (wanted('throughput')) {
         `fresh auditIDs; receiver in a separate process on 127.0.0.1. Batches of ${r.options.batchSize}, ` +
         `${r.options.maxInFlight} in flight, at most ${fmt(r.options.bufferSize)} undelivered events, ` +
         `offered ${fmt(r.options.chunk)} per event-loop turn. Median of ${r.rounds} interleaved rounds after a warm-up.\n\n` +
-        table(['contender', 'median ms', 'events/s', 'time vs floor', 'best vs best', 'rounds (ms)'], rows) +
-        '\n\n"best vs best" compares the fastest round of each: on a busy machine, noise only adds time.',
+        table(
+          [
+            'contender',
+            'median ms',
+            'events/s',
+            'time vs floor',
+            'best vs best',
+            'sender CPU ms',
+            'CPU vs floor',
+            'rounds (ms)',
+          ],
+          rows,
+        ) +
+        '\n\n"best vs best" compares the fastest round of each (on a busy machine, noise only adds time); ' +
+        '"sender CPU ms" is the median CPU time (user + system) of the sending process, also less sensitive to other load.',
     );
     const rxFloor = rx ? rx.ms / floor.ms : null;
     targets.push([

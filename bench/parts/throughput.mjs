@@ -50,7 +50,11 @@ runPart(async (config) => {
   const runOnce = async (contender, list) => {
     gc();
     await receiver.reset();
+    const cpu0 = process.cpuUsage();
     const r = await contender.run(list);
+    const cpu = process.cpuUsage(cpu0);
+    // Sender CPU time (user + system): less disturbed by other load on the machine than wall time.
+    (contender.cpuMs ??= []).push((cpu.user + cpu.system) / 1000);
     const { items, connections, cpuMs } = await receiver.count();
     contender.connections = connections;
     contender.receiverCpuMs = cpuMs;
@@ -64,6 +68,7 @@ runPart(async (config) => {
 
   const warm = events.slice(0, warmup);
   for (const c of contenders) await runOnce(c, warm);
+  for (const c of contenders) c.cpuMs = [];
   const times = Object.fromEntries(contenders.map((c) => [c.key, []]));
   for (let round = 0; round < rounds; round++) {
     // Rotate the order each round so no contender always runs right after the same neighbour.
@@ -82,6 +87,7 @@ runPart(async (config) => {
       ms,
       eventsPerSec: (n / ms) * 1000,
       rounds: times[c.key],
+      cpuMs: median(c.cpuMs),
       connections: c.connections,
       receiverCpuMs: c.receiverCpuMs,
     };
