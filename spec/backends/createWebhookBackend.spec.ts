@@ -1,5 +1,5 @@
 import type { ObservableInput } from 'rxjs';
-import { EMPTY, NEVER, Subject, throwError, timer } from 'rxjs';
+import { EMPTY, NEVER, Subject, mergeMap, throwError, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuditPluginError, DeliveryReport } from '../../src/backends/AuditBackend.js';
@@ -395,27 +395,31 @@ describe('createWebhookBackend — batch mode', () => {
 
   it('counts everything in stats() and emits deliveries$ per finished send', async () => {
     let n = 0;
+    // Odd calls succeed at once, even calls fail at once (503): sends that end inside processEvents make room.
     const { backend, clock, deliveries } = setup(() => (++n % 2 === 0 ? fail503() : EMPTY), {
-      batch: { maxBatchSize: 2, bufferSize: 5 },
+      batch: { maxBatchSize: 2, bufferSize: 4 },
       retry: { ...exact, attempts: 2 },
     });
     backend.run();
-    await backend.processEvents(...auditEvents(7));
+    // [e0,e1] ok (call 1) · [e2,e3] fails (call 2), waits to retry · [e4,e5] ok (call 3) · [e6,e7] fails
+    // (call 4), waits to retry · e8 does not fit (4 held).
+    expect(await backend.processEvents(...auditEvents(9))).toBe(false);
     const down = backend.shutdown();
+    // At 10 both retry: [e2,e3] ok (call 5), [e6,e7] fails again (call 6) and is reported.
     await clock.advanceTo(100);
     await down;
-    // batches: [e0,e1] ok (call 1); [e2,e3] fails (call 2), retried (call 4) fails; [e4] ok (call 3)
     expect(deliveries.map((d) => [d.events, d.ok, d.attempts])).toEqual([
       [2, true, 1],
-      [1, true, 1],
+      [2, true, 1],
+      [2, true, 2],
       [2, false, 2],
     ]);
     expect(backend.stats()).toEqual({
-      accepted: 5,
-      delivered: 3,
-      failed: { 'queue-blocked': 2, 'shut-down': 0, 'send-failed': 2, 'too-large': 0, invalid: 0 },
-      batches: 3,
-      retries: 1,
+      accepted: 8,
+      delivered: 6,
+      failed: { 'queue-blocked': 1, 'shut-down': 0, 'send-failed': 2, 'too-large': 0, invalid: 0 },
+      batches: 4,
+      retries: 2,
       queued: 0,
       inFlight: 0,
     });
@@ -430,7 +434,10 @@ describe('createWebhookBackend — batch mode', () => {
     const clock = virtualClock();
     const backend = createWebhookBackend({
       mode: 'batch',
-      sender: () => throwError(() => new WebhookError('HTTP 401 Unauthorized', { status: 401 })),
+      sender: () =>
+        timer(1, clock.scheduler).pipe(
+          mergeMap(() => throwError(() => new WebhookError('HTTP 401 Unauthorized', { status: 401 }))),
+        ),
       scheduler: clock.scheduler,
       batch: { bufferSize: 12, maxBatchSize: 12 },
     });
@@ -438,11 +445,10 @@ describe('createWebhookBackend — batch mode', () => {
     const secret = 'Bearer s3cr3t-token';
     const events = auditEvents(14).map((e) => ({ ...e, requestObject: { spec: { password: secret } } }));
     await backend.processEvents(...events);
-    await backend.flush();
+    await clock.advanceTo(1);
     expect(lines).toEqual([
-      // The full batch is cut (and fails) inside the call, before the overflow is reported.
-      'audit plugin=webhook reason=send-failed events=12 ids=e0,e1,e2,e3,e4,e5,e6,e7,e8,e9,… error="HTTP 401 Unauthorized"\n',
       'audit plugin=webhook reason=queue-blocked events=2 ids=e12,e13 error="audit webhook queue blocked"\n',
+      'audit plugin=webhook reason=send-failed events=12 ids=e0,e1,e2,e3,e4,e5,e6,e7,e8,e9,… error="HTTP 401 Unauthorized"\n',
     ]);
     expect(lines.join('')).not.toContain('s3cr3t');
   });

@@ -227,25 +227,13 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     return item;
   };
 
-  const snapshotAll = (
-    events: AuditEvent[],
-    from: number,
-    to: number,
-    out: (json: string) => void,
-  ): AuditEvent[] | undefined => {
-    let invalid: AuditEvent[] | undefined;
-    for (let i = from; i < to; i++) {
-      const event = events[i] as AuditEvent;
-      let json: string | undefined;
-      try {
-        json = config.snapshot(event);
-      } catch {
-        json = undefined;
-      }
-      if (typeof json === 'string') out(json);
-      else (invalid ??= []).push(event);
+  const trySnapshot = (event: AuditEvent): string | undefined => {
+    try {
+      const json = config.snapshot(event);
+      return typeof json === 'string' ? json : undefined;
+    } catch {
+      return undefined;
     }
-    return invalid;
   };
 
   const reportInvalid = (invalid: AuditEvent[] | undefined): boolean => {
@@ -260,21 +248,28 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   };
 
   const processBatchMode = (events: AuditEvent[]): boolean => {
-    const room = batch.bufferSize - held;
-    const take = Math.min(events.length, Math.max(0, room));
-    const invalid = snapshotAll(events, 0, take, (json) => {
+    let invalid: AuditEvent[] | undefined;
+    let i = 0;
+    // `held` is checked per event: a send that ends synchronously while this loop runs makes room.
+    for (; i < events.length && held < batch.bufferSize; i++) {
+      const event = events[i] as AuditEvent;
+      const json = trySnapshot(event);
+      if (json === undefined) {
+        (invalid ??= []).push(event);
+        continue;
+      }
       const item = accept(json);
       if (running) itemInput.next(item);
       else preRunItems.push(item);
-    });
+    }
     let ok = true;
-    if (take < events.length) {
+    if (i < events.length) {
       ok = false;
       report(
         config.dropPlugin,
         'queue-blocked',
         new Error(`${config.subject} queue blocked`),
-        events.slice(take),
+        events.slice(i),
       );
     }
     return reportInvalid(invalid) && ok;
@@ -282,7 +277,12 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
 
   const processBlockingMode = (events: AuditEvent[]): Promise<boolean> => {
     const items: EngineItem[] = [];
-    const invalid = snapshotAll(events, 0, events.length, (json) => items.push(accept(json)));
+    let invalid: AuditEvent[] | undefined;
+    for (const event of events) {
+      const json = trySnapshot(event);
+      if (json === undefined) (invalid ??= []).push(event);
+      else items.push(accept(json));
+    }
     const valid = reportInvalid(invalid);
     if (items.length === 0) return Promise.resolve(valid);
     return new Promise<boolean>((resolve) => {
