@@ -4,7 +4,6 @@ import type { WebhookBackendOptions } from './WebhookBackendOptions.js';
 import { WEBHOOK_DEFAULTS } from './WebhookBackendOptions.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
-import type { EngineItem } from '../internal/createDeliveryEngine.js';
 import { itemSerializer, lazyBatch, restoreItems } from '../internal/encodeItems.js';
 import {
   describeValue,
@@ -82,8 +81,6 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
     throw new TypeError('target is required unless sender is given, got undefined');
   }
 
-  // A batch keeps one AuditBatch across retries so the body is built once.
-  const batches = new WeakMap<EngineItem[], AuditBatch>();
   const engine = createDeliveryEngine({
     mode,
     batch,
@@ -95,14 +92,9 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
     subject: 'audit webhook',
     snapshot: itemSerializer(groupVersion),
     restore: (items) => restoreItems(items, groupVersion),
-    send: (items, signal) => {
-      let auditBatch = batches.get(items);
-      if (auditBatch === undefined) {
-        auditBatch = lazyBatch(items, groupVersion);
-        batches.set(items, auditBatch);
-      }
-      return send(auditBatch, signal);
-    },
+    // One AuditBatch per batch, kept across retries so the body is built once.
+    send: (items, signal, memo) =>
+      send((memo.payload ??= lazyBatch(items, groupVersion)) as AuditBatch, signal),
     abortable: true,
     onError: options.onError,
   });

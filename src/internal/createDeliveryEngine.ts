@@ -44,8 +44,11 @@ export interface DeliveryEngineConfig {
   readonly snapshot: (event: AuditEvent) => string;
   /** Events back from snapshots (for reports and for senders that want objects). */
   readonly restore: (items: readonly EngineItem[]) => AuditEvent[];
-  /** Sends one batch (one attempt). */
-  readonly send: (items: EngineItem[], signal: AbortSignal) => ObservableInput<unknown>;
+  /**
+   * Sends one batch (one attempt). `memo` is the same object for every attempt of a batch: a place to keep
+   * what the first attempt built (the encoded body) for the retries.
+   */
+  readonly send: (items: EngineItem[], signal: AbortSignal, memo: BatchMemo) => ObservableInput<unknown>;
   /**
    * At a shutdown deadline: `true` abandons started sends (aborting their signals) and reports them;
    * `false` leaves started sends to their owner (a delegate backend reports them itself).
@@ -73,7 +76,12 @@ export interface DeliveryEngine {
   countFailed(reason: AuditErrorReason, events: number): void;
 }
 
-interface BatchState {
+/** Per-batch scratch space for {@link DeliveryEngineConfig.send}. */
+export interface BatchMemo {
+  payload: unknown;
+}
+
+interface BatchState extends BatchMemo {
   readonly items: EngineItem[];
   attempts: number;
   startedAt: number;
@@ -211,11 +219,11 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
       counters.inFlight += items.length;
     } else counters.retries++;
     state.attempts++;
-    return config.send(items, signal);
+    return config.send(items, signal, state);
   };
 
   const register = (items: EngineItem[]): void => {
-    states.set(items, { items, attempts: 0, startedAt: 0, resolve: undefined });
+    states.set(items, { items, attempts: 0, startedAt: 0, resolve: undefined, payload: undefined });
   };
 
   const accept = (json: string): EngineItem => {
@@ -286,7 +294,13 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     const valid = reportInvalid(invalid);
     if (items.length === 0) return Promise.resolve(valid);
     return new Promise<boolean>((resolve) => {
-      states.set(items, { items, attempts: 0, startedAt: 0, resolve: (ok) => resolve(ok && valid) });
+      states.set(items, {
+        items,
+        attempts: 0,
+        startedAt: 0,
+        resolve: (ok) => resolve(ok && valid),
+        payload: undefined,
+      });
       if (running) callInput.next(items);
       else preRunCalls.push(items);
     });
@@ -416,7 +430,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
       const shutDown = (): Error => new Error(`${config.subject} shut down`);
       if (items.length > 0) {
         finish(
-          { items, attempts: 0, startedAt: 0, resolve: undefined },
+          { items, attempts: 0, startedAt: 0, resolve: undefined, payload: undefined },
           false,
           shutDown(),
           'shut-down',

@@ -53,16 +53,29 @@ export function restoreItems(items: readonly SerializedItem[], groupVersion: Gro
   }
 }
 
-/** An {@link AuditBatch} over pre-serialized items; `body` and `events` are computed on first use. */
+/**
+ * An {@link AuditBatch} over pre-serialized items; `body` and `events` are computed on first use and cached.
+ * A class (getters on the prototype), not an object literal with getters: a literal's accessor pairs are
+ * allocated per object, and at one batch per 100 events that showed up as old-space garbage.
+ */
+export class LazyBatch implements AuditBatch {
+  #body: string | undefined;
+  #events: AuditEvent[] | undefined;
+  constructor(
+    private readonly items: readonly SerializedItem[],
+    private readonly groupVersion: GroupVersion,
+  ) {}
+
+  get body(): string {
+    return (this.#body ??= joinItems(this.items, this.groupVersion));
+  }
+
+  get events(): AuditEvent[] {
+    return (this.#events ??= restoreItems(this.items, this.groupVersion));
+  }
+}
+
+/** Creates a {@link LazyBatch}. */
 export function lazyBatch(items: readonly SerializedItem[], groupVersion: GroupVersion): AuditBatch {
-  let body: string | undefined;
-  let events: AuditEvent[] | undefined;
-  return {
-    get body() {
-      return (body ??= joinItems(items, groupVersion));
-    },
-    get events() {
-      return (events ??= restoreItems(items, groupVersion));
-    },
-  };
+  return new LazyBatch(items, groupVersion);
 }

@@ -84,7 +84,8 @@ export function auditWebhook(
         readonly json: string;
         readonly event: AuditEvent;
       }
-      const bodies = new WeakMap<Item[], AuditBatch>();
+      // One AuditBatch per batch across its retries (so the body is built once), dropped when it is delivered.
+      const bodies = new Map<Item[], AuditBatch>();
       const batched = source.pipe(
         (events) =>
           new Observable<Item>((s) =>
@@ -133,6 +134,7 @@ export function auditWebhook(
         )
         .subscribe({
           next: (delivery) => {
+            bodies.delete(delivery.events);
             const events = delivery.events.map((item) => item.event);
             subscriber.next(
               delivery.ok
