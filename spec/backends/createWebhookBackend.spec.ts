@@ -376,7 +376,7 @@ describe('createWebhookBackend — batch mode', () => {
     const { backend, errors, sender } = setup();
     await backend.processEvents(...auditEvents(3));
     const first = backend.shutdown();
-    expect(backend.shutdown()).toBeInstanceOf(Promise);
+    expect(backend.shutdown()).toBe(first);
     await first;
     await backend.shutdown();
     backend.run();
@@ -391,6 +391,11 @@ describe('createWebhookBackend — batch mode', () => {
     await expect(backend.shutdown({ timeout: -1 })).rejects.toThrow(
       'shutdown timeout must be a non-negative number of milliseconds, got -1',
     );
+    // A bad timeout starts nothing: the backend still accepts, and a proper shutdown still works.
+    backend.run();
+    expect(await backend.processEvents(auditEvent('a'))).toBe(true);
+    await backend.shutdown();
+    expect(backend.stats()).toMatchObject({ delivered: 1 });
   });
 
   it('counts everything in stats() and emits deliveries$ per finished send', async () => {

@@ -119,18 +119,20 @@ export function createBufferedBackend(
       await delegate.flush();
     },
     shutdown: (shutdownOptions) => {
-      shutdownPromise ??= (async () => {
+      if (shutdownPromise === undefined) {
         const timeout = shutdownOptions?.timeout;
-        const start = (scheduler ?? asyncScheduler).now();
-        await engine.shutdown(timeout);
-        const left =
-          timeout === undefined
-            ? undefined
-            : Math.max(0, timeout - ((scheduler ?? asyncScheduler).now() - start));
-        await delegate.shutdown(left === undefined ? {} : { timeout: left });
-        // The delegate has now ended everything it was given; forget calls still pending here.
-        engine.release();
-      })();
+        const clock = scheduler ?? asyncScheduler;
+        const start = clock.now();
+        const drained = engine.shutdown(timeout);
+        if (!engine.isShuttingDown()) return drained; // rejected: a bad timeout starts nothing
+        shutdownPromise = (async () => {
+          await drained;
+          const left = timeout === undefined ? undefined : Math.max(0, timeout - (clock.now() - start));
+          await delegate.shutdown(left === undefined ? {} : { timeout: left });
+          // The delegate has now ended everything it was given; forget calls still pending here.
+          engine.release();
+        })();
+      }
       return shutdownPromise;
     },
     errors$: merge(engine.errors$, delegate.errors$),

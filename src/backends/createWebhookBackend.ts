@@ -99,18 +99,19 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
     onError: options.onError,
   });
 
-  let closed = false;
+  let shutdownPromise: Promise<void> | undefined;
   return {
     name: mode === 'batch' ? 'buffered<webhook>' : 'webhook',
     run: () => engine.run(),
     processEvents: (...events) => engine.processEvents(events),
     flush: () => engine.flush(),
-    shutdown: async (shutdownOptions) => {
-      await engine.shutdown(shutdownOptions?.timeout);
-      if (!closed) {
-        closed = true;
-        close();
+    shutdown: (shutdownOptions) => {
+      if (shutdownPromise === undefined) {
+        const drained = engine.shutdown(shutdownOptions?.timeout);
+        if (!engine.isShuttingDown()) return drained; // rejected: a bad timeout starts nothing
+        shutdownPromise = drained.finally(close);
       }
+      return shutdownPromise;
     },
     errors$: engine.errors$,
     deliveries$: engine.deliveries$,

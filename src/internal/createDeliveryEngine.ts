@@ -67,6 +67,8 @@ export interface DeliveryEngine {
   flush(): Promise<void>;
   /** Drains (or stops at the deadline) and resolves; idempotent. Rejects for a bad timeout. */
   shutdown(timeout?: number): Promise<void>;
+  /** Whether `shutdown()` has begun (a call with a bad timeout does not begin it). */
+  isShuttingDown(): boolean;
   /** After a delegate's own shutdown: forget started sends the delegate has accounted for. */
   release(): void;
   readonly errors$: Observable<AuditPluginError>;
@@ -477,6 +479,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     },
     flush,
     shutdown,
+    isShuttingDown: () => shuttingDown,
     release: releaseStarted,
     errors$: errors$.asObservable(),
     deliveries$: deliveries$.asObservable(),
