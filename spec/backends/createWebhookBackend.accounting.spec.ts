@@ -92,6 +92,7 @@ describe('createWebhookBackend accounting (property)', () => {
         });
 
         const given: string[] = [];
+        const flushes: Array<{ done: boolean }> = [];
         let shutdown: Promise<void> | undefined;
         const results: Array<Promise<{ ids: string[]; ok: boolean }>> = [];
         let n = 0;
@@ -110,13 +111,19 @@ describe('createWebhookBackend accounting (property)', () => {
           const st = s.steps[i] as Step;
           await clock.advanceBy(st.wait);
           if (st.kind === 'events') give(st.count);
-          else void backend.flush();
+          else {
+            const flush = { done: false };
+            flushes.push(flush);
+            void backend.flush().then(() => (flush.done = true));
+          }
         }
         shutdown ??= backend.shutdown(s.shutdownTimeout === undefined ? {} : { timeout: s.shutdownTimeout });
         give(s.eventsAfterShutdown);
         await clock.advanceBy(100_000);
         await shutdown;
         const calls = await Promise.all(results);
+        // Every flush() resolved: what it waited for was delivered or reported by the end.
+        expect(flushes.every((f) => f.done)).toBe(true);
 
         const reported = errors.flatMap((e) => e.events.map((ev) => ev.auditID));
         // Exactly once: delivered ∪ reported is every event given, with no duplicates.
