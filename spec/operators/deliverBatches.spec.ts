@@ -281,6 +281,14 @@ describe('deliverBatches', () => {
     expect(signals.map((s) => s.aborted)).toEqual([true, true]);
   });
 
+  it('passes an empty source through and stays silent on a never-ending one', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const send = () => cold('-|');
+      expectObservable(cold<number[]>('|').pipe(deliverBatches(send))).toBe('|');
+      expectObservable(cold<number[]>('-').pipe(deliverBatches(send)), '^ 1000ms !').toBe('-');
+    });
+  });
+
   it('rejects invalid options with a message naming the option and value', () => {
     const send = () => of(null);
     expect(() => deliverBatches(send, { maxInFlight: 0 })).toThrow(
