@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { NEVER, Subject, bufferTime, filter } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
@@ -20,8 +21,10 @@ describe('batchEvents', () => {
 
   it('cuts a batch when maxBatchWait passes after the window opened', () => {
     scheduler().run(({ cold, expectObservable }) => {
+      // window [0,5) → [a,b] at 5; c arrives at 10, the instant window [5,10) ends: like bufferTime, it
+      // joins that window, which closes at once.
       const source = cold(' -a-b------c-|');
-      const expected = '   -----x------(y|)';
+      const expected = '   -----x----y-|';
       expectObservable(source.pipe(batchEvents({ maxBatchSize: 10, maxBatchWait: 5 }))).toBe(expected, {
         x: ['a', 'b'],
         y: ['c'],
@@ -84,6 +87,33 @@ describe('batchEvents', () => {
         expectObservable(ours).toEqual(reference);
       });
     }
+  });
+
+  it('matches bufferTime + filter for random streams, sizes and waits (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat(30), { maxLength: 25 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 20 }),
+        (gaps, maxBatchSize, maxBatchWait) => {
+          // one event after each gap (in ms), then completion
+          const marble =
+            gaps
+              .map((gap, i) => `${gap > 0 ? `${gap}ms ` : ''}${String.fromCharCode(97 + (i % 26))}`)
+              .join(' ') + ' |';
+          scheduler().run(({ cold, expectObservable }) => {
+            const source = cold(marble);
+            expectObservable(source.pipe(batchEvents({ maxBatchSize, maxBatchWait }))).toEqual(
+              source.pipe(
+                bufferTime(maxBatchWait, null, maxBatchSize),
+                filter((batch) => batch.length > 0),
+              ),
+            );
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('emits the partial batch when the flush notifier emits, and restarts the window', () => {

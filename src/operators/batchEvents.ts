@@ -21,7 +21,8 @@ export interface BatchEventsConfig {
 
 /**
  * Groups events into batches by size and time, like `bufferTime(maxBatchWait, null, maxBatchSize, scheduler)`
- * with empty batches dropped — it never emits `[]` and schedules no timer while it holds no events.
+ * with empty batches dropped — it never emits `[]`, and after the first window it schedules no timer while it
+ * holds no events.
  * Completing the source emits the partial batch, then completes.
  *
  * ## Example
@@ -57,23 +58,31 @@ export function batchEvents<E>(config: BatchEventsConfig = {}): OperatorFunction
         subscriber.next(batch);
       };
 
+      const onTimer = (): void => {
+        timer = undefined;
+        if (buffer.length > 0) emit();
+        else windowStart = scheduler.now(); // an empty window ends: the next one starts now
+      };
+
       const startTimer = (): void => {
         if (maxBatchWait === Infinity) return;
         const now = scheduler.now();
-        // Idle windows are not timed (no timer while empty), so catch up to the window `now` falls in.
+        // Idle windows are not timed (no timer while empty), so catch up to the window `now` falls in. An
+        // event exactly at a window's end joins that window, which closes at once — as with bufferTime, whose
+        // timer for that instant runs after events already scheduled for it.
+        const elapsed = now - windowStart;
         if (maxBatchWait === 0) {
           windowStart = now;
-        } else if (now - windowStart >= maxBatchWait) {
-          windowStart += Math.floor((now - windowStart) / maxBatchWait) * maxBatchWait;
+        } else if (elapsed >= maxBatchWait) {
+          const windows = Math.floor(elapsed / maxBatchWait);
+          windowStart += (elapsed % maxBatchWait === 0 ? windows - 1 : windows) * maxBatchWait;
         }
-        timer = scheduler.schedule(
-          () => {
-            timer = undefined;
-            if (buffer.length > 0) emit();
-          },
-          Math.max(0, windowStart + maxBatchWait - now),
-        );
+        timer = scheduler.schedule(onTimer, Math.max(0, windowStart + maxBatchWait - now));
       };
+
+      // The first window is timed from subscription, before the source is subscribed (as bufferTime does);
+      // later windows get a timer only once they hold an event.
+      if (maxBatchWait !== Infinity && maxBatchWait > 0) timer = scheduler.schedule(onTimer, maxBatchWait);
 
       const flushSubscription =
         flush === undefined
