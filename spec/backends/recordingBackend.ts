@@ -1,11 +1,7 @@
 // A small in-spec AuditBackend that records what it is given (upstream's `fake.Backend`).
 import { Subject } from 'rxjs';
-import type {
-  AuditBackend,
-  AuditPluginError,
-  AuditStats,
-  DeliveryReport,
-} from '../../src/backends/AuditBackend.js';
+import { emptyStats } from '../../src/backends/AuditBackend.js';
+import type { AuditBackend, AuditPluginError, DeliveryReport } from '../../src/backends/AuditBackend.js';
 import type { AuditEvent } from '../../src/events/Event.js';
 
 export interface RecordingBackend extends AuditBackend {
@@ -19,18 +15,6 @@ export interface RecordingBackend extends AuditBackend {
   result: boolean | ((events: AuditEvent[]) => boolean | Promise<boolean>);
   /** When set, `run`/`flush`/`shutdown` throw or reject with it. */
   failWith?: Error;
-}
-
-export function emptyStats(): AuditStats {
-  return {
-    accepted: 0,
-    delivered: 0,
-    failed: { 'queue-blocked': 0, 'shut-down': 0, 'send-failed': 0, 'too-large': 0, invalid: 0 },
-    batches: 0,
-    retries: 0,
-    queued: 0,
-    inFlight: 0,
-  };
 }
 
 export function recordingBackend(name = 'fake'): RecordingBackend {

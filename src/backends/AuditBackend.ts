@@ -1,8 +1,26 @@
 import type { Observable } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
 
+/**
+ * Every reason an {@link AuditPluginError} can carry, in the order `stats().failed` lists them.
+ *
+ * ## Example
+ * ```ts
+ * import { AUDIT_ERROR_REASONS } from 'rx-audit';
+ *
+ * for (const reason of AUDIT_ERROR_REASONS) console.log(reason, backend.stats().failed[reason]);
+ * ```
+ */
+export const AUDIT_ERROR_REASONS = [
+  'queue-blocked',
+  'shut-down',
+  'send-failed',
+  'too-large',
+  'invalid',
+] as const;
+
 /** Why a group of events was not delivered. */
-export type AuditErrorReason = 'queue-blocked' | 'shut-down' | 'send-failed' | 'too-large' | 'invalid';
+export type AuditErrorReason = (typeof AUDIT_ERROR_REASONS)[number];
 
 /** One failed group of events, as `errors$` reports it. */
 export interface AuditPluginError {
@@ -58,4 +76,24 @@ export interface AuditBackend {
   readonly deliveries$: Observable<DeliveryReport>;
   /** A snapshot of the counters. */
   stats(): AuditStats;
+}
+
+/**
+ * A fresh {@link AuditStats} with every counter at zero (each call returns a new object), for backends
+ * that keep their own counters.
+ *
+ * ## Example
+ * ```ts
+ * import { emptyStats } from 'rx-audit';
+ *
+ * const stats = emptyStats();
+ * stats.failed['send-failed'] += 2;
+ * ```
+ *
+ * @returns Zero counters, with one `failed` entry per reason of {@link AUDIT_ERROR_REASONS}.
+ */
+export function emptyStats(): AuditStats {
+  const failed = {} as Record<AuditErrorReason, number>;
+  for (const reason of AUDIT_ERROR_REASONS) failed[reason] = 0;
+  return { accepted: 0, delivered: 0, failed, batches: 0, retries: 0, queued: 0, inFlight: 0 };
 }

@@ -6,6 +6,7 @@ import type { AuditEvent } from '../events/Event.js';
 import { encodeEvent } from '../events/encodeEvent.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import type { GroupVersion } from '../events/GroupVersion.js';
+import { emptyStats } from './AuditBackend.js';
 import type { AuditBackend, AuditPluginError, AuditStats, DeliveryReport } from './AuditBackend.js';
 import { formatLegacyEvent } from './formatLegacyEvent.js';
 import { reportToStderr } from './reportToStderr.js';
@@ -98,15 +99,7 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
 
   const errors$ = new Subject<AuditPluginError>();
   const deliveries$ = new Subject<DeliveryReport>();
-  const stats: AuditStats = {
-    accepted: 0,
-    delivered: 0,
-    failed: { 'queue-blocked': 0, 'shut-down': 0, 'send-failed': 0, 'too-large': 0, invalid: 0 },
-    batches: 0,
-    retries: 0,
-    queued: 0,
-    inFlight: 0,
-  };
+  const stats: AuditStats = emptyStats();
   const report = (reason: AuditPluginError['reason'], error: Error, events: AuditEvent[]): void => {
     stats.failed[reason] += events.length;
     const item: AuditPluginError = { plugin: PLUGIN, reason, error, events };
