@@ -21,6 +21,7 @@ export type {
   AuditStats,
   DeliveryReport,
 } from './backends/AuditBackend.js';
+export { AUDIT_ERROR_REASONS, emptyStats } from './backends/AuditBackend.js';
 export { createWebhookBackend } from './backends/createWebhookBackend.js';
 export { createBufferedBackend } from './backends/createBufferedBackend.js';
 export type { BufferedBackendOptions } from './backends/createBufferedBackend.js';
@@ -47,7 +48,8 @@ export type { TruncatingBackendOptions } from './backends/createTruncatingBacken
 export { createLogBackend, LOG_DEFAULTS, LOG_FORMATS } from './backends/createLogBackend.js';
 export type { LogBackendOptions, LogFormat } from './backends/createLogBackend.js';
 export { formatLegacyEvent } from './backends/formatLegacyEvent.js';
-export { union } from './backends/union.js';
+export { createUnionBackend, union, UNION_DEFAULTS } from './backends/union.js';
+export type { UnionBackendOptions } from './backends/union.js';
 
 // ─── RxJS operators ──────────────────────────────────────────────────────────
 export { batchEvents } from './operators/batchEvents.js';

@@ -187,6 +187,46 @@ describe('createTruncatingBackend', () => {
       expect(await backend.processEvents(event('1'), event('2'), event('3'))).toBe(false);
       expect(delegate.calls).toHaveLength(3);
     });
+
+    it('reports a delegate call that rejects once, with its group, and keeps the other groups', async () => {
+      const { delegate, backend, errors, handled } = setup({ maxBatchSize: 1 });
+      const boom = new Error('delegate broke');
+      delegate.result = (events) => (events[0]?.auditID === '2' ? Promise.reject(boom) : true);
+      expect(await backend.processEvents(event('1'), event('2'), event('3'))).toBe(false);
+      expect(delegate.calls.map((c) => c.map((e) => e.auditID))).toEqual([['1'], ['2'], ['3']]);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ plugin: 'truncate', reason: 'send-failed', error: boom });
+      expect(errors[0]?.events.map((e) => e.auditID)).toEqual(['2']);
+      expect(handled).toEqual(errors);
+      expect(backend.stats().failed['send-failed']).toBe(1);
+      // The others resolved true; only the rejected group makes the call false.
+      delegate.result = true;
+      expect(await backend.processEvents(event('4'))).toBe(true);
+    });
+
+    it('reports a delegate call that throws synchronously the same way', async () => {
+      const { delegate, backend, errors } = setup();
+      delegate.processEvents = () => {
+        throw new Error('sync throw');
+      };
+      expect(await backend.processEvents(event('1'), event('2'))).toBe(false);
+      expect(errors.map((e) => [e.reason, e.error.message, e.events.length])).toEqual([
+        ['send-failed', 'sync throw', 2],
+      ]);
+    });
+  });
+
+  it('flush and shutdown resolve when the delegate rejects; the failure is reported', async () => {
+    const { delegate, backend, errors, handled } = setup();
+    delegate.failWith = new Error('disk gone');
+    await expect(backend.flush()).resolves.toBeUndefined();
+    await expect(backend.shutdown()).resolves.toBeUndefined();
+    expect(errors.map((e) => [e.plugin, e.reason, e.error.message, e.events.length])).toEqual([
+      ['truncate', 'send-failed', 'truncate: delegate webhook failed to flush', 0],
+      ['truncate', 'send-failed', 'truncate: delegate webhook failed to shut down', 0],
+    ]);
+    expect((errors[0]?.error as Error & { cause?: unknown }).cause).toBe(delegate.failWith);
+    expect(handled).toHaveLength(2);
   });
 
   it('passes run, flush and shutdown to the delegate, and merges its errors and stats', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { union } from '../../src/backends/union.js';
+import { createUnionBackend, union } from '../../src/backends/union.js';
 import type { AuditPluginError, DeliveryReport } from '../../src/backends/AuditBackend.js';
 import { event, recordingBackend } from './recordingBackend.js';
 
@@ -64,23 +64,72 @@ describe('union', () => {
     expect(u.stats().failed['send-failed']).toBe(2);
   });
 
-  it('flush and shutdown reach every backend even when one fails, then rethrow', async () => {
+  it('flush and shutdown reach every backend and resolve; failures are reported, run rethrows', async () => {
     const a = recordingBackend('a');
     const b = recordingBackend('b');
     const c = recordingBackend('c');
     b.failWith = new Error('b is broken');
-    const u = union(a, b, c);
-    await expect(u.flush()).rejects.toThrow('b is broken');
-    await expect(u.shutdown()).rejects.toThrow('b is broken');
+    const handled: AuditPluginError[] = [];
+    const u = createUnionBackend([a, b, c], { onError: (e) => handled.push(e) });
+    const errors: AuditPluginError[] = [];
+    u.errors$.subscribe((e) => errors.push(e));
+    await expect(u.flush()).resolves.toBeUndefined();
+    await expect(u.shutdown()).resolves.toBeUndefined();
     expect(() => u.run()).toThrow('b is broken');
     expect([a.flushes, b.flushes, c.flushes]).toEqual([1, 1, 1]);
     expect([a.shutdowns, b.shutdowns, c.shutdowns]).toEqual([1, 1, 1]);
     expect([a.runs, b.runs, c.runs]).toEqual([1, 1, 1]);
+    expect(errors.map((e) => [e.plugin, e.reason, e.error.message, e.events.length])).toEqual([
+      ['union', 'send-failed', 'union: backend b failed to flush', 0],
+      ['union', 'send-failed', 'union: backend b failed to shut down', 0],
+    ]);
+    expect((errors[0]?.error as Error & { cause?: unknown }).cause).toBe(b.failWith);
+    expect(handled).toEqual(errors);
 
     c.failWith = new Error('c too');
-    const err: unknown = await u.flush().catch((e: unknown) => e);
+    await u.flush();
+    expect(errors.slice(2).map((e) => e.error.message)).toEqual([
+      'union: backend b failed to flush',
+      'union: backend c failed to flush',
+    ]);
+    a.failWith = new Error('a too');
+    const err: unknown = (() => {
+      try {
+        u.run();
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).toBeInstanceOf(AggregateError);
-    expect((err as AggregateError).errors.map((e: Error) => e.message)).toEqual(['b is broken', 'c too']);
+    expect((err as AggregateError).errors.map((e: Error) => e.message)).toEqual([
+      'a too',
+      'b is broken',
+      'c too',
+    ]);
+  });
+
+  it('createUnionBackend sends its reports to onError instead of stderr, and validates it', async () => {
+    const a = recordingBackend('a');
+    const b = recordingBackend('b');
+    b.result = () => Promise.reject(new Error('nope'));
+    const handled: AuditPluginError[] = [];
+    const u = createUnionBackend([a, b], { onError: (e) => handled.push(e) });
+    expect(u.name).toBe('union[a,b]');
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await u.processEvents(event('1'))).toBe(false);
+      expect(stderr).not.toHaveBeenCalled();
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(handled.map((e) => [e.plugin, e.reason, e.error.message])).toEqual([
+      ['union', 'send-failed', 'union: backend b failed to process events'],
+    ]);
+    expect(createUnionBackend([a])).toBe(a);
+    expect(() => createUnionBackend([a, b], { onError: 'log' as never })).toThrow(
+      'union.onError must be a function, got string',
+    );
+    expect(() => createUnionBackend(a as never)).toThrow('union backends must be an array, got object');
   });
 
   it('merges errors$ and deliveries$ and sums stats()', async () => {

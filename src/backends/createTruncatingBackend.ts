@@ -4,6 +4,7 @@ import { encodeEvent } from '../events/encodeEvent.js';
 import { encodeEventList } from '../events/encodeEventList.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import type { GroupVersion } from '../events/GroupVersion.js';
+import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
 import type { AuditBackend, AuditPluginError, AuditStats } from './AuditBackend.js';
 import { reportToStderr } from './reportToStderr.js';
 
@@ -28,8 +29,8 @@ export interface TruncatingBackendOptions {
    */
   groupVersion?: GroupVersion;
   /**
-   * Receives this layer's own reports (`too-large`, `invalid`), besides `errors$`; the delegate reports
-   * through its own handler.
+   * Receives this layer's own reports (`too-large`, `invalid`, and `send-failed` for a delegate call that
+   * threw or rejected), besides `errors$`; the delegate reports through its own handler.
    * @default reportToStderr (one stderr line per report)
    */
   onError?: (error: AuditPluginError) => void;
@@ -63,11 +64,13 @@ const PLUGIN = 'truncate';
  *
  * The remaining events go to the delegate in order, in as many `processEvents` calls as needed so that no
  * call's `EventList` JSON exceeds `maxBatchSize` bytes. The call resolves `true` only if no event was dropped
- * and every delegate call resolved `true`.
+ * and every delegate call resolved `true`; it never rejects: a delegate call that throws or rejects is
+ * reported once, with that group's events, as `send-failed` (plugin `truncate`, the rejection as `error`).
  *
- * `run`, `flush` and `shutdown` pass through to the delegate; `errors$` merges the delegate's with the
- * drops; `deliveries$` is the delegate's; `stats()` is the delegate's counters with this layer's drops
- * added to `failed`.
+ * `run`, `flush` and `shutdown` pass through to the delegate; `flush` and `shutdown` always resolve (a
+ * delegate that throws or rejects is reported as `send-failed` with no events). `errors$` merges the
+ * delegate's with this layer's reports; `deliveries$` is the delegate's; `stats()` is the delegate's
+ * counters with this layer's reports added to `failed`.
  *
  * ## Example
  * ```ts
@@ -98,8 +101,22 @@ export function createTruncatingBackend(
       // A failing handler must not break delivery of the other events.
     }
   };
-  let tooLarge = 0;
-  let invalid = 0;
+  /** This layer's own reports, by reason, added to the delegate's in `stats()`. */
+  const ownFailed = emptyStats().failed;
+
+  /** Runs a delegate `flush`/`shutdown`; a throw or rejection is reported (no events) instead of rethrown. */
+  const settle = async (fn: () => Promise<void>, what: string): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      report({
+        plugin: PLUGIN,
+        reason: 'send-failed',
+        error: new Error(`truncate: delegate ${delegate.name} failed to ${what}`, { cause: err }),
+        events: [],
+      });
+    }
+  };
 
   // Bytes of the EventList wrapper with no items; a list of n items of sizes s_i then takes
   // overhead + Σ s_i + (n − 1) bytes (the commas between items).
@@ -116,8 +133,8 @@ export function createTruncatingBackend(
     deliveries$: delegate.deliveries$,
 
     run: () => delegate.run(),
-    flush: () => delegate.flush(),
-    shutdown: (opts) => delegate.shutdown(opts),
+    flush: () => settle(() => delegate.flush(), 'flush'),
+    shutdown: (opts) => settle(() => delegate.shutdown(opts), 'shut down'),
 
     async processEvents(...events: AuditEvent[]): Promise<boolean> {
       const oversized: AuditEvent[] = [];
@@ -166,7 +183,7 @@ export function createTruncatingBackend(
       });
 
       if (oversized.length > 0) {
-        tooLarge += oversized.length;
+        ownFailed['too-large'] += oversized.length;
         report({
           plugin: PLUGIN,
           reason: 'too-large',
@@ -175,7 +192,7 @@ export function createTruncatingBackend(
         });
       }
       if (unencodable.length > 0) {
-        invalid += unencodable.length;
+        ownFailed.invalid += unencodable.length;
         const cause = encodeError instanceof Error ? encodeError.message : String(encodeError);
         report({
           plugin: PLUGIN,
@@ -185,20 +202,28 @@ export function createTruncatingBackend(
         });
       }
 
-      const delivered = await Promise.all(results);
-      return oversized.length === 0 && unencodable.length === 0 && delivered.every(Boolean);
+      // A delegate call that throws or rejects must not hide the other groups' results: its events are
+      // reported here, once, and the call resolves false.
+      const settled = await Promise.allSettled(results);
+      let delivered = true;
+      settled.forEach((r, i) => {
+        if (r.status === 'fulfilled') {
+          delivered = r.value && delivered;
+          return;
+        }
+        delivered = false;
+        const failedGroup = groups[i] ?? [];
+        ownFailed['send-failed'] += failedGroup.length;
+        report({ plugin: PLUGIN, reason: 'send-failed', error: asError(r.reason), events: failedGroup });
+      });
+      return oversized.length === 0 && unencodable.length === 0 && delivered;
     },
 
     stats(): AuditStats {
       const s = delegate.stats();
-      return {
-        ...s,
-        failed: {
-          ...s.failed,
-          'too-large': s.failed['too-large'] + tooLarge,
-          invalid: s.failed.invalid + invalid,
-        },
-      };
+      const failed = { ...s.failed };
+      for (const reason of AUDIT_ERROR_REASONS) failed[reason] = (failed[reason] ?? 0) + ownFailed[reason];
+      return { ...s, failed };
     },
   };
 }
@@ -207,6 +232,10 @@ export function createTruncatingBackend(
 function truncate(event: AuditEvent): AuditEvent {
   const { requestObject: _req, responseObject: _res, ...rest } = event;
   return { ...rest, annotations: { ...(event.annotations ?? {}), [TRUNCATED_ANNOTATION]: 'true' } };
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
 }
 
 function byteLength(value: unknown): number {

@@ -1,19 +1,39 @@
 import { Subject, merge } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
-import type { AuditBackend, AuditErrorReason, AuditPluginError, AuditStats } from './AuditBackend.js';
+import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
+import type { AuditBackend, AuditPluginError, AuditStats } from './AuditBackend.js';
 import { reportToStderr } from './reportToStderr.js';
 
+/** Options of {@link createUnionBackend}. */
+export interface UnionBackendOptions {
+  /**
+   * Receives the union's own reports (a backend whose `processEvents`, `flush` or `shutdown` threw or
+   * rejected), besides `errors$`; each backend reports its own failures through its own handler.
+   * @default reportToStderr (one stderr line per report)
+   */
+  onError?: (error: AuditPluginError) => void;
+}
+
+/** The defaults of {@link UnionBackendOptions}. */
+export const UNION_DEFAULTS: Required<UnionBackendOptions> = {
+  onError: reportToStderr,
+};
+
+const PLUGIN = 'union';
+
 /**
- * Combines backends into one that hands every event to each of them, like the apiserver's `audit.Union`.
+ * Combines backends into one that hands every event to each of them, like the apiserver's `audit.Union`,
+ * with its own failures written to stderr; {@link createUnionBackend} takes an `onError` instead.
  *
  * - `processEvents(...events)` calls every backend's `processEvents` with the same events, in the order the
  *   backends were given, so each backend sees every call in call order. It resolves `true` only if every
  *   backend resolved `true`. A backend that throws or rejects counts as `false` (and is reported on
- *   `errors$` with plugin `union`, reason `send-failed`, and written to stderr by `reportToStderr`); the
- *   others still get the events.
- * - `run()`, `flush()` and `shutdown()` reach every backend even when one of them fails; afterwards the
- *   failure is rethrown (an `AggregateError` when several failed).
+ *   `errors$` with plugin `union`, reason `send-failed`, and to `onError`); the others still get the events.
+ * - `flush()` and `shutdown()` reach every backend and always resolve: a backend that throws or rejects is
+ *   reported as `send-failed` with no events (`union: backend b failed to flush`, the failure as `cause`).
+ *   `run()` reaches every backend even when one throws; afterwards the failure is rethrown (an
+ *   `AggregateError` when several failed).
  * - `errors$` and `deliveries$` merge the backends' streams; `stats()` sums their counters, so an event
  *   delivered by two backends counts twice.
  * - `name` is `union[a,b,…]` from the backends' names. As upstream, a union of exactly one backend is
@@ -34,12 +54,65 @@ import { reportToStderr } from './reportToStderr.js';
  * @returns One backend that fans out to all of them.
  */
 export function union(...backends: AuditBackend[]): AuditBackend {
+  return createUnionBackend(backends);
+}
+
+/**
+ * {@link union} with options: combines `backends` into one that hands every event to each of them, and
+ * sends the union's own reports to `options.onError`.
+ *
+ * ## Example
+ * ```ts
+ * import { createLogBackend, createUnionBackend } from 'rx-audit';
+ *
+ * const backend = createUnionBackend([createLogBackend('-'), createLogBackend('/var/log/audit.log')], {
+ *   onError: (e) => logger.warn(e.error.message),
+ * });
+ * backend.name; // 'union[log,log]'
+ * ```
+ *
+ * @param backends The backends to combine.
+ * @param options See {@link UnionBackendOptions}.
+ * @returns One backend that fans out to all of them (the backend itself when there is exactly one).
+ */
+export function createUnionBackend(
+  backends: readonly AuditBackend[],
+  options: UnionBackendOptions = {},
+): AuditBackend {
+  if (!Array.isArray(backends as unknown)) {
+    throw new TypeError(`union backends must be an array, got ${typeof backends}`);
+  }
+  const { onError } = validate(options);
   if (backends.length === 1 && backends[0] !== undefined) return backends[0];
   const list = [...backends];
   const ownErrors$ = new Subject<AuditPluginError>();
   let ownFailed = 0;
   const errors$: Observable<AuditPluginError> = merge(ownErrors$, ...list.map((b) => b.errors$));
   const deliveries$ = merge(...list.map((b) => b.deliveries$));
+
+  const report = (backend: AuditBackend | undefined, what: string, cause: unknown, events: AuditEvent[]) => {
+    ownFailed += events.length;
+    const item: AuditPluginError = {
+      plugin: PLUGIN,
+      reason: 'send-failed',
+      error: new Error(`union: backend ${backend?.name ?? '?'} failed to ${what}`, { cause }),
+      events,
+    };
+    ownErrors$.next(item);
+    try {
+      onError(item);
+    } catch {
+      // A failing handler must not break the other backends.
+    }
+  };
+
+  /** Runs `fn` on every backend at once; reports each failure, resolves when all have settled. */
+  const settleAll = async (what: string, fn: (b: AuditBackend) => Promise<void>): Promise<void> => {
+    const results = await Promise.allSettled(list.map((b) => call(() => fn(b))));
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') report(list[i], what, r.reason, []);
+    });
+  };
 
   return {
     name: `union[${list.map((b) => b.name).join(',')}]`,
@@ -68,29 +141,14 @@ export function union(...backends: AuditBackend[]): AuditBackend {
           return;
         }
         ok = false;
-        ownFailed += events.length;
-        const name = list[i]?.name ?? '?';
-        const item: AuditPluginError = {
-          plugin: 'union',
-          reason: 'send-failed',
-          error: new Error(`union: backend ${name} failed to process events`, { cause: r.reason }),
-          events,
-        };
-        ownErrors$.next(item);
-        reportToStderr(item);
+        report(list[i], 'process events', r.reason, events);
       });
       return ok;
     },
 
-    async flush(): Promise<void> {
-      const results = await Promise.allSettled(list.map((b) => call(() => b.flush())));
-      throwCollected(rejections(results), 'union: flush failed');
-    },
+    flush: () => settleAll('flush', (b) => b.flush()),
 
-    async shutdown(options?: { timeout?: number }): Promise<void> {
-      const results = await Promise.allSettled(list.map((b) => call(() => b.shutdown(options))));
-      throwCollected(rejections(results), 'union: shutdown failed');
-    },
+    shutdown: (opts?: { timeout?: number }) => settleAll('shut down', (b) => b.shutdown(opts)),
 
     stats(): AuditStats {
       const total = sumStats(list.map((b) => b.stats()));
@@ -98,6 +156,17 @@ export function union(...backends: AuditBackend[]): AuditBackend {
       return total;
     },
   };
+}
+
+function validate(options: UnionBackendOptions): Required<UnionBackendOptions> {
+  const opts: Required<UnionBackendOptions> = { ...UNION_DEFAULTS };
+  if (options.onError !== undefined) {
+    if (typeof options.onError !== 'function') {
+      throw new TypeError(`union.onError must be a function, got ${typeof options.onError}`);
+    }
+    opts.onError = options.onError;
+  }
+  return opts;
 }
 
 /** Calls `fn`, turning a synchronous throw into a rejected promise. */
@@ -109,34 +178,14 @@ function call<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function rejections(results: PromiseSettledResult<unknown>[]): unknown[] {
-  return results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
-}
-
 function throwCollected(failures: unknown[], message: string): void {
   if (failures.length === 1) throw failures[0];
   if (failures.length > 1) throw new AggregateError(failures, message);
 }
 
-const REASONS: readonly AuditErrorReason[] = [
-  'queue-blocked',
-  'shut-down',
-  'send-failed',
-  'too-large',
-  'invalid',
-];
-
 /** Adds up the counters of several backends. */
 function sumStats(all: AuditStats[]): AuditStats {
-  const total: AuditStats = {
-    accepted: 0,
-    delivered: 0,
-    failed: { 'queue-blocked': 0, 'shut-down': 0, 'send-failed': 0, 'too-large': 0, invalid: 0 },
-    batches: 0,
-    retries: 0,
-    queued: 0,
-    inFlight: 0,
-  };
+  const total = emptyStats();
   for (const s of all) {
     total.accepted += s.accepted;
     total.delivered += s.delivered;
@@ -144,7 +193,7 @@ function sumStats(all: AuditStats[]): AuditStats {
     total.retries += s.retries;
     total.queued += s.queued;
     total.inFlight += s.inFlight;
-    for (const reason of REASONS) total.failed[reason] += s.failed[reason] ?? 0;
+    for (const reason of AUDIT_ERROR_REASONS) total.failed[reason] += s.failed[reason] ?? 0;
   }
   return total;
 }
