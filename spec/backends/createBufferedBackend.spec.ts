@@ -145,6 +145,57 @@ describe('createBufferedBackend', () => {
     ).toEqual([['buffered', 'send-failed', 'audit send failed: delegate crashed', 3]]);
   });
 
+  it('never retries a batch the delegate resolved false for, even with retry.attempts > 1', async () => {
+    const clock = virtualClock();
+    const delegateReports: string[] = [];
+    const { backend: delegate, received } = recordingDelegate('refusing', async (events) => {
+      delegateReports.push(ids(events).join());
+      return false;
+    });
+    const ownErrors: AuditPluginError[] = [];
+    const backend = createBufferedBackend(delegate, {
+      scheduler: clock.scheduler,
+      maxBatchSize: 2,
+      retry: { attempts: 4, initialDelay: 10, factor: 1, jitter: 0 },
+      onError: (e) => ownErrors.push(e),
+    });
+    backend.run();
+    await backend.processEvents(...auditEvents(2));
+    await clock.advanceTo(1000);
+    expect(received.map(ids)).toEqual([['e0', 'e1']]);
+    expect(delegateReports).toEqual(['e0,e1']);
+    expect(ownErrors).toEqual([]);
+    expect(backend.stats()).toMatchObject({ accepted: 2, delivered: 0, batches: 1, retries: 0, inFlight: 0 });
+  });
+
+  it('has no per-call timeout: a slow delegate call ends its events once, when it settles', async () => {
+    const clock = virtualClock();
+    const { backend: delegate, received } = recordingDelegate(
+      'slow',
+      () => new Promise((resolve) => clock.scheduler.schedule(() => resolve(true), 120_000)),
+    );
+    const errors: AuditPluginError[] = [];
+    const deliveries: boolean[] = [];
+    // `timeout` was an option once; a stale one must not bring back a deadline that cannot abort the delegate.
+    const backend = createBufferedBackend(delegate, {
+      scheduler: clock.scheduler,
+      maxBatchSize: 1,
+      retry: { attempts: 3, initialDelay: 10, factor: 1, jitter: 0 },
+      timeout: 50,
+      onError: (e) => errors.push(e),
+    } as BufferedBackendOptions);
+    backend.deliveries$.subscribe((d) => deliveries.push(d.ok));
+    backend.run();
+    await backend.processEvents(auditEvent('a'));
+    await clock.advanceTo(119_999);
+    expect(deliveries).toEqual([]);
+    await clock.advanceTo(120_000);
+    expect(received.map(ids)).toEqual([['a']]);
+    expect(errors).toEqual([]);
+    expect(deliveries).toEqual([true]);
+    expect(backend.stats()).toMatchObject({ accepted: 1, delivered: 1, inFlight: 0 });
+  });
+
   it('refuses with its own plugin name when the buffer is full or after shutdown', async () => {
     const { backend, ownErrors, clock } = overBlockingWebhook(() => NEVER, {
       bufferSize: 2,

@@ -4,12 +4,7 @@ import type { AuditBackend, AuditPluginError } from './AuditBackend.js';
 import type { BatchOptions, RetryOptions } from './WebhookBackendOptions.js';
 import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
 import { restoreItems } from '../internal/encodeItems.js';
-import {
-  describeValue,
-  resolveBatchOptions,
-  resolveRetryOptions,
-  resolveTimeout,
-} from '../internal/validateOptions.js';
+import { describeValue, resolveBatchOptions, resolveRetryOptions } from '../internal/validateOptions.js';
 import type { WebhookError } from '../transport/WebhookError.js';
 
 /** Options of {@link createBufferedBackend}: batching plus what runs it. */
@@ -19,17 +14,19 @@ export interface BufferedBackendOptions extends BatchOptions {
    * its failure itself and is not retried. @default { attempts: 1 } (the delegate does its own retries)
    */
   retry?: RetryOptions;
-  /** Longest wait for one delegate call, in milliseconds. @default Infinity */
-  timeout?: number;
   /** Runs every timer (batch window, throttle, retry). @default asyncScheduler */
   scheduler?: SchedulerLike;
   /** Receives this backend's own reports (the delegate reports through its own handler). @default one stderr line each */
   onError?: (error: AuditPluginError) => void;
 }
 
-/** Marks a batch the delegate refused with `false`: it already reported it, so it is not reported again. */
+/**
+ * Marks a batch the delegate refused with `false`: it already reported it, so it is neither retried (final)
+ * nor reported again.
+ */
 class DelegateReportedError extends Error {
   override name = 'DelegateReportedError' as const;
+  readonly retryable = false;
 }
 
 const isDelegateReported = (error: WebhookError): boolean =>
@@ -66,10 +63,9 @@ export function createBufferedBackend(
   if (typeof delegate !== 'object' || delegate === null || typeof delegate.processEvents !== 'function') {
     throw new TypeError(`delegate must be an AuditBackend, got ${describeValue(delegate)}`);
   }
-  const { retry: retryOption, timeout: timeoutOption, scheduler, onError, ...batchOption } = options;
+  const { retry: retryOption, scheduler, onError, ...batchOption } = options;
   const batch = resolveBatchOptions(batchOption, '');
   const retry = resolveRetryOptions(retryOption, 1);
-  const timeout = resolveTimeout(timeoutOption, Infinity);
   if (onError !== undefined && typeof onError !== 'function') {
     throw new TypeError(`onError must be a function, got ${describeValue(onError)}`);
   }
@@ -78,7 +74,10 @@ export function createBufferedBackend(
     mode: 'batch',
     batch,
     retry,
-    timeout,
+    // No per-call timeout (upstream's buffered plugin has none): a delegate call cannot be aborted, so a
+    // timeout would report a batch failed that the delegate may still deliver — ending its events twice.
+    // Each batch ends when the delegate's promise settles; the delegate bounds its own calls.
+    timeout: Infinity,
     scheduler: scheduler ?? asyncScheduler,
     plugin: 'buffered',
     dropPlugin: 'buffered',
