@@ -5,9 +5,11 @@ import type { GroupVersion } from './GroupVersion.js';
 
 type Json = Record<string, unknown>;
 
-/** Copies own keys of `source` except the listed ones (shallow: nested objects are shared). */
-function copyWithout(source: Json, skip: (key: string) => boolean): Json {
-  const out: Json = {};
+/**
+ * Copies own keys of `source` except the listed ones into `out` (a new object by default; shallow: nested
+ * objects are shared) and returns `out`.
+ */
+export function copyWithout(source: Json, skip: (key: string) => boolean, out: Json = {}): Json {
   for (const key of Object.keys(source)) {
     if (skip(key)) continue;
     // JSON.parse makes "__proto__" an own key; plain assignment would set the prototype instead.
@@ -108,18 +110,9 @@ export function fromV1(event: AuditEvent, gv: GroupVersion): Json {
   if (gv === 'audit.k8s.io/v1') {
     return 'kind' in source || 'apiVersion' in source ? copyWithout(source, isEnvelope) : source;
   }
-  const out: Json = { metadata: { creationTimestamp: toSecondsTime(event.stageTimestamp) } };
-  for (const key of Object.keys(source)) {
-    if (isLegacyEnvelope(key)) continue;
-    if (key === '__proto__')
-      Object.defineProperty(out, key, {
-        value: source[key],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else out[key] = source[key];
-  }
+  const out = copyWithout(source, isLegacyEnvelope, {
+    metadata: { creationTimestamp: toSecondsTime(event.stageTimestamp) },
+  });
   out['timestamp'] = toSecondsTime(event.requestReceivedTimestamp);
   if (gv === 'audit.k8s.io/v1alpha1' && event.objectRef != null)
     out['objectRef'] = refFromV1(event.objectRef);
