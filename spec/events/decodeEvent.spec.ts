@@ -58,6 +58,48 @@ describe('decodeEvent', () => {
       expect(decodeEvent(input)).toEqual(input);
     });
 
+    it('drops user: null and userAgent: null, as Go decodes null into a struct or string', () => {
+      const input = JSON.parse(JSON.stringify({ ...minimal, user: null, userAgent: null, sourceIPs: null }));
+      const decoded = decodeEvent(input);
+      expect(decoded).toStrictEqual({ ...minimal, sourceIPs: null });
+      expect(Object.keys(decoded)).not.toContain('user');
+      expect(Object.keys(decoded)).not.toContain('userAgent');
+      expect(input.user).toBeNull(); // the input is not mutated
+      expect(input.userAgent).toBeNull();
+    });
+
+    it('drops null username, uid, groups and extra inside user and impersonatedUser, keeping the rest', () => {
+      const input = {
+        ...minimal,
+        user: { username: null, uid: null, groups: null, extra: null, other: null },
+        impersonatedUser: { username: 'bob', groups: null, extra: { scopes: ['a'] } },
+      };
+      const decoded = decodeEvent(input);
+      expect(decoded).toStrictEqual({
+        ...minimal,
+        user: { other: null },
+        impersonatedUser: { username: 'bob', extra: { scopes: ['a'] } },
+      });
+      expect(input.user.username).toBeNull(); // the input is not mutated
+      expect(input.impersonatedUser.groups).toBeNull();
+    });
+
+    it('keeps an own "__proto__" field when dropping nulls, without touching the prototype', () => {
+      const input = JSON.parse(`{"level":"Metadata","auditID":"a","stage":"Panic","requestURI":"/",
+        "verb":"get","userAgent":null,"__proto__":{"polluted":true}}`) as Record<string, unknown>;
+      const decoded = decodeEvent(input) as unknown as Record<string, unknown>;
+      expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptor(decoded, '__proto__')?.value).toEqual({ polluted: true });
+      expect(Object.keys(decoded)).not.toContain('userAgent');
+    });
+
+    it('still rejects wrong types once nulls are dropped', () => {
+      expect(errorsOf({ ...minimal, user: { username: null, uid: 5 }, userAgent: 7 })).toEqual([
+        'user.uid: expected string, got 5',
+        'userAgent: expected string, got 7',
+      ]);
+    });
+
     it('accepts any JSON as request and response objects', () => {
       for (const body of [null, 0, 'text', [1, 'a'], { kind: 'Pod', spec: { containers: [] } }]) {
         expect(decodeEvent({ ...minimal, requestObject: body, responseObject: body })).toMatchObject({

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditDecodeError } from '../../src/events/AuditDecodeError.js';
 import { isAuditDecodeError } from '../../src/events/AuditDecodeError.js';
 import { decodeEventList } from '../../src/events/decodeEventList.js';
+import { encodeEventList } from '../../src/events/encodeEventList.js';
 
 const item = (auditID: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   level: 'Request',
@@ -32,6 +33,25 @@ describe('decodeEventList', () => {
     });
     expect(events.map((e) => e.auditID)).toEqual(['a', 'b', 'c']);
     expect(events[0]).toEqual(item('a'));
+  });
+
+  it('drops the nulls Go ignores (user, userAgent, UserInfo fields) in every version; round trips stay exact', () => {
+    for (const apiVersion of ['audit.k8s.io/v1', 'audit.k8s.io/v1beta1', 'audit.k8s.io/v1alpha1'] as const) {
+      const events = decodeEventList({
+        apiVersion,
+        items: [
+          item('a', { user: null, userAgent: null }),
+          item('b', { user: { username: 'bob', groups: null } }),
+        ],
+      });
+      expect(events).toStrictEqual([
+        expect.objectContaining({ auditID: 'a' }),
+        expect.objectContaining({ auditID: 'b', user: { username: 'bob' } }),
+      ]);
+      expect(Object.keys(events[0] ?? {})).not.toContain('user');
+      expect(Object.keys(events[0] ?? {})).not.toContain('userAgent');
+      expect(decodeEventList(encodeEventList(events, apiVersion))).toStrictEqual(events);
+    }
   });
 
   it('accepts an empty list, and a list without kind/apiVersion/metadata as v1', () => {

@@ -35,6 +35,8 @@ export type Stage = t.TypeOf<typeof Stage>;
 
 /**
  * `authentication.k8s.io/v1` `UserInfo`, as embedded in audit events (`user`, `impersonatedUser`).
+ * {@link decodeEvent} and {@link decodeEventList} drop a `null` `username`, `uid`, `groups` or `extra`
+ * (Go's decoder ignores them), so decoded values never hold `null` there.
  *
  * ## Example
  * ```ts
@@ -116,6 +118,8 @@ const EventRequired = t.type({
 
 /** The optional `audit.k8s.io/v1` fields (besides `kind`/`apiVersion`). */
 const eventOptionalProps = {
+  // `user: null` and `userAgent: null` are dropped by the decoders (decodeItem), as Go ignores null for a
+  // struct or a string; the model keeps them null-free.
   user: UserInfo,
   impersonatedUser: nullable(UserInfo),
   authenticationMetadata: nullable(t.UnknownRecord),

@@ -5,7 +5,7 @@ import { NullableTimestamp, nullable } from './primitives.js';
 import type { AuditEvent } from './Event.js';
 import { GROUP_VERSIONS, isGroupVersion } from './GroupVersion.js';
 import type { GroupVersion } from './GroupVersion.js';
-import { toV1 } from './convert.js';
+import { copyWithout, toV1 } from './convert.js';
 import { reportErrors } from './reportErrors.js';
 import { showValue } from './showValue.js';
 
@@ -25,21 +25,45 @@ export function join(base: string, key: string): string {
   return base === '' ? key : `${base}.${key}`;
 }
 
+/** The `UserInfo` fields whose `null` Go's decoder ignores (strings, a slice and a map of a struct). */
+const USER_INFO_FIELDS: readonly string[] = ['username', 'uid', 'groups', 'extra'];
+
+/**
+ * `input` without the `null`s the apiserver's Go JSON decoding ignores — `user: null`, `userAgent: null`
+ * (a struct and a string: decoding `null` into them is a no-op) and `null` `username`, `uid`, `groups`,
+ * `extra` inside `user`/`impersonatedUser` — so they read as absent. Returns `input` itself when there are
+ * none; otherwise a shallow copy (the caller's object is never changed).
+ */
+function dropIgnoredNulls(input: Record<string, unknown>): Record<string, unknown> {
+  let out = input;
+  if (input['user'] === null || input['userAgent'] === null) {
+    out = copyWithout(input, (key) => (key === 'user' || key === 'userAgent') && input[key] === null);
+  }
+  for (const field of ['user', 'impersonatedUser']) {
+    const info = out[field];
+    if (!isObject(info) || !USER_INFO_FIELDS.some((key) => info[key] === null)) continue;
+    if (out === input) out = copyWithout(input, () => false);
+    out[field] = copyWithout(info, (key) => USER_INFO_FIELDS.includes(key) && info[key] === null);
+  }
+  return out;
+}
+
 /**
  * Checks one event found at `path` (`''` for the root, `items.3` in a list) and converts it to the v1 model.
  * Its own `apiVersion` wins over `listVersion`. Appends one line per offending path to `errors` and returns
  * `undefined` when there is any.
  */
 export function decodeItem(
-  input: unknown,
+  raw: unknown,
   path: string,
   listVersion: GroupVersion,
   errors: string[],
 ): AuditEvent | undefined {
-  if (!isObject(input)) {
-    errors.push(`${path === '' ? '(root)' : path}: expected object, got ${showValue(input)}`);
+  if (!isObject(raw)) {
+    errors.push(`${path === '' ? '(root)' : path}: expected object, got ${showValue(raw)}`);
     return undefined;
   }
+  const input = dropIgnoredNulls(raw);
   const before = errors.length;
   let version = listVersion;
   const kind = input['kind'];
