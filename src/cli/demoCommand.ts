@@ -6,6 +6,7 @@ import type { AuditEvent } from '../events/Event.js';
 import type { CliIO } from './CliIO.js';
 import type { JsonLine } from './readJsonLines.js';
 import { SAMPLE_LOG } from './sample/sampleLog.js';
+import { progressCounts } from './progressCounts.js';
 import { ShipProgress } from './ShipProgress.js';
 import { shipLines } from './shipLines.js';
 import { decodeLogLine } from './shipCommand.js';
@@ -68,16 +69,11 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIO): Promi
     label: '  progress',
     plainIntervalMs: 1000,
     plainFinalLine: true,
-    counts: () => {
-      if (backend) {
-        const stats = backend.stats();
-        counts.delivered = stats.delivered;
-        counts.failed = Object.values(stats.failed).reduce((a, b) => a + b, 0);
-        counts.retries = stats.retries;
-      }
-      counts.bytes = counts.read + counts.invalid;
-      return counts;
-    },
+    counts: progressCounts(
+      counts,
+      () => backend,
+      () => counts.read + counts.invalid,
+    ),
   });
 
   stdout.write(

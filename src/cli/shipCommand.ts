@@ -13,6 +13,7 @@ import type { CliIO } from './CliIO.js';
 import { CliUsageError } from './CliUsageError.js';
 import { openLogInput } from './openLogInput.js';
 import { readJsonLines } from './readJsonLines.js';
+import { progressCounts } from './progressCounts.js';
 import { ShipProgress } from './ShipProgress.js';
 import { shipLines } from './shipLines.js';
 
@@ -82,16 +83,11 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
   const progress = new ShipProgress(io.stderr, {
     totalBytes: input.size,
     enabled: options.progress,
-    counts: () => {
-      if (backend) {
-        const stats = backend.stats();
-        counts.delivered = stats.delivered;
-        counts.failed = Object.values(stats.failed).reduce((a, b) => a + b, 0);
-        counts.retries = stats.retries;
-      }
-      counts.bytes = input.bytesRead();
-      return counts;
-    },
+    counts: progressCounts(
+      counts,
+      () => backend,
+      () => input.bytesRead(),
+    ),
   });
 
   try {
