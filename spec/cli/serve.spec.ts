@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, decodeLines, OPENSHIFT, startServe } from './builtCli.js';
+import { assertBuilt, decodeLines, OPENSHIFT, runCli, startServe } from './builtCli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rx-audit-cli-serve-'));
 beforeAll(assertBuilt);
@@ -50,5 +50,26 @@ describe('rx-audit serve', () => {
       /^rx-audit serve stopped \(SIGTERM\): 2 events in 1 POSTs \(\d+\/s\) \| verbs: create 1, get 1 \| stages: ResponseComplete 2 \| rejected 1 \| unauthorized 1 \| failed on purpose 0$/m,
     );
     expect(stopped.stdout + stopped.stderr).not.toContain('t0ken');
+  });
+
+  it('--out is optional: without it POSTs are answered 200 and the events only counted', async () => {
+    const help = await runCli(['serve', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(
+      'append received events to this file as JSON lines (optional: without it events are only counted)',
+    );
+    const serve = await startServe([]);
+    const [first] = readFileSync(OPENSHIFT, 'utf8')
+      .split('\n')
+      .map((line) => JSON.parse(line || 'null') as object);
+    const ok = await fetch(serve.url, {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [first, first] }),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(ok.status).toBe(200);
+    const stopped = await serve.stop();
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).not.toContain('appending events');
+    expect(stopped.stdout).toMatch(/^rx-audit serve stopped \(SIGTERM\): 2 events in 1 POSTs /m);
   });
 });

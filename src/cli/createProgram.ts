@@ -85,7 +85,10 @@ Run "rx-audit <command> --help" for a command's options.`,
         .default(8080),
     )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('-o, --out <file>', 'append received events to this file as JSON lines')
+    .option(
+      '-o, --out <file>',
+      'append received events to this file as JSON lines (optional: without it events are only counted)',
+    )
     .addOption(
       new Option('--fail-rate <fraction>', 'answer this fraction of POSTs with 503 (to test retries)')
         .argParser(fraction)
