@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatAuditPluginError, reportToStderr } from '../../src/backends/reportToStderr.js';
+import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
 import { auditEvent, auditEvents } from '../internal/fixtures.js';
 
@@ -49,5 +50,42 @@ describe('formatAuditPluginError / reportToStderr', () => {
       events: [auditEvent('a'), {} as never],
     });
     expect(line).toBe('audit plugin=log reason=invalid events=2 ids=a,? error="bad"');
+  });
+
+  it("keeps credentials, query strings and payloads of a custom sender's message out of the stderr line", async () => {
+    const lines: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const backend = createWebhookBackend({
+      mode: 'blocking',
+      sender: () => {
+        throw new Error(
+          'POST https://u:pw@h/x?token=SECRET failed: {"requestObject":{"password":"hunter2"}}',
+        );
+      },
+    });
+    backend.run();
+    expect(await backend.processEvents(auditEvent('a1'))).toBe(false);
+    await backend.shutdown();
+    expect(lines).toEqual([
+      'audit plugin=webhook reason=send-failed events=1 ids=a1 error="audit send failed: POST https://h/x failed: {…}"\n',
+    ]);
+    expect(lines.join()).not.toMatch(/SECRET|pw|hunter2|requestObject/);
+  });
+
+  it('redacts a message handed to onError directly and caps it at 200 characters', () => {
+    const line = formatAuditPluginError({
+      plugin: 'log',
+      reason: 'send-failed',
+      error: new Error(`see http://admin:s3cret@example.com:8080/a/b?sig=XYZ#frag, then ${'x'.repeat(400)}`),
+      events: [auditEvent('a')],
+    });
+    const message = JSON.parse(line.slice(line.indexOf('error=') + 'error='.length)) as string;
+    expect(message).toHaveLength(200);
+    expect(message.startsWith('see http://example.com:8080/a/b, then xxx')).toBe(true);
+    expect(message.endsWith('…')).toBe(true);
+    expect(line).not.toMatch(/admin|s3cret|XYZ|frag/);
   });
 });

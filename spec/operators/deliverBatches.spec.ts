@@ -223,6 +223,45 @@ describe('deliverBatches', () => {
     });
   });
 
+  it("never modifies the sender's error: a new WebhookError with it as cause keeps status, retryable, retryAfterMs", async () => {
+    const shared = new WebhookError('HTTP 429 Too Many Requests', { status: 429, retryAfterMs: 5 });
+    Object.freeze(shared);
+    const plain = Object.assign(
+      new Error('POST https://u:pw@h/x?token=SECRET failed: {"requestObject":{"a":1}}'),
+      {
+        status: 400,
+      },
+    );
+    const results: Delivery<number>[] = [];
+    const ts = scheduler();
+    ts.run(({ cold }) => {
+      cold('a-b|', { a: [1], b: [2] })
+        .pipe(
+          deliverBatches((batch) => cold('#', undefined, batch[0] === 1 ? shared : plain), {
+            retry: { ...exact, attempts: 3 },
+          }),
+        )
+        .subscribe((d) => results.push(d));
+    });
+    const byBatch = new Map(results.map((d) => [d.events[0], d]));
+    const first = byBatch.get(1);
+    const second = byBatch.get(2);
+    if (first?.ok !== false || second?.ok !== false) throw new Error('expected two failed deliveries');
+    expect(first.error).not.toBe(shared);
+    expect(first.error.cause).toBe(shared);
+    expect([
+      first.error.message,
+      first.error.status,
+      first.error.retryable,
+      first.error.retryAfterMs,
+    ]).toEqual(['HTTP 429 Too Many Requests', 429, true, 5]);
+    expect([first.attempts, first.error.attempts, shared.attempts]).toEqual([3, 3, 1]);
+    expect(second.error.cause).toBe(plain);
+    expect([second.error.status, second.error.retryable, second.error.attempts]).toEqual([400, false, 1]);
+    expect(second.error.message).toBe('audit send failed: POST https://h/x failed: {…}');
+    expect(Object.keys(plain)).toEqual(['status']);
+  });
+
   it('keeps delivering after a failed batch', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const out = cold('a-b-c|', { a: [1], b: [2], c: [3] }).pipe(

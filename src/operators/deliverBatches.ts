@@ -1,6 +1,7 @@
 import type { ObservableInput, OperatorFunction, SchedulerLike } from 'rxjs';
 import { asyncScheduler, concat, defer, mergeMap, of, retry, throwError, timer, catchError } from 'rxjs';
 import type { RetryOptions } from '../backends/WebhookBackendOptions.js';
+import { redactMessage } from '../internal/redactMessage.js';
 import { retryDelay } from '../internal/retryDelay.js';
 import { sendAttempt } from '../internal/sendAttempt.js';
 import { positiveInteger, resolveRetryOptions, resolveTimeout } from '../internal/validateOptions.js';
@@ -29,15 +30,25 @@ export interface DeliverBatchesOptions {
   scheduler?: SchedulerLike;
 }
 
-/** Makes the final error of a failed delivery a {@link WebhookError} that records the attempts made. */
+/**
+ * Makes the final error of a failed delivery a new {@link WebhookError} that records the attempts made; the
+ * sender's error is its `cause`, never modified (it may be shared or frozen). A WebhookError keeps its
+ * message, `status`, `retryable` and `retryAfterMs`; any other error's message is redacted (URLs lose
+ * credentials and query strings, quoted payloads are cut) since a custom sender's message is untrusted.
+ */
 export function toDeliveryError(error: unknown, attempts: number): WebhookError {
   if (isWebhookError(error)) {
-    error.attempts = attempts;
-    return error;
+    return new WebhookError(error.message, {
+      attempts,
+      retryable: error.retryable,
+      cause: error,
+      ...(error.status === undefined ? {} : { status: error.status }),
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    });
   }
   const message = error instanceof Error ? error.message : String(error);
   const status = (error as { status?: unknown } | null)?.status;
-  return new WebhookError(`audit send failed: ${message}`, {
+  return new WebhookError(`audit send failed: ${redactMessage(message)}`, {
     attempts,
     retryable: isRetryable(error),
     cause: error,
