@@ -1,5 +1,5 @@
 import type { ObservableInput } from 'rxjs';
-import { EMPTY, NEVER, Subject, mergeMap, throwError, timer } from 'rxjs';
+import { EMPTY, NEVER, Subject, config as rxjsConfig, mergeMap, throwError, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuditPluginError, DeliveryReport } from '../../src/backends/AuditBackend.js';
@@ -630,5 +630,38 @@ describe('createWebhookBackend — options', () => {
     expect(() => createWebhookBackend({ mode: 'batch', sender, batch: { maxBatchSize: 0 } })).toThrow(
       /maxBatchSize.*got 0/,
     );
+  });
+
+  it('when processEvents throws part-way, reports only the events it had not accepted yet (each event ends once)', async () => {
+    // With rxjs' synchronous error handling, a throwing deliveries$ subscriber throws out of the engine's
+    // own Subject.next, in the middle of a processEvents call.
+    const previous = rxjsConfig.useDeprecatedSynchronousErrorHandling;
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    rxjsConfig.useDeprecatedSynchronousErrorHandling = true;
+    try {
+      const errors: AuditPluginError[] = [];
+      const backend = createWebhookBackend({
+        mode: 'batch',
+        sender: () => EMPTY, // delivered synchronously
+        batch: { maxBatchSize: 1 },
+        onError: (e) => errors.push(e),
+      });
+      let thrown = false;
+      backend.deliveries$.subscribe(() => {
+        if (thrown) return;
+        thrown = true;
+        throw new Error('subscriber bug');
+      });
+      backend.run();
+      expect(await backend.processEvents(...auditEvents(3))).toBe(false);
+      expect(errors.map((e) => [e.reason, e.error.message, ids(e.events).join()])).toEqual([
+        ['invalid', 'subscriber bug', 'e1,e2'],
+      ]);
+      expect(backend.stats()).toMatchObject({ accepted: 1, delivered: 1, queued: 0, inFlight: 0 });
+      expect(backend.stats().failed.invalid).toBe(2);
+      await backend.shutdown();
+    } finally {
+      rxjsConfig.useDeprecatedSynchronousErrorHandling = previous;
+    }
   });
 });

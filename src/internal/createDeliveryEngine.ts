@@ -10,7 +10,7 @@ import type {
   DeliveryReport,
 } from '../backends/AuditBackend.js';
 import type { RetryOptions } from '../backends/WebhookBackendOptions.js';
-import { reportToStderr } from '../backends/reportToStderr.js';
+import { reportToStderr } from './reportToStderr.js';
 import type { AuditEvent } from '../events/Event.js';
 import { batchEvents } from '../operators/batchEvents.js';
 import type { Delivery } from '../operators/deliverBatches.js';
@@ -257,15 +257,26 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     return false;
   };
 
+  // Progress of the processEvents call under way, for its defensive catch: events before `callIndex` were
+  // accepted (they will end through the pipeline) or collected in `callInvalid` (not reported yet); the
+  // events from `callIndex` on have not been looked at, or were already reported.
+  let callIndex = 0;
+  let callInvalid: AuditEvent[] | undefined;
+
+  const takeInvalid = (): AuditEvent[] | undefined => {
+    const invalid = callInvalid;
+    callInvalid = undefined;
+    return invalid;
+  };
+
   const processBatchMode = (events: AuditEvent[]): boolean => {
-    let invalid: AuditEvent[] | undefined;
-    let i = 0;
     // `held` is checked per event: a send that ends synchronously while this loop runs makes room.
-    for (; i < events.length && held < batch.bufferSize; i++) {
-      const event = events[i] as AuditEvent;
+    for (callIndex = 0; callIndex < events.length && held < batch.bufferSize;) {
+      const event = events[callIndex] as AuditEvent;
       const json = trySnapshot(event);
+      callIndex++;
       if (json === undefined) {
-        (invalid ??= []).push(event);
+        (callInvalid ??= []).push(event);
         continue;
       }
       const item = accept(json);
@@ -273,27 +284,25 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
       else preRunItems.push(item);
     }
     let ok = true;
-    if (i < events.length) {
+    if (callIndex < events.length) {
       ok = false;
-      report(
-        config.dropPlugin,
-        'queue-blocked',
-        new Error(`${config.subject} queue blocked`),
-        events.slice(i),
-      );
+      const blocked = events.slice(callIndex);
+      callIndex = events.length;
+      report(config.dropPlugin, 'queue-blocked', new Error(`${config.subject} queue blocked`), blocked);
     }
-    return reportInvalid(invalid) && ok;
+    return reportInvalid(takeInvalid()) && ok;
   };
 
   const processBlockingMode = (events: AuditEvent[]): Promise<boolean> => {
     const items: EngineItem[] = [];
-    let invalid: AuditEvent[] | undefined;
-    for (const event of events) {
+    for (callIndex = 0; callIndex < events.length;) {
+      const event = events[callIndex] as AuditEvent;
       const json = trySnapshot(event);
-      if (json === undefined) (invalid ??= []).push(event);
+      callIndex++;
+      if (json === undefined) (callInvalid ??= []).push(event);
       else items.push(accept(json));
     }
-    const valid = reportInvalid(invalid);
+    const valid = reportInvalid(takeInvalid());
     if (items.length === 0) return Promise.resolve(valid);
     return new Promise<boolean>((resolve) => {
       states.set(items, {
@@ -309,8 +318,11 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   };
 
   const processEvents = (events: AuditEvent[]): Promise<boolean> => {
+    callIndex = 0;
+    callInvalid = undefined;
     if (events.length === 0) return Promise.resolve(true);
     if (shuttingDown) {
+      callIndex = events.length;
       report(config.dropPlugin, 'shut-down', new Error(`${config.subject} shut down`), events);
       return Promise.resolve(false);
     }
@@ -467,13 +479,18 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
       try {
         return processEvents(events);
       } catch (error) {
-        // Defensive: processEvents must never throw into audit call sites.
-        report(
-          config.dropPlugin,
-          'invalid',
-          error instanceof Error ? error : new Error(String(error)),
-          events,
-        );
+        // Defensive: processEvents must never throw into audit call sites. Only events not accepted yet
+        // are reported: accepted ones end through the pipeline, and each event must end exactly once.
+        const unaccepted = [...(takeInvalid() ?? []), ...events.slice(callIndex)];
+        callIndex = events.length;
+        if (unaccepted.length > 0) {
+          report(
+            config.dropPlugin,
+            'invalid',
+            error instanceof Error ? error : new Error(String(error)),
+            unaccepted,
+          );
+        }
         return Promise.resolve(false);
       }
     },
