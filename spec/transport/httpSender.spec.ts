@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { startReceiver } from '../../src/testing/receiver.js';
 import type { Receiver, ReceiverOptions } from '../../src/testing/receiver.js';
 import { createHttpSender } from '../../src/transport/httpSender.js';
@@ -11,6 +15,7 @@ import type { WebhookTarget } from '../../src/transport/target.js';
 import { isRetryable, isWebhookError } from '../../src/transport/WebhookError.js';
 import type { WebhookError } from '../../src/transport/WebhookError.js';
 import type { AuditBatch } from '../../src/transport/types.js';
+import { auditEvent } from '../internal/fixtures.js';
 import { never, sampleBatch } from './fixtures/batches.js';
 import { generateTls } from './fixtures/tls.js';
 import type { TlsFixture } from './fixtures/tls.js';
@@ -54,7 +59,39 @@ function errorText(err: Error): string {
   return `${err.message} ${err.stack ?? ''} ${cause} ${JSON.stringify(err)}`;
 }
 
+/** Servers that answer 200 at once, then send `chunks` bytes one every `everyMs` before ending. */
+const trickling = { servers: [] as Server[], closedEarly: 0 };
+
+async function tricklingServer(chunks: number, everyMs: number): Promise<string> {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    let sent = 0;
+    const tick = setInterval(() => {
+      if (res.destroyed) return;
+      res.write(' ');
+      if (++sent === chunks) {
+        clearInterval(tick);
+        res.end();
+      }
+    }, everyMs);
+    res.on('close', () => {
+      clearInterval(tick);
+      if (sent < chunks) trickling.closedEarly++;
+    });
+  });
+  trickling.servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/audit`;
+}
+
 afterEach(async () => {
+  vi.restoreAllMocks();
+  trickling.closedEarly = 0;
+  for (const server of trickling.servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
   for (const s of open.senders.splice(0)) s.close();
   await Promise.all(open.receivers.splice(0).map((r) => r.close()));
 });
@@ -191,10 +228,43 @@ describe('createHttpSender over HTTP', () => {
     expect(r.requests.map((q) => q.reply)).toEqual(['hang']);
   });
 
-  it('the timeout is absolute: a server that answers too slowly times out too', async () => {
+  it('a server that answers too slowly times out too', async () => {
     const r = await receiver({ delayMs: 600 });
     const err = await failure(post(sender({ url: r.url }, 150)));
-    expect(err.message).toMatch(/timeout of 150ms exceeded$/);
+    expect(err.message).toBe(`audit webhook POST ${r.url} failed: timeout of 150ms exceeded`);
+    expect(err.retryable).toBe(true);
+  });
+
+  it("the timeout is axios' socket timeout: a response that keeps trickling in is not cut off", async () => {
+    // The absolute per-attempt deadline belongs to the caller's scheduler (see the backend test below);
+    // the sender itself sets no timer of its own.
+    const url = await tricklingServer(8, 40);
+    await expect(post(sender({ url }, 150))).resolves.toEqual([undefined]);
+  });
+
+  it("a webhook backend's timeout bounds the whole round trip on its scheduler, aborting the request", async () => {
+    const url = await tricklingServer(50, 40);
+    const errors: string[] = [];
+    const backend = createWebhookBackend({
+      mode: 'blocking',
+      target: { url },
+      timeout: 150,
+      onError: (e) => errors.push(e.error.message),
+    });
+    backend.run();
+    expect(await backend.processEvents(auditEvent('slow'))).toBe(false);
+    await backend.shutdown();
+    expect(errors).toEqual(['audit send timed out after 150 ms']);
+    await vi.waitFor(() => expect(trickling.closedEarly).toBe(1));
+  });
+
+  it('does not abort a request that has finished', async () => {
+    const r = await receiver();
+    const abort = vi.spyOn(AbortController.prototype, 'abort');
+    await post(sender({ url: r.url }));
+    await post(sender({ url: r.url }));
+    expect(abort).not.toHaveBeenCalled();
+    expect(r.requests).toHaveLength(2);
   });
 
   it('aborting the signal cancels the request with a final error', async () => {
