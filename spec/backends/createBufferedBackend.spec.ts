@@ -300,6 +300,9 @@ describe('createBufferedBackend', () => {
       'throttle.qps must be a positive number, got -1',
     );
     expect(() => createBufferedBackend({} as AuditBackend)).toThrow('delegate must be an AuditBackend');
+    expect(() => createBufferedBackend(backend, { onError: 'log' as never })).toThrow(
+      'onError must be a function, got "log"',
+    );
   });
 
   it('accounting holds over a blocking webhook with random failures (property)', async () => {

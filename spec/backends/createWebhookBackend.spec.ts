@@ -6,6 +6,7 @@ import type { AuditPluginError, DeliveryReport } from '../../src/backends/AuditB
 import type { WebhookBackendOptions } from '../../src/backends/WebhookBackendOptions.js';
 import { KUBERNETES_DEFAULTS } from '../../src/backends/WebhookBackendOptions.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
+import { GROUP_VERSIONS } from '../../src/events/GroupVersion.js';
 import { encodeEventList } from '../../src/events/encodeEventList.js';
 import type { TestSenderCall } from '../../src/testing/marbles.js';
 import { createTestSender } from '../../src/testing/marbles.js';
@@ -42,7 +43,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('createWebhookBackend — batch mode', () => {
   it('is named buffered<webhook> and sends each batch as an EventList body for the group version', async () => {
-    for (const groupVersion of ['audit.k8s.io/v1', 'audit.k8s.io/v1beta1', 'audit.k8s.io/v1alpha1']) {
+    for (const groupVersion of GROUP_VERSIONS) {
       const { backend, sender, clock } = setup(undefined, { groupVersion, batch: { maxBatchSize: 2 } });
       expect(backend.name).toBe('buffered<webhook>');
       backend.run();

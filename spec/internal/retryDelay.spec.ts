@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MAX_RETRY_AFTER_MS, retryDelay } from '../../src/internal/retryDelay.js';
-import { RETRY_DEFAULTS } from '../../src/backends/WebhookBackendOptions.js';
+import { retryDelay } from '../../src/internal/retryDelay.js';
+import { MAX_RETRY_AFTER_MS } from '../../src/transport/parseRetryAfter.js';
+import { RETRY_DEFAULTS } from '../../src/operators/options.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
 
 afterEach(() => vi.restoreAllMocks());

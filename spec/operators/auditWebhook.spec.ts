@@ -117,9 +117,12 @@ describe('auditWebhook', () => {
 
   it('validates its options up front', () => {
     expect(() => auditWebhook({})).toThrow('target is required unless sender is given');
-    expect(() => auditWebhook({ sender: () => throwError(() => new Error()), groupVersion: 'v9' })).toThrow(
-      'groupVersion must be one of',
+    expect(() => auditWebhook({ sender: 'http://x' as never })).toThrow(
+      'sender must be a function, got "http://x"',
     );
+    expect(() =>
+      auditWebhook({ sender: () => throwError(() => new Error()), groupVersion: 'v9' as never }),
+    ).toThrow('groupVersion must be one of');
     expect(() => auditWebhook({ sender: () => [], batch: { maxBatchSize: -1 } })).toThrow(
       'batch.maxBatchSize must be a positive integer, got -1',
     );

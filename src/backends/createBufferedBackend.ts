@@ -1,10 +1,15 @@
 import type { SchedulerLike } from 'rxjs';
 import { asyncScheduler, from, map, merge } from 'rxjs';
 import type { AuditBackend, AuditPluginError } from './AuditBackend.js';
-import type { BatchOptions, RetryOptions } from './WebhookBackendOptions.js';
+import type { BatchOptions, RetryOptions } from '../operators/options.js';
 import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
 import { restoreItems } from '../internal/encodeItems.js';
-import { describeValue, resolveBatchOptions, resolveRetryOptions } from '../internal/validateOptions.js';
+import {
+  describeValue,
+  optionalFunction,
+  resolveBatchOptions,
+  resolveRetryOptions,
+} from '../internal/validateOptions.js';
 import type { WebhookError } from '../transport/WebhookError.js';
 
 /** Options of {@link createBufferedBackend}: batching plus what runs it. */
@@ -66,9 +71,7 @@ export function createBufferedBackend(
   const { retry: retryOption, scheduler, onError, ...batchOption } = options;
   const batch = resolveBatchOptions(batchOption, '');
   const retry = resolveRetryOptions(retryOption, 1);
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw new TypeError(`onError must be a function, got ${describeValue(onError)}`);
-  }
+  optionalFunction('onError', onError);
 
   const engine = createDeliveryEngine({
     mode: 'batch',

@@ -5,18 +5,17 @@ import { WEBHOOK_DEFAULTS } from './WebhookBackendOptions.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
 import { itemSerializer, lazyBatch, restoreItems } from '../internal/encodeItems.js';
+import { openSender } from '../internal/openSender.js';
 import {
   describeValue,
+  optionalFunction,
   resolveBatchOptions,
   resolveRetryOptions,
   resolveTimeout,
 } from '../internal/validateOptions.js';
-import type { AuditBatch, AuditSender } from '../transport/types.js';
-import { createHttpSender } from '../transport/httpSender.js';
+import type { AuditBatch } from '../transport/types.js';
 
 const MODES = ['batch', 'blocking'] as const;
-/** The longest delay Node timers accept (~24.8 days). */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Creates the Kubernetes audit webhook backend: events go out as `audit.k8s.io` `EventList` POSTs, either
@@ -58,28 +57,9 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
   const batch = resolveBatchOptions(options.batch);
   const retry = resolveRetryOptions(options.retry, mode === 'batch' ? WEBHOOK_DEFAULTS.retry.attempts : 1);
   const timeout = resolveTimeout(options.timeout, WEBHOOK_DEFAULTS.timeout);
-  if (options.onError !== undefined && typeof options.onError !== 'function') {
-    throw new TypeError(`onError must be a function, got ${describeValue(options.onError)}`);
-  }
-  if (options.sender !== undefined && typeof options.sender !== 'function') {
-    throw new TypeError(`sender must be a function, got ${describeValue(options.sender)}`);
-  }
-
-  let send: AuditSender;
-  let close: () => void = () => {};
-  if (options.sender !== undefined) {
-    send = options.sender;
-  } else if (options.target !== undefined && options.target !== null) {
-    // Who retries: this backend (on the scheduler). The HTTP sender makes one request per call.
-    // `Infinity` (no timeout) is the engine's business; the HTTP client needs a finite number.
-    const http = createHttpSender(options.target, {
-      timeout: Number.isFinite(timeout) ? timeout : MAX_TIMER_MS,
-    });
-    send = http.send;
-    close = () => http.close();
-  } else {
-    throw new TypeError('target is required unless sender is given, got undefined');
-  }
+  const onError = optionalFunction('onError', options.onError);
+  const sender = optionalFunction('sender', options.sender);
+  const { send, close } = openSender(sender, options.target, timeout);
 
   const engine = createDeliveryEngine({
     mode,
@@ -96,7 +76,7 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
     send: (items, signal, memo) =>
       send((memo.payload ??= lazyBatch(items, groupVersion)) as AuditBatch, signal),
     abortable: true,
-    onError: options.onError,
+    onError,
   });
 
   let shutdownPromise: Promise<void> | undefined;

@@ -2,21 +2,20 @@
 // built from the public operators (batchEvents → throttle → deliverBatches) and adds what a backend needs
 // around them: the bounded buffer, snapshots, run/flush/shutdown, accounting, errors$ and stats().
 import type { Observable, ObservableInput, SchedulerLike, Subscription } from 'rxjs';
-import { EMPTY, Subject, tap } from 'rxjs';
+import { EMPTY, Subject } from 'rxjs';
 import type {
   AuditErrorReason,
   AuditPluginError,
   AuditStats,
   DeliveryReport,
 } from '../backends/AuditBackend.js';
-import type { RetryOptions } from '../backends/WebhookBackendOptions.js';
+import type { RetryOptions } from '../operators/options.js';
 import { reportToStderr } from './reportToStderr.js';
 import type { AuditEvent } from '../events/Event.js';
-import { batchEvents } from '../operators/batchEvents.js';
 import type { Delivery } from '../operators/deliverBatches.js';
 import { deliverBatches } from '../operators/deliverBatches.js';
 import { WebhookError } from '../transport/WebhookError.js';
-import { throttleBatches } from './throttleBatches.js';
+import { batchPipeline } from './batchPipeline.js';
 import type { ResolvedBatchOptions } from './validateOptions.js';
 import { describeValue } from './validateOptions.js';
 
@@ -332,38 +331,31 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   const run = (): void => {
     if (running || shuttingDown) return;
     running = true;
-    const batches$: Observable<EngineItem[]> =
+    const deliveries: Observable<Delivery<EngineItem>> =
       mode === 'batch'
         ? itemInput.pipe(
-            batchEvents<EngineItem>({
-              maxBatchSize: batch.maxBatchSize,
-              maxBatchWait: batch.maxBatchWait,
-              scheduler,
-              flush: flushRequests,
-            }),
-            tap(register),
+            batchPipeline<EngineItem, BatchState>(
+              { batch, retry: config.retry, timeout: config.timeout, scheduler, flush: flushRequests },
+              { open: register, get: (items) => states.get(items) },
+              sendBatch,
+            ),
           )
-        : callInput;
-    const paced$ =
-      mode === 'batch' && batch.throttle !== false
-        ? batches$.pipe(throttleBatches<EngineItem[]>(batch.throttle, scheduler))
-        : batches$;
-    pipeline = paced$
-      .pipe(
-        deliverBatches<EngineItem>(sendBatch, {
-          maxInFlight: mode === 'batch' ? batch.maxInFlight : 1,
-          retry: config.retry,
-          timeout: config.timeout,
-          scheduler,
-        }),
-      )
-      .subscribe({
-        next: settle,
-        complete: () => {
-          pipelineDone = true;
-          onPipelineDone?.();
-        },
-      });
+        : // Blocking: each call is one batch, registered by processEvents, sent in call order.
+          callInput.pipe(
+            deliverBatches<EngineItem>(sendBatch, {
+              maxInFlight: 1,
+              retry: config.retry,
+              timeout: config.timeout,
+              scheduler,
+            }),
+          );
+    pipeline = deliveries.subscribe({
+      next: settle,
+      complete: () => {
+        pipelineDone = true;
+        onPipelineDone?.();
+      },
+    });
     const items = preRunItems;
     const calls = preRunCalls;
     preRunItems = [];

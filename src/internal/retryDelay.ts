@@ -1,7 +1,5 @@
-import type { RetryOptions } from '../backends/WebhookBackendOptions.js';
-
-/** The longest delay a server may ask for with `Retry-After`. */
-export const MAX_RETRY_AFTER_MS = 60_000;
+import type { RetryOptions } from '../operators/options.js';
+import { MAX_RETRY_AFTER_MS } from '../transport/parseRetryAfter.js';
 
 /**
  * The delay before retry number `retry` (1 for the first retry): `initialDelay × factor^(retry-1)`

@@ -1,5 +1,5 @@
-import type { BatchOptions, RetryOptions, ThrottleOptions } from '../backends/WebhookBackendOptions.js';
-import { BATCH_DEFAULTS, RETRY_DEFAULTS } from '../backends/WebhookBackendOptions.js';
+import type { BatchOptions, RetryOptions, ThrottleOptions } from '../operators/options.js';
+import { BATCH_DEFAULTS, RETRY_DEFAULTS } from '../operators/options.js';
 
 /** Batch options with every default applied and every value checked. */
 export interface ResolvedBatchOptions {
@@ -22,6 +22,15 @@ export function describeValue(value: unknown): string {
 
 function fail(name: string, what: string, value: unknown): never {
   throw new TypeError(`${name} must be ${what}, got ${describeValue(value)}`);
+}
+
+/** A function or `undefined` (an optional callback such as `onError`), else a TypeError naming `name`. */
+export function optionalFunction<F extends (...args: never[]) => unknown>(
+  name: string,
+  value: F | undefined,
+): F | undefined {
+  if (value === undefined || typeof value === 'function') return value;
+  return fail(name, 'a function', value);
 }
 
 /** A positive integer, or `Infinity` when `allowInfinity`. */

@@ -1,36 +1,26 @@
-import type { OperatorFunction, SchedulerLike } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { Observable, asyncScheduler } from 'rxjs';
-import type { BatchOptions, RetryOptions } from '../backends/WebhookBackendOptions.js';
-import { WEBHOOK_DEFAULTS } from '../backends/WebhookBackendOptions.js';
 import type { AuditEvent } from '../events/Event.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
+import { batchPipeline } from '../internal/batchPipeline.js';
 import { itemSerializer, lazyBatch } from '../internal/encodeItems.js';
-import { resolveBatchOptions, resolveRetryOptions, resolveTimeout } from '../internal/validateOptions.js';
-import { throttleBatches } from '../internal/throttleBatches.js';
-import { createHttpSender } from '../transport/httpSender.js';
-import type { WebhookTargetOption } from '../transport/target.js';
-import type { AuditBatch, AuditSender } from '../transport/types.js';
+import { openSender } from '../internal/openSender.js';
+import {
+  describeValue,
+  resolveBatchOptions,
+  resolveRetryOptions,
+  resolveTimeout,
+} from '../internal/validateOptions.js';
+import type { AuditBatch } from '../transport/types.js';
 import { WebhookError } from '../transport/WebhookError.js';
-import { batchEvents } from './batchEvents.js';
 import type { Delivery } from './deliverBatches.js';
-import { deliverBatches } from './deliverBatches.js';
+import type { BatchOptions, WebhookDeliveryOptions } from './options.js';
+import { WEBHOOK_DEFAULTS } from './options.js';
 
-/** Options of {@link auditWebhook}. */
-export interface AuditWebhookOptions {
-  /** Where to POST. Required unless `sender` is given. */
-  target?: WebhookTargetOption;
-  /** Replaces the HTTP transport. */
-  sender?: AuditSender;
-  /** Wire version of each `EventList`. @default 'audit.k8s.io/v1' */
-  groupVersion?: string;
+/** Options of {@link auditWebhook}: the webhook backend's delivery options, without `mode` and `onError`. */
+export interface AuditWebhookOptions extends WebhookDeliveryOptions {
   /** `maxBatchSize`, `maxBatchWait`, `maxInFlight`, `throttle` (`bufferSize` does not apply: the source sets the pace). @default BATCH_DEFAULTS */
   batch?: BatchOptions;
-  /** Exponential backoff. @default RETRY_DEFAULTS */
-  retry?: RetryOptions;
-  /** Timeout of each attempt in milliseconds. @default 30000 */
-  timeout?: number;
-  /** Runs every timer. @default asyncScheduler */
-  scheduler?: SchedulerLike;
 }
 
 /**
@@ -66,70 +56,51 @@ export function auditWebhook(
   if (options.sender === undefined && (options.target === undefined || options.target === null)) {
     throw new TypeError('target is required unless sender is given, got undefined');
   }
+  if (options.sender !== undefined && typeof options.sender !== 'function') {
+    throw new TypeError(`sender must be a function, got ${describeValue(options.sender)}`);
+  }
   const serialize = itemSerializer(groupVersion);
 
   return (source) =>
     new Observable<Delivery<AuditEvent>>((subscriber) => {
-      let send = options.sender;
-      let close = (): void => {};
-      if (send === undefined) {
-        const http = createHttpSender(options.target as WebhookTargetOption, {
-          timeout: Number.isFinite(timeout) ? timeout : 2_147_483_647,
-        });
-        send = http.send;
-        close = () => http.close();
-      }
-      const sender = send;
-      interface Item {
-        readonly json: string;
-        readonly event: AuditEvent;
-      }
+      const { send, close } = openSender(options.sender, options.target, timeout);
       // One AuditBatch per batch across its retries (so the body is built once), dropped when it is delivered.
       const bodies = new Map<Item[], AuditBatch>();
-      const batched = source.pipe(
-        (events) =>
-          new Observable<Item>((s) =>
-            events.subscribe({
-              next: (event) => {
-                let json: string;
-                try {
-                  json = serialize(event);
-                } catch (cause) {
-                  // A bad event is a failed delivery of its own, never the end of the stream.
-                  subscriber.next({
-                    ok: false,
-                    events: [event],
-                    error: new WebhookError('audit event is not a JSON-serializable object', {
-                      retryable: false,
-                      attempts: 0,
-                      cause,
-                    }),
-                    attempts: 0,
-                  });
-                  return;
-                }
-                s.next({ json, event });
-              },
-              error: (error: unknown) => s.error(error),
-              complete: () => s.complete(),
-            }),
-          ),
-        batchEvents<Item>({ maxBatchSize: batch.maxBatchSize, maxBatchWait: batch.maxBatchWait, scheduler }),
+      const items = new Observable<Item>((s) =>
+        source.subscribe({
+          next: (event) => {
+            let json: string;
+            try {
+              json = serialize(event);
+            } catch (cause) {
+              // A bad event is a failed delivery of its own, never the end of the stream.
+              subscriber.next({
+                ok: false,
+                events: [event],
+                error: new WebhookError('audit event is not a JSON-serializable object', {
+                  retryable: false,
+                  attempts: 0,
+                  cause,
+                }),
+                attempts: 0,
+              });
+              return;
+            }
+            s.next({ json, event });
+          },
+          error: (error: unknown) => s.error(error),
+          complete: () => s.complete(),
+        }),
       );
-      const paced =
-        batch.throttle === false ? batched : batched.pipe(throttleBatches<Item[]>(batch.throttle, scheduler));
-      const subscription = paced
+      const subscription = items
         .pipe(
-          deliverBatches<Item>(
-            (items, signal) => {
-              let auditBatch = bodies.get(items);
-              if (auditBatch === undefined) {
-                auditBatch = lazyBatch(items, groupVersion);
-                bodies.set(items, auditBatch);
-              }
-              return sender(auditBatch, signal);
+          batchPipeline<Item, AuditBatch>(
+            { batch, retry, timeout, scheduler },
+            {
+              open: (batchItems) => bodies.set(batchItems, lazyBatch(batchItems, groupVersion)),
+              get: (batchItems) => bodies.get(batchItems),
             },
-            { maxInFlight: batch.maxInFlight, retry, timeout, scheduler },
+            (_items, signal, auditBatch) => send(auditBatch, signal),
           ),
         )
         .subscribe({
@@ -150,4 +121,9 @@ export function auditWebhook(
         close();
       };
     });
+}
+
+interface Item {
+  readonly json: string;
+  readonly event: AuditEvent;
 }

@@ -1,6 +1,6 @@
 import type { ObservableInput, OperatorFunction, SchedulerLike } from 'rxjs';
 import { asyncScheduler, concat, defer, mergeMap, of, retry, throwError, timer, catchError } from 'rxjs';
-import type { RetryOptions } from '../backends/WebhookBackendOptions.js';
+import type { RetryOptions } from './options.js';
 import { redactMessage } from '../internal/redactMessage.js';
 import { retryDelay } from '../internal/retryDelay.js';
 import { sendAttempt } from '../internal/sendAttempt.js';
