@@ -3,12 +3,14 @@
 // around them: the bounded buffer, snapshots, run/flush/shutdown, accounting, errors$ and stats().
 import type { Observable, ObservableInput, SchedulerLike, Subscription } from 'rxjs';
 import { EMPTY, Subject } from 'rxjs';
+// The backend contract (AuditBackend.ts) is the one thing from backends/ the engine depends on: it produces it.
 import type {
   AuditErrorReason,
   AuditPluginError,
   AuditStats,
   DeliveryReport,
 } from '../backends/AuditBackend.js';
+import { emptyStats } from '../backends/AuditBackend.js';
 import type { RetryOptions } from '../operators/options.js';
 import { reportToStderr } from './reportToStderr.js';
 import type { AuditEvent } from '../events/Event.js';
@@ -89,14 +91,6 @@ interface BatchState extends BatchMemo {
   resolve: ((ok: boolean) => void) | undefined;
 }
 
-const REASONS: readonly AuditErrorReason[] = [
-  'queue-blocked',
-  'shut-down',
-  'send-failed',
-  'too-large',
-  'invalid',
-];
-
 /** Builds the engine; nothing is subscribed until `run()`. */
 export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngine {
   const { mode, batch, scheduler } = config;
@@ -112,15 +106,8 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     }
   });
 
-  const counters = {
-    accepted: 0,
-    delivered: 0,
-    batches: 0,
-    retries: 0,
-    queued: 0,
-    inFlight: 0,
-  };
-  const failed = Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<AuditErrorReason, number>;
+  // The contract's zero stats (one `failed` entry per AUDIT_ERROR_REASONS), so a new reason needs no change here.
+  const { failed, ...counters } = emptyStats();
 
   let running = false;
   let shuttingDown = false;
