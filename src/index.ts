@@ -36,6 +36,7 @@ export type {
   RetryOptions,
   ThrottleOptions,
   WebhookBackendOptions,
+  WebhookDeliveryOptions,
   WebhookMode,
 } from './backends/WebhookBackendOptions.js';
 export { formatAuditPluginError, reportToStderr } from './backends/reportToStderr.js';
