@@ -3,7 +3,14 @@ import type { AuditEvent } from '../../src/events/Event.js';
 import { GROUP_VERSIONS } from '../../src/events/GroupVersion.js';
 import { decodeEventList } from '../../src/events/decodeEventList.js';
 import { encodeEventList } from '../../src/events/encodeEventList.js';
-import { itemSerializer, joinItems, lazyBatch, restoreItems } from '../../src/internal/encodeItems.js';
+import {
+  encodeItemsBody,
+  itemSerializer,
+  joinItems,
+  lazyBatch,
+  restoreItems,
+} from '../../src/internal/encodeItems.js';
+import { ENCODED_BODY } from '../../src/transport/httpSender.js';
 import { corpusEvents } from '../helpers/corpus.js';
 import { auditEvent } from './fixtures.js';
 
@@ -22,6 +29,16 @@ describe('encodeItems', () => {
       const items = events.map((event) => ({ json: serialize(event) }));
       expect(joinItems(items, gv)).toBe(JSON.stringify(encodeEventList(events, gv)));
       expect(joinItems([], gv)).toBe(JSON.stringify(encodeEventList([], gv)));
+    });
+
+    it(`encodes the ${gv} body item by item to the same UTF-8 bytes as the body string`, () => {
+      const serialize = itemSerializer(gv);
+      const items = events.map((event) => ({ json: serialize(event) }));
+      // Non-ASCII text (two- and three-byte UTF-8, a surrogate pair) must be encoded like the joined string.
+      items.push({ json: serialize(auditEvent('ünïcödé ✓ 𝄞')) });
+      for (const list of [items, items.slice(0, 1), []]) {
+        expect(encodeItemsBody(list, gv).equals(Buffer.from(joinItems(list, gv)))).toBe(true);
+      }
     });
 
     it(`restores the v1 events from ${gv} snapshots`, () => {
@@ -52,5 +69,8 @@ describe('encodeItems', () => {
     expect(batch.body).toBe(batch.body);
     expect(batch.events).toBe(batch.events);
     expect(batch.events).toEqual([auditEvent('a')]);
+    const bytes = (batch as unknown as Record<typeof ENCODED_BODY, () => Buffer>)[ENCODED_BODY]();
+    expect(bytes.toString()).toBe(batch.body);
+    expect((batch as unknown as Record<typeof ENCODED_BODY, () => Buffer>)[ENCODED_BODY]()).toBe(bytes);
   });
 });

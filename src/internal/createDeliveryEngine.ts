@@ -21,10 +21,34 @@ import { batchPipeline } from './batchPipeline.js';
 import type { ResolvedBatchOptions } from './validateOptions.js';
 import { describeValue } from './validateOptions.js';
 
-/** One accepted event: its snapshot (the JSON that will be sent) and the flush epoch it was accepted in. */
+/**
+ * One accepted event: its snapshot (the JSON that will be sent) and the flush epoch it was accepted in.
+ * `json` is replaced once, by the same text in a compacted batch (see {@link compactSnapshots}).
+ */
 export interface EngineItem {
-  readonly json: string;
+  json: string;
   readonly epoch: number;
+}
+
+/**
+ * Moves a cut batch's snapshots into one string: each item's `json` becomes a slice of it (the same text).
+ * A batch can wait in the buffer for many young-generation GCs; one large string (allocated outside the
+ * young generation's copying space) plus small slices survive them at a fraction of the cost of copying
+ * every event's JSON over and over.
+ */
+export function compactSnapshots(items: EngineItem[]): void {
+  const n = items.length;
+  if (n < 2) return;
+  const parts = new Array<string>(n);
+  for (let i = 0; i < n; i++) parts[i] = (items[i] as EngineItem).json;
+  const joined = parts.join('');
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const item = items[i] as EngineItem;
+    const end = at + item.json.length;
+    item.json = joined.slice(at, end);
+    at = end;
+  }
 }
 
 /** How a concrete backend plugs into the engine. */
@@ -211,6 +235,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   };
 
   const register = (items: EngineItem[]): void => {
+    compactSnapshots(items);
     states.set(items, { items, attempts: 0, startedAt: 0, resolve: undefined, payload: undefined });
   };
 

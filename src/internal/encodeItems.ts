@@ -4,6 +4,8 @@ import type { AuditEvent } from '../events/Event.js';
 import type { GroupVersion } from '../events/GroupVersion.js';
 import { decodeEventList } from '../events/decodeEventList.js';
 import { encodeEventList } from '../events/encodeEventList.js';
+import { ENCODED_BODY } from '../transport/httpSender.js';
+import type { EncodedBodyBatch } from '../transport/httpSender.js';
 import type { AuditBatch } from '../transport/types.js';
 
 /** Something that holds one pre-serialized wire item. */
@@ -31,14 +33,45 @@ export function itemSerializer(groupVersion: GroupVersion): (event: AuditEvent) 
   };
 }
 
+/** The start of an `EventList` body, up to the first item. */
+function listPrefix(groupVersion: GroupVersion): string {
+  return `{"kind":"EventList","apiVersion":${JSON.stringify(groupVersion)},"metadata":{},"items":[`;
+}
+
 /** The `EventList` body for pre-serialized items: same bytes as `JSON.stringify(encodeEventList(...))`. */
 export function joinItems(items: readonly SerializedItem[], groupVersion: GroupVersion): string {
-  let body = `{"kind":"EventList","apiVersion":${JSON.stringify(groupVersion)},"metadata":{},"items":[`;
+  let body = listPrefix(groupVersion);
   for (let i = 0; i < items.length; i++) {
     if (i > 0) body += ',';
     body += (items[i] as SerializedItem).json;
   }
   return `${body}]}`;
+}
+
+const COMMA = 0x2c;
+
+/**
+ * The UTF-8 bytes of {@link joinItems}, written item by item into one buffer: no body string is built.
+ * (Building a batch's body string — a large string, flattened once it is encoded — and encoding it cost
+ * several times more than writing the small item strings straight into the bytes.) Each item is a whole
+ * `JSON.stringify` result, well-formed UTF-16, so encoding the items one by one gives the same bytes as
+ * encoding the joined string.
+ */
+export function encodeItemsBody(items: readonly SerializedItem[], groupVersion: GroupVersion): Buffer {
+  const prefix = listPrefix(groupVersion);
+  const n = items.length;
+  let size = Buffer.byteLength(prefix) + (n > 0 ? n - 1 : 0) + 2;
+  for (let i = 0; i < n; i++) size += Buffer.byteLength((items[i] as SerializedItem).json);
+  const bytes = Buffer.allocUnsafe(size);
+  let at = bytes.write(prefix, 0);
+  for (let i = 0; i < n; i++) {
+    if (i > 0) bytes[at++] = COMMA;
+    at += bytes.write((items[i] as SerializedItem).json, at);
+  }
+  at += bytes.write(']}', at);
+  // Every byte of the (uninitialized) buffer must have been written; anything else is a bug, not a body.
+  if (at !== size) throw new Error(`audit batch body encoding wrote ${at} of ${size} bytes`);
+  return bytes;
 }
 
 /** The `audit.k8s.io/v1` events the items were made from (fresh objects: snapshots, not the caller's). */
@@ -58,8 +91,9 @@ export function restoreItems(items: readonly SerializedItem[], groupVersion: Gro
  * A class (getters on the prototype), not an object literal with getters: a literal's accessor pairs are
  * allocated per object, and at one batch per 100 events that showed up as old-space garbage.
  */
-export class LazyBatch implements AuditBatch {
+export class LazyBatch implements AuditBatch, EncodedBodyBatch {
   #body: string | undefined;
+  #bytes: Buffer | undefined;
   #events: AuditEvent[] | undefined;
   constructor(
     private readonly items: readonly SerializedItem[],
@@ -72,6 +106,12 @@ export class LazyBatch implements AuditBatch {
 
   get events(): AuditEvent[] {
     return (this.#events ??= restoreItems(this.items, this.groupVersion));
+  }
+
+  /** `body` as UTF-8 bytes (what the HTTP sender sends), kept for the batch's retries. */
+  [ENCODED_BODY](): Buffer {
+    return (this.#bytes ??=
+      this.#body === undefined ? encodeItemsBody(this.items, this.groupVersion) : Buffer.from(this.#body));
   }
 }
 

@@ -35,6 +35,18 @@ export const HTTP_SENDER_DEFAULTS: Required<HttpSenderOptions> = { timeout: 30_0
  */
 const KEEP_ALIVE_MSECS = 60_000;
 
+/**
+ * Not public: the key of an optional method of an `AuditBatch` that returns its `body` already
+ * encoded as UTF-8 — the same bytes as `Buffer.from(batch.body)`. The HTTP sender posts those bytes when
+ * the batch has it (the webhook backends' batches build them item by item, without a body string).
+ */
+export const ENCODED_BODY: unique symbol = Symbol('rx-audit.encodedBody');
+
+/** Not public: a batch that can give its body as UTF-8 bytes (see {@link ENCODED_BODY}). */
+export interface EncodedBodyBatch {
+  [ENCODED_BODY](): Buffer;
+}
+
 /** The HTTP transport: a sender plus a `close()` that frees its keep-alive sockets. */
 export interface HttpSender {
   readonly send: AuditSender;
@@ -149,9 +161,10 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
         if (!finished) controller.abort();
       };
 
-      let body: string;
+      let body: string | Buffer;
       try {
-        body = batch.body;
+        const encoded = (batch as Partial<EncodedBodyBatch>)[ENCODED_BODY];
+        body = typeof encoded === 'function' ? encoded.call(batch) : batch.body;
       } catch (err) {
         finished = true;
         subscriber.error(err);
