@@ -34,7 +34,8 @@ export interface EngineItem {
  * Moves a cut batch's snapshots into one string: each item's `json` becomes a slice of it (the same text).
  * A batch can wait in the buffer for many young-generation GCs; one large string (allocated outside the
  * young generation's copying space) plus small slices survive them at a fraction of the cost of copying
- * every event's JSON over and over.
+ * every event's JSON over and over. (It also flattens the `JSON.stringify` results once, which sending
+ * would do anyway.)
  */
 export function compactSnapshots(items: EngineItem[]): void {
   const n = items.length;
@@ -235,7 +236,9 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   };
 
   const register = (items: EngineItem[]): void => {
-    compactSnapshots(items);
+    // Only a batch that has to wait (all sends busy, or a throttle) is compacted: one that is sent at once
+    // would pay for it on the caller's path for nothing.
+    if (states.size >= batch.maxInFlight || batch.throttle !== false) compactSnapshots(items);
     states.set(items, { items, attempts: 0, startedAt: 0, resolve: undefined, payload: undefined });
   };
 
