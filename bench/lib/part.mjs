@@ -24,6 +24,21 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * Runs `rounds` rounds of every contender, rotating the order each round so no contender always runs right
+ * after the same neighbour; returns each contender's times by `key`, in round order.
+ */
+export async function interleavedRounds(contenders, rounds, runOnce) {
+  const times = Object.fromEntries(contenders.map((c) => [c.key, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const c = contenders[(k + round) % contenders.length];
+      times[c.key].push(await runOnce(c));
+    }
+  }
+  return times;
+}
+
 /** Forces a full GC when node runs with --expose-gc. */
 export function gc() {
   globalThis.gc?.();

@@ -3,7 +3,7 @@
 import { loadCorpus, makeEvents } from '../lib/corpus.mjs';
 import { floorBlocking } from '../lib/floor.mjs';
 import { loadLibrary, missingLibrary } from '../lib/library.mjs';
-import { median, runPart } from '../lib/part.mjs';
+import { interleavedRounds, median, runPart } from '../lib/part.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
 
 runPart(async (config) => {
@@ -51,13 +51,7 @@ runPart(async (config) => {
     return ms;
   };
   for (const c of contenders) await runOnce(c, warmup);
-  const times = Object.fromEntries(contenders.map((c) => [c.key, []]));
-  for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < contenders.length; k++) {
-      const c = contenders[(k + r) % contenders.length];
-      times[c.key].push(await runOnce(c, calls));
-    }
-  }
+  const times = await interleavedRounds(contenders, rounds, (c) => runOnce(c, calls));
   await receiver.close();
   const results = {};
   for (const c of contenders) {

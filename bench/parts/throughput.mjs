@@ -4,7 +4,7 @@ import { rxBatch, otelBatch } from '../lib/contenders.mjs';
 import { loadCorpus, makeEvents, averageSize } from '../lib/corpus.mjs';
 import { floorBatch } from '../lib/floor.mjs';
 import { loadLibrary, missingLibrary } from '../lib/library.mjs';
-import { gc, median, runPart } from '../lib/part.mjs';
+import { gc, interleavedRounds, median, runPart } from '../lib/part.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
 
 runPart(async (config) => {
@@ -69,14 +69,7 @@ runPart(async (config) => {
   const warm = events.slice(0, warmup);
   for (const c of contenders) await runOnce(c, warm);
   for (const c of contenders) c.cpuMs = [];
-  const times = Object.fromEntries(contenders.map((c) => [c.key, []]));
-  for (let round = 0; round < rounds; round++) {
-    // Rotate the order each round so no contender always runs right after the same neighbour.
-    for (let k = 0; k < contenders.length; k++) {
-      const c = contenders[(k + round) % contenders.length];
-      times[c.key].push(await runOnce(c, events));
-    }
-  }
+  const times = await interleavedRounds(contenders, rounds, (c) => runOnce(c, events));
   await receiver.close();
 
   const results = {};
