@@ -52,6 +52,9 @@ describe('createLogBackend', () => {
     expect(() => createLogBackend(new PassThrough(), { groupVersion: 'v1' as never })).toThrow(
       'log.groupVersion must be one of',
     );
+    expect(() => createLogBackend(new PassThrough(), { onError: 'stderr' as never })).toThrow(
+      'log.onError must be a function, got "stderr"',
+    );
   });
 
   describe('json', () => {

@@ -31,6 +31,9 @@ describe('createTruncatingBackend', () => {
     expect(() => createTruncatingBackend(d, { groupVersion: 'audit.k8s.io/v2' as never })).toThrow(
       'truncate.groupVersion must be one of audit.k8s.io/v1|audit.k8s.io/v1beta1|audit.k8s.io/v1alpha1, got "audit.k8s.io/v2"',
     );
+    expect(() => createTruncatingBackend(d, { onError: 1 as never })).toThrow(
+      'truncate.onError must be a function, got 1',
+    );
   });
 
   describe('truncating events (upstream TestTruncatingEvents)', () => {

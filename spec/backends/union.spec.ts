@@ -127,7 +127,7 @@ describe('union', () => {
     ]);
     expect(createUnionBackend([a])).toBe(a);
     expect(() => createUnionBackend([a, b], { onError: 'log' as never })).toThrow(
-      'union.onError must be a function, got string',
+      'union.onError must be a function, got "log"',
     );
     expect(() => createUnionBackend(a as never)).toThrow('union backends must be an array, got object');
   });

@@ -10,6 +10,7 @@ import { emptyStats } from './AuditBackend.js';
 import type { AuditBackend, AuditPluginError, AuditStats, DeliveryReport } from './AuditBackend.js';
 import { formatLegacyEvent } from './formatLegacyEvent.js';
 import { reportToStderr } from './reportToStderr.js';
+import { optionalFunction } from '../internal/validateOptions.js';
 
 /** The line formats of {@link createLogBackend}, as the apiserver's `--audit-log-format`. */
 export const LOG_FORMATS = ['legacy', 'json'] as const;
@@ -312,11 +313,6 @@ function validate(options: LogBackendOptions): Required<LogBackendOptions> {
     opts.groupVersion = options.groupVersion;
   }
   if (options.scheduler !== undefined) opts.scheduler = options.scheduler;
-  if (options.onError !== undefined) {
-    if (typeof options.onError !== 'function') {
-      throw new TypeError(`log.onError must be a function, got ${typeof options.onError}`);
-    }
-    opts.onError = options.onError;
-  }
+  opts.onError = optionalFunction('log.onError', options.onError) ?? opts.onError;
   return opts;
 }

@@ -7,6 +7,7 @@ import type { GroupVersion } from '../events/GroupVersion.js';
 import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
 import type { AuditBackend, AuditPluginError, AuditStats } from './AuditBackend.js';
 import { reportToStderr } from './reportToStderr.js';
+import { optionalFunction } from '../internal/validateOptions.js';
 
 /** Options of {@link createTruncatingBackend}. */
 export interface TruncatingBackendOptions {
@@ -256,11 +257,6 @@ function validate(options: TruncatingBackendOptions): Required<TruncatingBackend
     assertGroupVersion(options.groupVersion, 'truncate.groupVersion');
     opts.groupVersion = options.groupVersion;
   }
-  if (options.onError !== undefined) {
-    if (typeof options.onError !== 'function') {
-      throw new TypeError(`truncate.onError must be a function, got ${typeof options.onError}`);
-    }
-    opts.onError = options.onError;
-  }
+  opts.onError = optionalFunction('truncate.onError', options.onError) ?? opts.onError;
   return opts;
 }

@@ -4,6 +4,7 @@ import type { AuditEvent } from '../events/Event.js';
 import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
 import type { AuditBackend, AuditPluginError, AuditStats } from './AuditBackend.js';
 import { reportToStderr } from './reportToStderr.js';
+import { optionalFunction } from '../internal/validateOptions.js';
 
 /** Options of {@link createUnionBackend}. */
 export interface UnionBackendOptions {
@@ -160,12 +161,7 @@ export function createUnionBackend(
 
 function validate(options: UnionBackendOptions): Required<UnionBackendOptions> {
   const opts: Required<UnionBackendOptions> = { ...UNION_DEFAULTS };
-  if (options.onError !== undefined) {
-    if (typeof options.onError !== 'function') {
-      throw new TypeError(`union.onError must be a function, got ${typeof options.onError}`);
-    }
-    opts.onError = options.onError;
-  }
+  opts.onError = optionalFunction('union.onError', options.onError) ?? opts.onError;
   return opts;
 }
 
