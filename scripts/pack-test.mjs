@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const corpusFile = path.resolve(
   root,
-  '../shared/corpus/openshift__cluster-logging-operator__raw_audit_openshift.json',
+  'spec/fixtures/corpus/openshift__cluster-logging-operator__raw_audit_openshift.json',
 );
 const keep = process.argv.includes('--keep');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';

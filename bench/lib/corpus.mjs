@@ -1,4 +1,4 @@
-// Loads the real audit events from ../shared/corpus (beside the repo) and makes N of them with fresh auditIDs.
+// Loads the real audit events vendored in spec/fixtures/corpus and makes N of them with fresh auditIDs.
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (bench/lib/../..). */
 export const repoRoot = resolve(here, '..', '..');
-/** `../shared/corpus` relative to the repository root, as CI lays it out. */
-export const corpusDir = resolve(repoRoot, '..', 'shared', 'corpus');
+/** The vendored corpus, `spec/fixtures/corpus` under the repository root. */
+export const corpusDir = resolve(repoRoot, 'spec', 'fixtures', 'corpus');
 
 function rawObjects(file, text) {
   const trimmed = text.trim();

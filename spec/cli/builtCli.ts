@@ -10,8 +10,8 @@ import type { AuditEvent } from '../../src/events/Event.js';
 
 /** The repository root (this file is `<root>/spec/cli/builtCli.ts`). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** `<repo root>/../shared/corpus` — CI places `shared/` beside the clone. */
-export const corpusDir = path.resolve(repoRoot, '../shared/corpus');
+/** The vendored real audit logs, `<repo root>/spec/fixtures/corpus`. */
+export const corpusDir = path.resolve(repoRoot, 'spec/fixtures/corpus');
 /** The executable the package's `bin` points at. */
 export const CLI = path.join(repoRoot, 'dist/cjs/cli/main.js');
 

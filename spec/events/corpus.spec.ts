@@ -16,7 +16,7 @@ import {
 
 const ENVELOPE = new Set(['kind', 'apiVersion', 'timestamp', 'metadata']);
 
-// The real apiserver audit logs in ../shared/corpus: every event must decode, the invalid sample must not.
+// The real apiserver audit logs in spec/fixtures/corpus: every event must decode, the invalid sample must not.
 describe('the corpus', () => {
   const corpus = loadCorpusEvents();
 

@@ -1,5 +1,4 @@
-// Test helper: the real apiserver audit logs in `<repo>/../shared/corpus` (see its README).
-// CI clones the repository beside a copy of `shared/`, so the path is always relative to the repo root.
+// Test helper: the real apiserver audit logs vendored in `spec/fixtures/corpus` (sources and licences in its README).
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -10,8 +9,8 @@ import type { AuditEvent } from '../../src/events/Event.js';
 /** The repository root (this file is `<root>/spec/helpers/corpus.ts`). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** `<repo root>/../shared/corpus`. */
-export const corpusDir = path.resolve(repoRoot, '../shared/corpus');
+/** `<repo root>/spec/fixtures/corpus`. */
+export const corpusDir = path.resolve(repoRoot, 'spec/fixtures/corpus');
 
 /** The deliberately invalid sample (`{"kind": 0}`), which holds no event. */
 export const INVALID_SAMPLE = 'falcosecurity__falco__fal_01_003.json';
