@@ -23,9 +23,9 @@ describe('createWebhookBackend re-entrancy (regressions)', () => {
     const clock = virtualClock();
     const errors: AuditPluginError[] = [];
     let reentered = false;
-    let backend: AuditBackend | undefined;
+    const box: { backend?: AuditBackend } = {};
     const inner: Array<Promise<boolean>> = [];
-    backend = createWebhookBackend({
+    const backend = (box.backend = createWebhookBackend({
       mode: 'batch',
       scheduler: clock.scheduler,
       retry: { attempts: 1 },
@@ -35,10 +35,10 @@ describe('createWebhookBackend re-entrancy (regressions)', () => {
         errors.push(e);
         if (!reentered) {
           reentered = true;
-          inner.push(backend!.processEvents(auditEvent('x1'), auditEvent('x2')));
+          inner.push(box.backend!.processEvents(auditEvent('x1'), auditEvent('x2')));
         }
       },
-    });
+    }));
     backend.run();
     const ok = await backend.processEvents(auditEvent('a'), auditEvent('b'), auditEvent('c'));
     await clock.advanceBy(100);
@@ -54,9 +54,9 @@ describe('createWebhookBackend re-entrancy (regressions)', () => {
   it('a synchronous sender calling processEvents: each batch is sent once', async () => {
     const clock = virtualClock();
     const sent: string[][] = [];
-    let backend: AuditBackend | undefined;
+    const box: { backend?: AuditBackend } = {};
     let n = 0;
-    backend = createWebhookBackend({
+    const backend = (box.backend = createWebhookBackend({
       mode: 'batch',
       scheduler: clock.scheduler,
       batch: { maxBatchSize: 1, maxBatchWait: 10 },
@@ -65,11 +65,12 @@ describe('createWebhookBackend re-entrancy (regressions)', () => {
         sent.push(ids);
         // Each batch of the caller's own events adds one event of the sender's (which does not re-enter).
         // (Capped, so an engine that loops ends the test instead of hanging it.)
-        if (sent.length < 500 && ids.some((id) => !id.startsWith('s'))) void backend!.processEvents(auditEvent(`s${n++}`));
+        if (sent.length < 500 && ids.some((id) => !id.startsWith('s')))
+          void box.backend!.processEvents(auditEvent(`s${n++}`));
         return EMPTY;
       },
       onError: () => {},
-    });
+    }));
     backend.run();
     expect(await backend.processEvents(auditEvent('a'), auditEvent('b'), auditEvent('c'))).toBe(true);
     await clock.advanceBy(100);
@@ -82,9 +83,9 @@ describe('createWebhookBackend re-entrancy (regressions)', () => {
   it('onError calling flush() and processEvents: each event is reported once', async () => {
     const clock = virtualClock();
     const errors: AuditPluginError[] = [];
-    let backend: AuditBackend | undefined;
+    const box: { backend?: AuditBackend } = {};
     let reentries = 0;
-    backend = createWebhookBackend({
+    const backend = (box.backend = createWebhookBackend({
       mode: 'batch',
       scheduler: clock.scheduler,
       retry: { attempts: 1 },
@@ -94,12 +95,12 @@ describe('createWebhookBackend re-entrancy (regressions)', () => {
         errors.push(e);
         if (reentries < 2) {
           reentries++;
-          void backend!.flush();
-          void backend!.processEvents(auditEvent(`x${reentries}`));
-          void backend!.flush();
+          void box.backend!.flush();
+          void box.backend!.processEvents(auditEvent(`x${reentries}`));
+          void box.backend!.flush();
         }
       },
-    });
+    }));
     backend.run();
     await backend.processEvents(auditEvent('a'), auditEvent('b'), auditEvent('c'), auditEvent('d'));
     await backend.flush();
