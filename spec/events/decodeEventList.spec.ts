@@ -123,7 +123,7 @@ describe('decodeEventList', () => {
     ).toEqual([
       'items.0.kind: expected "Event", got "Pod"',
       'items.0.apiVersion: expected one of audit.k8s.io/v1|audit.k8s.io/v1beta1|audit.k8s.io/v1alpha1, got "audit.k8s.io/v3"',
-      'items.0.timestamp: expected RFC 3339 timestamp or null, got "now"',
+      'items.0.timestamp: expected RFC 3339 timestamp or null, got "now" (not a YYYY-MM-DD date)',
     ]);
   });
 });
