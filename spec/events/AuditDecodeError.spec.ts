@@ -24,7 +24,9 @@ describe('AuditDecodeError', () => {
     const error = new AuditDecodeError('audit EventList', lines, 7);
     expect(error.errors).toEqual(lines.slice(0, MAX_REPORTED_PROBLEMS));
     expect(error.omitted).toBe(100 - MAX_REPORTED_PROBLEMS + 7);
-    expect(error.message).toMatch(/^invalid audit EventList: items\.0: .*; items\.19: expected object, got null; …and 87 more$/);
+    expect(error.message).toMatch(
+      /^invalid audit EventList: items\.0: .*; items\.19: expected object, got null; …and 87 more$/,
+    );
   });
 
   it('isAuditDecodeError recognises a look-alike by name (dual ESM/CJS builds)', () => {

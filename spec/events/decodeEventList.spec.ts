@@ -165,7 +165,9 @@ describe('decodeEventList', () => {
 
     it('escapes control characters and cuts long keys and values from the input', () => {
       const key = `evil\n${'k'.repeat(10_000)}`;
-      const error = failure({ items: [item('x\nforged', { annotations: { [key]: 1 }, verb: 'v'.repeat(1e6) })] });
+      const error = failure({
+        items: [item('x\nforged', { annotations: { [key]: 1 }, verb: 'v'.repeat(1e6) })],
+      });
       // eslint-disable-next-line no-control-regex
       expect(error.message).not.toMatch(/[\u0000-\u001f]/);
       expect(error.message.length).toBeLessThan(1000);
