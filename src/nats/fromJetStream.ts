@@ -66,8 +66,9 @@ function checkName(name: string, value: unknown): string {
  * Reads audit events from a durable JetStream pull consumer as a cold Observable: each subscription
  * connects, creates the consumer if missing (explicit acks, `ackWaitMs`), and pulls only as fast as
  * messages are settled — at most `maxMessages` unsettled at a time. A message that does not decode is
- * terminated and passed to `onInvalid`. Unsubscribing stops pulling and closes the connection; unacked
- * messages are redelivered after `ackWaitMs`.
+ * terminated and passed to `onInvalid`. Unsubscribing stops pulling; messages already emitted can still
+ * be settled (so `take(n)` then `ack()` works), and the connection closes once every one is settled or its
+ * `ackWaitMs` has passed. JetStream redelivers what was not acked.
  *
  * ## Example
  * ```ts
@@ -102,11 +103,22 @@ export function fromJetStream(options: FromJetStreamOptions): Observable<AuditMe
     let outstanding = 0;
     let wake: (() => void) | undefined;
 
+    let closed = false;
+    // After the unsubscribe, the connection stays open until every emitted message is settled (or its
+    // ackWaitMs passed), so that acks given after the unsubscribe (for example after `take(n)`) still count.
+    const closeWhenSettled = () => {
+      if (!stopped || closed || outstanding > 0 || nc === undefined) return;
+      closed = true;
+      // Drain flushes the acks already given before the connection closes.
+      void nc.drain().catch(() => undefined);
+    };
+
     const release = () => {
       outstanding -= 1;
       const resume = wake;
       wake = undefined;
       resume?.();
+      closeWhenSettled();
     };
 
     const toAuditMessage = (msg: JsMsg, event: AuditEvent): AuditMessage => {
@@ -135,7 +147,7 @@ export function fromJetStream(options: FromJetStreamOptions): Observable<AuditMe
     const run = async () => {
       nc = await connectNats(options);
       if (stopped) {
-        await nc.close();
+        closeWhenSettled();
         return;
       }
       const jsm = await jetstreamManager(nc);
@@ -177,7 +189,8 @@ export function fromJetStream(options: FromJetStreamOptions): Observable<AuditMe
             try {
               event = decodeEvent(msg.json());
             } catch (error) {
-              msg.term('not an audit event');
+              // No reason text: nats-server 2.9 does not understand `+TERM <reason>`.
+              msg.term();
               outstanding -= 1;
               onInvalid?.({
                 error: error instanceof Error ? error : new Error(String(error)),
@@ -186,7 +199,12 @@ export function fromJetStream(options: FromJetStreamOptions): Observable<AuditMe
               });
               continue;
             }
-            if (stopped) return;
+            if (stopped) {
+              // Arrived after the unsubscribe: hand it straight back.
+              received -= 1;
+              msg.nak();
+              return;
+            }
             subscriber.next(toAuditMessage(msg, event));
           }
         } catch (error) {
@@ -199,25 +217,31 @@ export function fromJetStream(options: FromJetStreamOptions): Observable<AuditMe
         } finally {
           outstanding -= room - received;
           batch = undefined;
+          closeWhenSettled();
         }
       }
     };
 
-    run().then(
-      () => {
-        if (!stopped) subscriber.complete();
-      },
-      (error: unknown) => {
-        if (!stopped) subscriber.error(error);
-      },
-    );
+    run()
+      .then(
+        () => {
+          if (!stopped) subscriber.complete();
+        },
+        (error: unknown) => {
+          if (!stopped) subscriber.error(error);
+        },
+      )
+      .finally(() => {
+        // On an error the subscriber is already torn down; the slots of what it held still close the connection.
+        stopped = true;
+        closeWhenSettled();
+      });
 
     return () => {
       stopped = true;
       batch?.stop();
       wake?.();
-      // Drain flushes the acks already given before the connection closes.
-      void nc?.drain().catch(() => undefined);
+      closeWhenSettled();
     };
   });
 }
