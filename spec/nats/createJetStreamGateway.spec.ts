@@ -21,10 +21,17 @@ describe('createJetStreamGateway', () => {
     const gateway = await createJetStreamGateway({ servers: server.url, subject: 'gw.events' });
     await gateway.publish(auditEvents(40, 'gw-'));
     await gateway.publish(auditEvents(40, 'gw-')); // the apiserver's retry of the same POST
+    const encoded = auditEvents(2, 'json-').map((event) => ({
+      event,
+      json: JSON.stringify({ ...event, as: 'given' }),
+    }));
+    await gateway.store(encoded);
     await gateway.close();
     await gateway.close();
     const stored = await readStream(server.url, 'GW');
-    expect(stored.messages).toBe(40);
+    expect(stored.messages).toBe(42);
+    expect(stored.ids.slice(40)).toEqual(['json-0/ResponseComplete', 'json-1/ResponseComplete']);
+    expect(stored.bodies.slice(40)).toEqual(encoded.map((item) => JSON.parse(item.json)));
   });
 
   it('answers 413 for an event over max_payload and 503 with Retry-After 1 for a missing stream', async () => {
@@ -33,14 +40,14 @@ describe('createJetStreamGateway', () => {
       .publish([auditEvent('huge', { annotations: { a: 'z'.repeat(5000) } })])
       .catch((e: unknown) => e);
     expect(isJetStreamGatewayError(tooLarge)).toBe(true);
-    expect(tooLarge).toMatchObject({ status: 413, retryAfterSeconds: undefined });
+    expect(tooLarge).toMatchObject({ status: 413, retryAfter: undefined });
     await gateway.close();
 
     const lost = await createJetStreamGateway({ servers: server.url, subject: 'elsewhere.events' });
     const noStream: unknown = await lost.publish(auditEvents(1)).catch((e: unknown) => e);
     expect(noStream).toMatchObject({
       status: 503,
-      retryAfterSeconds: 1,
+      retryAfter: 1,
       message: 'no JetStream stream stores subject "elsewhere.events"',
     });
     await lost.close();
@@ -55,7 +62,7 @@ describe('createJetStreamGateway', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const started = Date.now();
     const down: unknown = await gateway.publish(auditEvents(5, 'during-')).catch((e: unknown) => e);
-    expect(down).toMatchObject({ status: 503, retryAfterSeconds: 1 });
+    expect(down).toMatchObject({ status: 503, retryAfter: 1 });
     expect(Date.now() - started).toBeLessThan(600);
 
     const back = await startNatsServer(own.options);

@@ -4,12 +4,12 @@ export class JetStreamGatewayError extends Error {
   /** 503 (NATS unreachable, slower than the publish timeout, no stream yet) or 413 (an event over `max_payload`). */
   readonly status: 503 | 413;
   /** Seconds for a `Retry-After` header; set with status 503. */
-  readonly retryAfterSeconds: number | undefined;
+  readonly retryAfter: number | undefined;
 
   constructor(message: string, status: 503 | 413, cause: unknown) {
     super(message, { cause });
     this.status = status;
-    this.retryAfterSeconds = status === 503 ? 1 : undefined;
+    this.retryAfter = status === 503 ? 1 : undefined;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../events/Event.js';
-import type { JetStreamSenderOptions } from './createJetStreamSender.js';
+import type { EncodedAuditEvent, JetStreamSenderOptions } from './createJetStreamSender.js';
 import { createJetStreamSender } from './createJetStreamSender.js';
 import { JetStreamGatewayError } from './JetStreamGatewayError.js';
 import { isJetStreamPublishError } from './JetStreamPublishError.js';
@@ -15,6 +15,11 @@ export interface JetStreamGateway {
    * {@link JetStreamGatewayError} that says which status to answer instead.
    */
   publish(events: readonly AuditEvent[]): Promise<void>;
+  /**
+   * {@link publish} for events already encoded (`json` is each one's `audit.k8s.io/v1` JSON): the shape of
+   * the CLI's `ServeSink`, so `rx-audit serve --jetstream` stores through it.
+   */
+  store(items: readonly EncodedAuditEvent[]): Promise<void>;
   /** Waits for publishes in progress, then closes the connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -33,7 +38,7 @@ export interface JetStreamGateway {
  * try {
  *   await gateway.publish(events);  // answer 200
  * } catch (error) {
- *   if (isJetStreamGatewayError(error)) { … answer error.status, with Retry-After: error.retryAfterSeconds }
+ *   if (isJetStreamGatewayError(error)) { … answer error.status, with Retry-After: error.retryAfter }
  * }
  * ```
  *
@@ -42,16 +47,14 @@ export interface JetStreamGateway {
  */
 export async function createJetStreamGateway(options: JetStreamGatewayOptions): Promise<JetStreamGateway> {
   const sender = await createJetStreamSender(options);
+  const answer = (error: unknown): never => {
+    const tooLarge = isJetStreamPublishError(error) && error.failure === 'too-large';
+    const message = error instanceof Error ? error.message : 'JetStream publish failed';
+    throw new JetStreamGatewayError(message, tooLarge ? 413 : 503, error);
+  };
   return {
-    async publish(events) {
-      try {
-        await sender.publish(events);
-      } catch (error) {
-        const tooLarge = isJetStreamPublishError(error) && error.failure === 'too-large';
-        const message = error instanceof Error ? error.message : 'JetStream publish failed';
-        throw new JetStreamGatewayError(message, tooLarge ? 413 : 503, error);
-      }
-    },
+    publish: (events) => sender.publish(events).catch(answer),
+    store: (items) => sender.publishEncoded(items).catch(answer),
     close: () => sender.close(),
   };
 }

@@ -30,8 +30,16 @@ export interface JetStreamSender {
   readonly send: AuditSender;
   /** Publishes `events` (one message each) and resolves when all are acked; what `send` does. */
   publish(events: readonly AuditEvent[], signal?: AbortSignal): Promise<void>;
+  /** {@link publish} for events whose `audit.k8s.io/v1` JSON is already at hand (each `json` is published as is). */
+  publishEncoded(items: readonly EncodedAuditEvent[], signal?: AbortSignal): Promise<void>;
   /** Waits for publishes in progress, then closes the connection. Idempotent. */
   close(): Promise<void>;
+}
+
+/** An event with its `audit.k8s.io/v1` JSON, as a receiving webhook has both. */
+export interface EncodedAuditEvent {
+  readonly event: AuditEvent;
+  readonly json: string;
 }
 
 /** The defaults of {@link createJetStreamSender}. */
@@ -172,7 +180,11 @@ export async function createJetStreamSender(options: JetStreamSenderOptions): Pr
     });
   }
 
-  async function publish(events: readonly AuditEvent[], signal?: AbortSignal): Promise<void> {
+  async function publish(
+    events: readonly AuditEvent[],
+    signal?: AbortSignal,
+    json?: (i: number) => string,
+  ): Promise<void> {
     if (closing !== undefined || nc.isClosed()) {
       throw new JetStreamPublishError(`JetStream sender for "${subject}" is closed`, {
         failure: 'closed',
@@ -186,8 +198,8 @@ export async function createJetStreamSender(options: JetStreamSenderOptions): Pr
         subject,
       });
     }
-    const messages = events.map((event) => ({
-      data: encoder.encode(JSON.stringify(encodeEvent(event))),
+    const messages = events.map((event, i) => ({
+      data: encoder.encode(json === undefined ? JSON.stringify(encodeEvent(event)) : json(i)),
       id: headerSafe(msgId(event)),
     }));
     // Check every size before publishing any, so an oversized event fails its batch without a partial
@@ -221,7 +233,13 @@ export async function createJetStreamSender(options: JetStreamSenderOptions): Pr
 
   return {
     send: (batch, signal) => publish(batch.events, signal),
-    publish,
+    publish: (events, signal) => publish(events, signal),
+    publishEncoded: (items, signal) =>
+      publish(
+        items.map((item) => item.event),
+        signal,
+        (i) => items[i]!.json,
+      ),
     close() {
       const done = closing ?? (nc.isClosed() ? Promise.resolve() : nc.drain().catch(() => nc.close()));
       closing = done;

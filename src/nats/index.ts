@@ -5,7 +5,7 @@
 export { ensureAuditStream, AUDIT_STREAM_DEFAULTS } from './ensureAuditStream.js';
 export type { EnsureAuditStreamOptions } from './ensureAuditStream.js';
 export { createJetStreamSender, JETSTREAM_SENDER_DEFAULTS } from './createJetStreamSender.js';
-export type { JetStreamSender, JetStreamSenderOptions } from './createJetStreamSender.js';
+export type { EncodedAuditEvent, JetStreamSender, JetStreamSenderOptions } from './createJetStreamSender.js';
 export { fromJetStream, FROM_JETSTREAM_DEFAULTS } from './fromJetStream.js';
 export type { AuditMessage, FromJetStreamOptions, InvalidAuditMessage } from './fromJetStream.js';
 export { JetStreamPublishError, isJetStreamPublishError } from './JetStreamPublishError.js';
