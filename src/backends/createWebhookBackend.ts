@@ -77,7 +77,7 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
     // One AuditBatch per batch, kept across retries so the body is built once.
     send: (engineBatch, signal) =>
       send((engineBatch.payload ??= lazyBatch(engineBatch.items, groupVersion)) as AuditBatch, signal),
-    report: routeFailure(onError),
+    report: routeFailure(onError, options.logger),
   });
   const { shutdown } = shutdownOnce((shutdownTimeout) => engine.shutdown(shutdownTimeout).finally(close));
 
