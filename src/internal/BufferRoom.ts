@@ -8,7 +8,7 @@ export interface RoomWaiter {
   /** Items placed so far (the waiter's own cursor: nothing about a call is kept on the room). */
   placed: number;
   /** processEvents: the caller's event of each item, reported from `placed` on at shutdown; enqueue: none. */
-  readonly sources: AuditEvent[] | undefined;
+  readonly sources: readonly AuditEvent[] | undefined;
   /** `true` once every item is placed; `false` when shutdown came first. */
   readonly done: (placedAll: boolean) => void;
 }

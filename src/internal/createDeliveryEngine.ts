@@ -44,9 +44,9 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   let preRunFlushes: Array<() => void> = [];
   const maxItemBytes = Math.min(limits.maxBufferBytes, limits.maxBatchBytes - config.envelopeBytes);
 
-  const report = (reason: AuditErrorReason, error: Error, events: AuditEvent[]): void => {
+  const report = (reason: AuditErrorReason, error: Error, events: readonly AuditEvent[]): void => {
     failed[reason] += events.length;
-    const item: AuditPluginError = { plugin: config.plugin, reason, error, events };
+    const item: AuditPluginError = { plugin: config.plugin, reason, error, events: events as AuditEvent[] };
     config.report(item);
     errors$.next(item);
   };

@@ -5,16 +5,19 @@ import type { EngineItem } from './EngineBatch.js';
 export interface Snapshots {
   readonly items: EngineItem[];
   /** The caller's event of each item (same index), for reports of the call's rest. */
-  readonly sources: AuditEvent[];
+  readonly sources: readonly AuditEvent[];
   /** Events that cannot be serialized. */
-  readonly invalid: AuditEvent[];
+  readonly invalid: readonly AuditEvent[];
   /** Events whose snapshot alone is over `maxItemBytes`. */
-  readonly tooLarge: AuditEvent[];
+  readonly tooLarge: readonly AuditEvent[];
 }
+
+const NONE: readonly AuditEvent[] = Object.freeze([]);
 
 /**
  * Snapshots each event (`snapshot` gives its wire JSON; a throw or a non-string marks it invalid) and measures
- * its UTF-8 bytes, once: the buffer and the batch byte bounds, and the body encoder, all use that number.
+ * its UTF-8 bytes, once: the buffer and batch byte bounds and the body encoder all use that number. On the
+ * common path (every event fine) it allocates only the items: `sources` is then the call's own array.
  */
 export function snapshotItems(
   events: readonly AuditEvent[],
@@ -22,9 +25,9 @@ export function snapshotItems(
   maxItemBytes: number,
 ): Snapshots {
   const items: EngineItem[] = [];
-  const sources: AuditEvent[] = [];
-  const invalid: AuditEvent[] = [];
-  const tooLarge: AuditEvent[] = [];
+  let sources: AuditEvent[] | undefined;
+  let invalid: AuditEvent[] | undefined;
+  let tooLarge: AuditEvent[] | undefined;
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as AuditEvent;
     let json: unknown;
@@ -33,16 +36,16 @@ export function snapshotItems(
     } catch {
       json = undefined;
     }
-    if (typeof json !== 'string') {
-      invalid.push(event);
+    const bytes = typeof json === 'string' ? Buffer.byteLength(json) : -1;
+    if (bytes >= 0 && bytes <= maxItemBytes) {
+      items.push({ json: json as string, bytes });
+      sources?.push(event);
       continue;
     }
-    const bytes = Buffer.byteLength(json);
-    if (bytes > maxItemBytes) tooLarge.push(event);
-    else {
-      items.push({ json, bytes });
-      sources.push(event);
-    }
+    // The first event left out: from now on the sources are listed one by one.
+    sources ??= events.slice(0, i);
+    if (bytes < 0) (invalid ??= []).push(event);
+    else (tooLarge ??= []).push(event);
   }
-  return { items, sources, invalid, tooLarge };
+  return { items, sources: sources ?? events, invalid: invalid ?? NONE, tooLarge: tooLarge ?? NONE };
 }
