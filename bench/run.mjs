@@ -262,6 +262,15 @@ if (wanted('blocking')) {
     if (r.results.rx) {
       const v = r.results.rx.ms / floor.ms;
       targets.push(['blocking round trip rx-audit / bare loop', '(none)', ratio(v), '—']);
+      if (r.results.axios) {
+        const a = r.results.rx.ms / r.results.axios.ms;
+        targets.push([
+          'blocking round trip rx-audit / bare axios',
+          '≤ 1.15',
+          ratio(a),
+          a <= 1.15 ? 'met' : 'missed',
+        ]);
+      }
     }
   }
 }

@@ -1,5 +1,9 @@
 // Part 5: blocking mode — sequential round trips, one event per processEvents call, each awaiting its POST —
-// against a bare node:http request loop doing the same (one EventList of one event per request, keep-alive).
+// against a bare node:http request loop doing the same (one EventList of one event per request, keep-alive),
+// and against the same POSTs made with a bare axios instance (keep-alive agent, no redirects) — the issue 12
+// target is rx-audit ≤ 1.15× bare axios.
+import { Agent } from 'node:http';
+import axios from 'axios';
 import { loadCorpus, makeEvents } from '../lib/corpus.mjs';
 import { floorBlocking } from '../lib/floor.mjs';
 import { loadLibrary, missingLibrary } from '../lib/library.mjs';
@@ -28,12 +32,34 @@ runPart(async (config) => {
     await backend.shutdown();
     if (failed) throw new Error(`blocking: ${failed} of ${count} calls failed`);
   };
+  const bareAxios = async (count) => {
+    const agent = new Agent({ keepAlive: true });
+    const client = axios.create({
+      httpAgent: agent,
+      maxRedirects: 0,
+      headers: { 'Content-Type': 'application/json' },
+    });
+    try {
+      for (let i = 0; i < count; i++) {
+        const body = JSON.stringify({
+          kind: 'EventList',
+          apiVersion: 'audit.k8s.io/v1',
+          metadata: {},
+          items: [events[i % events.length]],
+        });
+        await client.post(receiver.url, body);
+      }
+    } finally {
+      agent.destroy();
+    }
+  };
   const all = [
     {
       key: 'floor',
       label: 'bare node:http loop',
       run: (count) => floorBlocking(events, receiver.url, count),
     },
+    { key: 'axios', label: 'bare axios loop', run: bareAxios },
     ...(missing ? [] : [{ key: 'rx', label: 'rx-audit blocking', run: rxBlocking }]),
   ];
   // `only: ['rx']` runs a subset (for profiling one contender).
