@@ -1,7 +1,7 @@
 // rx-audit benchmarks: `npm run bench` (builds first). Each part runs in its own process (receivers in yet
 // another), results are printed as tables and written to bench/results.md. See docs/performance.md.
 //
-//   node bench/run.mjs [--quick] [--only=throughput,enqueue,memory,blocking] [--otel-body=object|string|both]
+//   node bench/run.mjs [--quick] [--only=throughput,enqueue,memory,blocking,backpressure] [--otel-body=object|string|both]
 //                      [--profile] [--no-write]
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,12 +28,14 @@ const config = quick
       enqueue: { calls: 50_000, repeats: 3 },
       memory: { total: 200_000, mark: 20_000 },
       blocking: { calls: 500, rounds: 1, warmup: 50 },
+      backpressure: { n: 5_000, rounds: 1, warmup: 500 },
     }
   : {
       throughput: { n: 100_000, rounds: 3, warmup: 10_000, otelBodies },
       enqueue: { calls: 100_000, repeats: 5 },
       memory: { total: 1_000_000, mark: 100_000 },
       blocking: { calls: 3_000, rounds: 3, warmup: 300 },
+      backpressure: { n: 50_000, rounds: 3, warmup: 5_000 },
     };
 
 function runPart(name, partConfig) {
@@ -272,6 +274,31 @@ if (wanted('blocking')) {
         ]);
       }
     }
+  }
+}
+
+if (wanted('backpressure')) {
+  const r = await runPart('backpressure', config.backpressure);
+  skipNote('Backpressure', r);
+  if (!r.error && r.results.block && r.results.paced) {
+    const rows = Object.values(r.results).map((c) => [
+      c.label,
+      fmt(c.ms),
+      fmt(c.perSec),
+      ratio(c.perSec / r.results.paced.perSec),
+    ]);
+    sections.push(
+      `### Backpressure: ${fmt(r.n)} events, one per awaited call, buffer ${fmt(r.batch.bufferSize)}\n\n` +
+        `Batches of ${r.batch.maxBatchSize}, ${r.batch.maxInFlight} in flight, real receiver. Median of ${r.rounds} interleaved rounds.\n\n` +
+        table(['producer', 'median ms', 'events/s', 'throughput vs paced'], rows),
+    );
+    const v = r.results.block.perSec / r.results.paced.perSec;
+    targets.push([
+      "whenFull 'block' tight loop / hand-paced producer",
+      '≥ 0.9',
+      ratio(v),
+      v >= 0.9 ? 'met' : 'missed',
+    ]);
   }
 }
 
