@@ -1,6 +1,7 @@
 import type { Observable, ObservableInput, OperatorFunction, SchedulerLike } from 'rxjs';
 import { asyncScheduler, catchError, concat, defer, mergeMap, of } from 'rxjs';
 import type { RetryOptions } from './options.js';
+import { BATCH_DEFAULTS, WEBHOOK_DEFAULTS } from './options.js';
 import { redactMessage } from '../internal/redactMessage.js';
 import { sendWithRetry } from '../internal/sendAttempt.js';
 import { positiveInteger, resolveRetryOptions, resolveTimeout } from '../internal/validateOptions.js';
@@ -83,9 +84,9 @@ export function deliverBatches<E>(
   send: BatchSender<E>,
   options: DeliverBatchesOptions = {},
 ): OperatorFunction<E[], Delivery<E>> {
-  const maxInFlight = positiveInteger('maxInFlight', options.maxInFlight ?? Infinity, true);
+  const maxInFlight = positiveInteger('maxInFlight', options.maxInFlight ?? BATCH_DEFAULTS.maxInFlight, true);
   const retryOptions = resolveRetryOptions(options.retry);
-  const timeout = resolveTimeout(options.timeout, 30_000);
+  const timeout = resolveTimeout(options.timeout, WEBHOOK_DEFAULTS.timeout);
   const scheduler = options.scheduler ?? asyncScheduler;
 
   const deliver = (events: E[]) =>
