@@ -12,6 +12,8 @@ export type { EventListWire } from './events/encodeEventList.js';
 export { GROUP_VERSIONS, assertGroupVersion, isGroupVersion } from './events/GroupVersion.js';
 export type { GroupVersion } from './events/GroupVersion.js';
 export { AuditDecodeError, isAuditDecodeError } from './events/AuditDecodeError.js';
+export { MAX_REPORTED_PROBLEMS, MAX_PROBLEM_LENGTH } from './events/ProblemList.js';
+export { MAX_EVENT_DEPTH } from './events/tooDeepField.js';
 
 // ─── Backends ────────────────────────────────────────────────────────────────
 export type {
@@ -39,7 +41,8 @@ export type {
   WebhookDeliveryOptions,
   WebhookMode,
 } from './backends/WebhookBackendOptions.js';
-export { formatAuditPluginError, reportToStderr } from './backends/reportToStderr.js';
+export { createStderrReporter, formatAuditPluginError, reportToStderr } from './backends/reportToStderr.js';
+export type { StderrReporterOptions } from './backends/reportToStderr.js';
 export {
   createTruncatingBackend,
   TRUNCATE_DEFAULTS,
@@ -67,6 +70,7 @@ export type { WebhookErrorOptions } from './transport/WebhookError.js';
 export type { WebhookTarget, WebhookTargetOption } from './transport/target.js';
 export { createHttpSender, HTTP_SENDER_DEFAULTS } from './transport/httpSender.js';
 export type { HttpSender, HttpSenderOptions } from './transport/httpSender.js';
+export { MAX_RESPONSE_BYTES } from './transport/readResponseBody.js';
 export { loadWebhookTarget } from './transport/loadWebhookTarget.js';
 export { resolveWebhookTarget } from './transport/resolveWebhookTarget.js';
 export { validateWebhookTarget } from './transport/validateWebhookTarget.js';
