@@ -43,6 +43,13 @@ export type {
 } from './backends/WebhookBackendOptions.js';
 export { createStderrReporter, formatAuditPluginError, reportToStderr } from './backends/reportToStderr.js';
 export type { StderrReporterOptions } from './backends/reportToStderr.js';
+export { loggerReporter } from './internal/loggerReporter.js';
+export type {
+  AuditLogFields,
+  AuditLogger,
+  LoggerArgumentOrder,
+  LoggerReporterOptions,
+} from './internal/loggerReporter.js';
 export {
   createTruncatingBackend,
   TRUNCATE_DEFAULTS,
