@@ -61,7 +61,7 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
   const timeout = resolveTimeout(options.timeout, WEBHOOK_DEFAULTS.timeout);
   const onError = optionalFunction('onError', options.onError);
   const sender = optionalFunction('sender', options.sender);
-  const { send, close } = openSender(sender, options.target, timeout);
+  const { send, close } = openSender(sender, options.target, timeout, options.compression);
 
   const engine = createDeliveryEngine({
     mode,
