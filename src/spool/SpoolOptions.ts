@@ -1,0 +1,63 @@
+import { describeValue, positiveInteger, positiveNumber } from '../internal/validateOptions.js';
+
+/** When the spool's writes reach stable storage. */
+export type SpoolSync = 'always' | 'interval';
+
+/**
+ * A durable spool for batch mode (`options.spool`): the buffer is on disk, so a crash (even `kill -9`) loses
+ * no accepted event. See docs/spool.md.
+ */
+export interface SpoolOptions {
+  /** The spool's folder (created if missing). One backend per folder, in any process. */
+  dir: string;
+  /**
+   * Bytes of undelivered events the spool holds at most (each event's JSON plus a 16-byte record header);
+   * when full, `batch.whenFull` applies.
+   * @default 268435456 (256 MiB)
+   */
+  maxBytes?: number;
+  /**
+   * `'always'`: `processEvents` resolves only after the events are on stable storage (an fdatasync per group
+   * of writes). `'interval'`: events are written to the file system before `processEvents` resolves (a
+   * process crash loses nothing) and synced every `syncIntervalMs` (a power loss loses at most that much).
+   * @default 'interval'
+   */
+  sync?: SpoolSync;
+  /** How often `sync: 'interval'` syncs, in milliseconds. @default 1000 */
+  syncIntervalMs?: number;
+}
+
+/** {@link SpoolOptions} with every default applied and every value checked. */
+export type ResolvedSpoolOptions = Readonly<Required<SpoolOptions>>;
+
+/** The spool's defaults (`dir` has none). */
+export const SPOOL_DEFAULTS: Readonly<Required<Omit<SpoolOptions, 'dir'>>> = Object.freeze({
+  maxBytes: 268_435_456,
+  sync: 'interval',
+  syncIntervalMs: 1000,
+});
+
+/**
+ * Applies {@link SPOOL_DEFAULTS} and validates; messages name the field (`spool.maxBytes must be a positive
+ * integer, got 0`).
+ */
+export function resolveSpoolOptions(options: unknown, name = 'spool'): ResolvedSpoolOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${name} must be an object, got ${describeValue(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  const dir = o['dir'];
+  if (typeof dir !== 'string' || dir.trim() === '') {
+    throw new TypeError(`${name}.dir must be a non-empty string, got ${describeValue(dir)}`);
+  }
+  const maxBytes = positiveInteger(`${name}.maxBytes`, o['maxBytes'] ?? SPOOL_DEFAULTS.maxBytes);
+  const sync = o['sync'] ?? SPOOL_DEFAULTS.sync;
+  if (sync !== 'always' && sync !== 'interval') {
+    throw new TypeError(`${name}.sync must be 'always' or 'interval', got ${describeValue(sync)}`);
+  }
+  const syncIntervalMs = positiveNumber(
+    `${name}.syncIntervalMs`,
+    o['syncIntervalMs'] ?? SPOOL_DEFAULTS.syncIntervalMs,
+  );
+  return { dir, maxBytes, sync, syncIntervalMs };
+}
