@@ -11,7 +11,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
 import type { SpoolStore, SpoolStoreOptions } from '../../src/spool/openSpoolStore.js';
 import { openSpoolStore } from '../../src/spool/openSpoolStore.js';
@@ -248,4 +249,62 @@ describe('openSpoolStore', () => {
     expect(isSpoolError(error)).toBe(true);
     expect((error as Error).message).toBe(`spool ${small.dir} cannot be written: ENOENT`);
   });
+});
+
+describe('openSpoolStore on a full disk (a 1 MiB tmpfs; needs root)', () => {
+  const mountPoint = mkdtempSync(join(tmpdir(), 'rx-audit-spool-tmpfs-'));
+  let mounted = false;
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
+    mounted = true;
+  } catch {
+    rmSync(mountPoint, { recursive: true, force: true });
+  }
+  afterAll(() => {
+    if (!mounted) return;
+    execFileSync('umount', [mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  });
+
+  it.skipIf(!mounted)(
+    'a write that does not fit fails with a clear error; what was written stays whole',
+    async () => {
+      const dir = join(mountPoint, 'spool');
+      const store = openSpoolStore({
+        dir,
+        maxBytes: 64 << 20,
+        sync: 'always',
+        syncIntervalMs: 1000,
+        segmentBytes: 256 << 10,
+      });
+      stores.push(store);
+      const big = (i: number): string => JSON.stringify({ auditID: `id-${i}`, pad: 'x'.repeat(20_000) });
+      let written = 0;
+      let failure: unknown;
+      for (let i = 0; i < 100 && failure === undefined; i++) {
+        await store.append([big(i)]).then(
+          () => written++,
+          (error: unknown) => (failure = error),
+        );
+      }
+      expect(isSpoolError(failure)).toBe(true);
+      expect((failure as Error).message).toBe(`spool ${dir} cannot be written: ENOSPC`);
+      expect(written).toBeGreaterThan(10);
+      expect(store.stats().spooledEvents).toBe(written);
+      // Later writes keep failing cleanly, never crash.
+      await expect(store.append([big(1000)])).rejects.toThrow('ENOSPC');
+      const records = store.read(1000, Infinity);
+      expect(records.map((r) => (JSON.parse(r.json) as { auditID: string }).auditID)).toEqual(
+        [...Array(written).keys()].map((i) => `id-${i}`),
+      );
+      // Room again once records ended and their segments are deleted.
+      store.remove(records.map((r) => r.key));
+      await store.append([big(2000)]);
+      close(store);
+      // Nothing torn was left behind.
+      const again = open(dir);
+      expect(again.damage).toEqual([]);
+      expect(again.stats().spooledEvents).toBe(1);
+    },
+  );
 });
