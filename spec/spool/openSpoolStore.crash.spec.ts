@@ -3,7 +3,7 @@
 // Needs the built dist/ (`npm run build`).
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSpoolStore } from '../../src/spool/openSpoolStore.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/storeChild.mjs', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../dist/esm/spool/openSpoolStore.js', import.meta.url));
 // What the child has in flight at most (2 POSTs of 20 records): the duplicates one kill may cause.
 const MAX_IN_FLIGHT = 40;
 
@@ -23,6 +24,7 @@ let url: string;
 const received = new Map<string, number>();
 
 beforeAll(async () => {
+  if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run "npm run build" before these tests`);
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
