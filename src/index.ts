@@ -40,6 +40,13 @@ export type {
   WebhookMode,
 } from './backends/WebhookBackendOptions.js';
 export { formatAuditPluginError, reportToStderr } from './backends/reportToStderr.js';
+export { loggerReporter } from './internal/loggerReporter.js';
+export type {
+  AuditLogFields,
+  AuditLogger,
+  LoggerArgumentOrder,
+  LoggerReporterOptions,
+} from './internal/loggerReporter.js';
 export {
   createTruncatingBackend,
   TRUNCATE_DEFAULTS,
