@@ -49,6 +49,7 @@ function boundedTarget(room: number) {
         held.push(r);
         all.push(r);
       }
+      return true;
     },
     /** Ends the oldest `n` held records. */
     end(f: SpoolFeeder, n: number) {

@@ -74,10 +74,7 @@ async function scenario(sync: 'always' | 'interval', kills: number[]): Promise<v
       // The kill comes `delay` ms after the child's first accepted event (node's start-up time varies).
       let started!: () => void;
       const shipping = new Promise<void>((r) => (started = r));
-      const run = start(
-        [dir, url, sync, String(next), '100000'],
-        (line) => line.startsWith('A ') && started(),
-      );
+      const run = start([dir, url, sync, String(next), '3000'], (line) => line.startsWith('A ') && started());
       await Promise.race([shipping, run.exited]);
       await sleep(delay);
       run.child.kill('SIGKILL');

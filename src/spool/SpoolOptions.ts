@@ -1,31 +1,5 @@
+import type { SpoolOptions } from '../operators/options.js';
 import { describeValue, positiveInteger, positiveNumber } from '../internal/validateOptions.js';
-
-/** When the spool's writes reach stable storage. */
-export type SpoolSync = 'always' | 'interval';
-
-/**
- * A durable spool for batch mode (`options.spool`): the buffer is on disk, so a crash (even `kill -9`) loses
- * no accepted event. See docs/spool.md.
- */
-export interface SpoolOptions {
-  /** The spool's folder (created if missing). One backend per folder, in any process. */
-  dir: string;
-  /**
-   * Bytes of undelivered events the spool holds at most (each event's JSON plus a 16-byte record header);
-   * when full, `batch.whenFull` applies.
-   * @default 268435456 (256 MiB)
-   */
-  maxBytes?: number;
-  /**
-   * `'always'`: `processEvents` resolves only after the events are on stable storage (an fdatasync per group
-   * of writes). `'interval'`: events are written to the file system before `processEvents` resolves (a
-   * process crash loses nothing) and synced every `syncIntervalMs` (a power loss loses at most that much).
-   * @default 'interval'
-   */
-  sync?: SpoolSync;
-  /** How often `sync: 'interval'` syncs, in milliseconds. @default 1000 */
-  syncIntervalMs?: number;
-}
 
 /** {@link SpoolOptions} with every default applied and every value checked. */
 export type ResolvedSpoolOptions = Readonly<Required<SpoolOptions>>;

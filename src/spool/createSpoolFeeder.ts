@@ -6,8 +6,11 @@ import type { SpoolDamage, SpoolKey, SpoolRecord, SpoolStore } from './openSpool
 
 /** Where the feeder hands spooled records: the delivery engine. */
 export interface SpoolFeederTarget {
-  /** Takes records into memory; resolves once all are placed (waiting, in order, for room). */
-  enqueue(records: SpoolRecord[]): Promise<void>;
+  /**
+   * Takes records into memory; resolves `true` once all are placed (waiting, in order, for room), `false` when
+   * it stopped taking them (shutdown): the feeder then stops, and what was not placed stays in the spool.
+   */
+  enqueue(records: SpoolRecord[]): Promise<boolean>;
 }
 
 /** Options of {@link createSpoolFeeder}. */
@@ -34,8 +37,10 @@ export interface SpoolFeeder {
   readonly store: SpoolStore;
   /** Spools the longest first part of `jsons` that fits (all of them, or fewer when the spool is full). */
   append(jsons: readonly string[]): SpoolAppend;
-  /** Resolves when `bytes` more bytes fit (in call order); with `shutdown`, waiters resolve at once. */
+  /** Resolves when `bytes` more bytes fit (in call order), or at {@link stopWaiting}. */
   whenRoom(bytes: number): Promise<void>;
+  /** Resolves every {@link whenRoom} waiter now (shutdown began). */
+  stopWaiting(): void;
   /** Starts handing records to `target`: first what an earlier process left, then new ones. */
   start(target: SpoolFeederTarget): void;
   /** Resolves once every append started so far has been written or has failed. */
@@ -88,7 +93,10 @@ export function createSpoolFeeder(options: SpoolFeederOptions): SpoolFeeder {
         const records = store.read(chunkRecords, chunkBytes);
         reportDamage();
         if (records.length === 0) break;
-        await target.enqueue(records);
+        if (!(await target.enqueue(records))) {
+          stopped = true;
+          break;
+        }
         handed += records.length;
         checkHanded();
       }
@@ -138,6 +146,9 @@ export function createSpoolFeeder(options: SpoolFeederOptions): SpoolFeeder {
     whenRoom(bytes) {
       if (roomWaiters.length === 0 && (stopped || store.fits(bytes))) return Promise.resolve();
       return new Promise<void>((resolve) => roomWaiters.push({ bytes, resolve }));
+    },
+    stopWaiting() {
+      for (const w of roomWaiters.splice(0)) w.resolve();
     },
     start(t) {
       if (target !== undefined) return;
