@@ -78,7 +78,7 @@ export interface ServeProcess {
   stop(): Promise<CliRun>;
 }
 
-/** Starts `rx-audit serve --port 0 ...args` and waits for its "listening on" line. */
+/** Starts `rx-audit serve --port 0 ...args` and waits for its "listening on" line (text on stdout, or JSON on stderr). */
 export function startServe(args: string[] = []): Promise<ServeProcess> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { cwd: repoRoot });
   const done = collect(child, 60_000);
@@ -86,9 +86,12 @@ export function startServe(args: string[] = []): Promise<ServeProcess> {
     let seen = '';
     const onData = (chunk: Buffer): void => {
       seen += chunk.toString();
-      const match = /rx-audit serve listening on (\S+)/.exec(seen);
+      const match =
+        /rx-audit serve listening on (\S+)/.exec(seen) ??
+        /"msg":"rx-audit serve listening on (\S+?)"/.exec(seen);
       if (match?.[1] === undefined) return;
       child.stdout.off('data', onData);
+      child.stderr.off('data', onData);
       resolve({
         url: match[1],
         stop: async () => {
@@ -98,6 +101,7 @@ export function startServe(args: string[] = []): Promise<ServeProcess> {
       });
     };
     child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     done.then(
       (run) => reject(new Error(`serve exited early (${run.code}): ${run.stderr}`)),
       (err: unknown) => reject(err as Error),

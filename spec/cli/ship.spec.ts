@@ -190,7 +190,7 @@ describe('rx-audit serve + ship', { timeout: 40_000 }, () => {
     expect(bad.stdout + bad.stderr).not.toContain('wrong-token');
     // 401 is final: one attempt per batch, no retries.
     expect(bad.stdout).toMatch(/0 retries/);
-    expect(stopped.stdout).toMatch(/: 100 events in 1 POSTs .* unauthorized 1 /);
+    expect(stopped.stdout).toMatch(/: 100 events in 1 POST .* unauthorized 1 /);
   });
 
   it('exits 1 when the webhook is unreachable', async () => {

@@ -10,8 +10,12 @@ const SERVE_EXAMPLES = `
 Examples:
   $ rx-audit serve --port 8080 --out events.jsonl
   $ rx-audit serve --port 8080 --fail-rate 0.1 --delay-ms 50      # a flaky, slow webhook for testing retries
-  $ rx-audit serve --port 8443 --tls-cert tls.crt --tls-key tls.key --client-ca ca.crt --token s3cr3t
-  $ rx-audit serve --port 0                                       # any free port; the URL is printed`;
+  $ rx-audit serve --port 8443 --host 0.0.0.0 --tls-cert tls.crt --tls-key tls.key --client-ca ca.crt \\
+      --token-file /etc/rx-audit/token --out /var/log/audit/events.jsonl --out-max-bytes 104857600 --out-keep 10
+  $ rx-audit serve --port 0                                       # any free port; the URL is printed
+
+Endpoints: POST any path (an EventList, optionally Content-Encoding: gzip); GET /healthz (200 ok) and
+GET /metrics (Prometheus text), neither needing the token.`;
 
 const SHIP_EXAMPLES = `
 Examples:
@@ -99,11 +103,47 @@ Run "rx-audit <command> --help" for a command's options.`,
         .argParser(integerIn(0))
         .default(0),
     )
-    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
+    .addOption(
+      new Option(
+        '--out-max-bytes <n>',
+        'rotate --out before it would pass this many bytes (default: no rotation)',
+      ).argParser(integerIn(1)),
+    )
+    .addOption(
+      new Option('--out-keep <n>', 'rotated --out files kept (out.1 newest … out.N oldest)')
+        .argParser(integerIn(1, 1000))
+        .default(5),
+    )
+    .addOption(
+      new Option('--max-body-bytes <n>', 'largest POST body, counted after decompression (else 413)')
+        .argParser(integerIn(1))
+        .default(16 * 1024 * 1024),
+    )
+    .addOption(
+      new Option('--max-connections <n>', 'open connections at most (more are refused)')
+        .argParser(integerIn(1))
+        .default(1024),
+    )
+    .option(
+      '--tls-cert <file>',
+      'serve HTTPS with this PEM certificate, with --tls-key (default: plain HTTP)',
+    )
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
-    .option('--client-ca <file>', 'require client certificates signed by this PEM CA (mutual TLS)')
-    .option('--token <token>', 'require "Authorization: Bearer <token>" (else 401)')
+    .option(
+      '--client-ca <file>',
+      'require client certificates signed by this PEM CA: mutual TLS (default: no client certificate)',
+    )
+    .option(
+      '--token-file <file>',
+      'require "Authorization: Bearer <token in file>" (else 401); re-read when the file changes (default: no token)',
+    )
+    .option('--token <token>', 'like --token-file, the token given inline (visible in the process list)')
     .option('--no-summary', 'do not print the live summary line')
+    .addOption(
+      new Option('--log-format <format>', 'text, or json: one JSON object per line on stderr (for pods)')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
     .addHelpText('after', SERVE_EXAMPLES)
     .action(async (options: ServeCommandOptions) => {
       const { serveCommand } = await import('./serveCommand.js');

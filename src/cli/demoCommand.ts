@@ -6,6 +6,7 @@ import type { AuditEvent } from '../events/Event.js';
 import type { CliIO } from './CliIO.js';
 import type { JsonLine } from './readJsonLines.js';
 import { SAMPLE_LOG } from './sample/sampleLog.js';
+import { plural } from './plural.js';
 import { progressCounts } from './progressCounts.js';
 import { ShipProgress } from './ShipProgress.js';
 import { shipLines } from './shipLines.js';
@@ -88,14 +89,16 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIO): Promi
   );
 
   serve.onRequest((request) => {
-    if (request.reply === 200) {
+    if (request.status === 200) {
       for (const event of request.events) {
         const list = received.get(key(event)) ?? [];
         list.push(event);
         received.set(key(event), list);
       }
     } else {
-      progress.log(`  serve: answered ${String(request.reply)} to a POST of ${request.events.length} events`);
+      progress.log(
+        `  serve: answered ${String(request.status)} to a POST of ${request.events.length} events`,
+      );
     }
   });
 
@@ -178,7 +181,7 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIO): Promi
       '',
       'Report',
       `  sent:      ${sent.size} events with ${sent.size} unique (auditID, stage) keys`,
-      `  received:  ${receivedTotal} events in ${t.posts} accepted POSTs; ${t.injected} POSTs failed on purpose, ${stats.retries} retries`,
+      `  received:  ${plural(receivedTotal, 'event')} in ${t.posts} accepted ${t.posts === 1 ? 'POST' : 'POSTs'}; ${plural(t.injected, 'POST')} failed on purpose, ${plural(stats.retries, 'retry', 'retries')}`,
       `  exactly once: ${duplicates} duplicates, ${missing} missing, ${unexpected} unexpected; ${identical}/${sent.size} identical to what was sent`,
       ok
         ? `  result:    OK — every event arrived exactly once (${seconds} s)`
