@@ -23,8 +23,13 @@ Examples:
   $ rx-audit ship audit.log.gz --kubeconfig webhook.kubeconfig --max-batch-size 400 --max-batch-wait 30000
   $ tail -n +1 -f audit.log | rx-audit ship - --url http://127.0.0.1:8080/ --max-batch-wait 1000
   $ rx-audit ship audit.log --url http://127.0.0.1:8080/ --mode blocking --group-version audit.k8s.io/v1beta1
+  $ rx-audit ship --follow /var/log/kubernetes/audit.log --checkpoint /var/lib/rx-audit/audit.checkpoint \\
+      --kubeconfig /etc/rx-audit/webhook.kubeconfig --max-batch-wait 1000 --log-format json    # as a sidecar
 
-Exit code: 0 when every valid event was delivered, 1 when any was not, 2 for a usage error.`;
+Input: JSON lines, or JSON documents (an EventList, an array of events, pretty-printed or not, concatenated
+objects), detected by itself. SIGTERM/SIGINT stop reading, drain for at most --drain-timeout; again: exit 130.
+
+Exit code: 0 when every valid event was delivered, 1 when any was not (or none was valid), 2 for a usage error.`;
 
 const DEMO_EXAMPLES = `
 Examples:
@@ -152,7 +157,7 @@ Run "rx-audit <command> --help" for a command's options.`,
 
   program
     .command('ship')
-    .description('replay an apiserver audit log (JSON lines, plain or gzip) to an audit webhook')
+    .description('replay an apiserver audit log (JSON lines or documents, plain or gzip) to an audit webhook')
     .argument('<file>', 'audit log file, or - for stdin')
     .option('--url <url>', 'webhook URL (used as-is, path included)')
     .option('--kubeconfig <file>', 'webhook kubeconfig, as the apiserver reads --audit-webhook-config-file')
@@ -187,7 +192,34 @@ Run "rx-audit <command> --help" for a command's options.`,
         .argParser(integerIn(0))
         .default(10_000),
     )
+    .addOption(
+      new Option(
+        '--max-line-bytes <n>',
+        'longest line or JSON document read; a longer one is skipped as invalid',
+      )
+        .argParser(integerIn(1))
+        .default(16 * 1024 * 1024),
+    )
+    .option(
+      '--follow',
+      'keep reading as the file grows; follow rotation (rename or truncate), like tail -F',
+      false,
+    )
+    .option(
+      '--checkpoint <file>',
+      'save the position after the last ended event here (atomically); a restart resumes there (default: none)',
+    )
+    .addOption(
+      new Option('--drain-timeout <ms>', 'after SIGTERM/SIGINT, send what was accepted for at most this long')
+        .argParser(integerIn(0))
+        .default(10_000),
+    )
     .option('--no-progress', 'do not show the progress bar / progress lines')
+    .addOption(
+      new Option('--log-format <format>', 'text, or json: one JSON object per line on stderr (for pods)')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
     .addHelpText('after', SHIP_EXAMPLES)
     .action(async (file: string, options: ShipCommandOptions) => {
       const { shipCommand } = await import('./shipCommand.js');

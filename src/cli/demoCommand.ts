@@ -4,7 +4,7 @@ import { createWebhookBackend } from '../backends/createWebhookBackend.js';
 import { formatAuditPluginError } from '../backends/reportToStderr.js';
 import type { AuditEvent } from '../events/Event.js';
 import type { CliIO } from './CliIO.js';
-import type { JsonLine } from './readJsonLines.js';
+import type { ShipRecord } from './readLogRecords.js';
 import { SAMPLE_LOG } from './sample/sampleLog.js';
 import { plural } from './plural.js';
 import { progressCounts } from './progressCounts.js';
@@ -207,8 +207,9 @@ function sampleLines(repeat: number): string[] {
   return out;
 }
 
-async function* toJsonLines(lines: readonly string[]): AsyncGenerator<JsonLine> {
+async function* toJsonLines(lines: readonly string[]): AsyncGenerator<ShipRecord> {
   for (let i = 0; i < lines.length; i++) {
-    yield { lineNumber: i + 1, value: JSON.parse(lines[i] as string) as unknown };
+    const resume = { offset: 0, line: i + 2, mode: 'lines', inArray: false } as const;
+    yield { lineNumber: i + 1, end: 0, resume, value: JSON.parse(lines[i] as string) as unknown };
   }
 }
