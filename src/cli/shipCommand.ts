@@ -221,17 +221,23 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
     process.exit(130);
   };
   const interrupt = (): void => {
+    checkpoint?.freeze();
+    controller.abort();
     warn(
       `rx-audit ship: interrupted — stopped reading, draining what was accepted for at most ` +
         `${options.drainTimeout / 1000} s (again to quit now)`,
     );
-    checkpoint?.freeze();
-    controller.abort();
-    io.signals.once('SIGINT', force);
-    io.signals.once('SIGTERM', force);
   };
-  io.signals.once('SIGINT', interrupt);
-  io.signals.once('SIGTERM', interrupt);
+  // One listener for the whole run, never removed in between: while a signal has no listener its default
+  // action (exit) would apply, and a second signal sent right after the first could kill the process unreported.
+  let signalled = 0;
+  const onSignal = (): void => {
+    signalled++;
+    if (signalled === 1) interrupt();
+    else force();
+  };
+  io.signals.on('SIGINT', onSignal);
+  io.signals.on('SIGTERM', onSignal);
 
   const started = Date.now();
   let result;
@@ -272,12 +278,10 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
     log.warn(`rx-audit ship: reading ${source} failed: ${oneLine(err)}`);
     return 1;
   } finally {
-    io.signals.removeListener('SIGINT', interrupt);
-    io.signals.removeListener('SIGTERM', interrupt);
-    io.signals.removeListener('SIGINT', force);
-    io.signals.removeListener('SIGTERM', force);
     http.close();
     await writer?.flush();
+    io.signals.removeListener('SIGINT', onSignal);
+    io.signals.removeListener('SIGTERM', onSignal);
   }
   progress.stop();
 
@@ -288,7 +292,8 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
   const destination =
     options.url === undefined ? `${redactUrl(target.url)} (kubeconfig)` : redactUrl(target.url);
   const noEvents = result.read === 0 && !result.interrupted && !options.follow;
-  const ok = !noEvents && !result.interrupted && failedTotal === 0 && stats.delivered === result.read;
+  // Interrupted (SIGTERM in a pod) is fine as long as everything read was delivered.
+  const ok = !noEvents && failedTotal === 0 && stats.delivered === result.read;
   const lines = [
     `rx-audit ship: ${source}${input.gzipped() ? ' (gzip)' : ''} → ${destination}, ${mode} mode`,
     `  read:      ${plural(result.read, 'event')}, ${plural(result.invalid, 'invalid line')} skipped${result.interrupted ? ' (interrupted)' : ''}`,
