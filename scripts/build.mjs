@@ -26,6 +26,6 @@ for (const result of results) {
 if (failed) process.exit(1);
 writeFileSync('dist/esm/package.json', JSON.stringify({ type: 'module' }) + '\n');
 writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
-for (const bin of ['dist/cjs/cli/main.js', 'dist/esm/cli/main.js']) {
+for (const bin of ['dist/cjs/cli/main.js']) {
   if (existsSync(bin)) chmodSync(bin, 0o755);
 }

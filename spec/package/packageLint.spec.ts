@@ -1,0 +1,84 @@
+// The published package as its consumers meet it: publint and arethetypeswrong are clean, every source map
+// in the tarball carries its sources, the CLI ships once (in the CommonJS tree the `bin` points at), and the
+// docs inside the package link only to files it ships. Runs on the dist/ that vitest's global setup builds.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/corpus.js';
+
+const run = promisify(execFile);
+const bin = (name: string): string => path.join(repoRoot, 'node_modules', '.bin', name);
+
+/** The files `npm pack` would publish, relative to the package root. */
+let packed: string[] = [];
+
+beforeAll(async () => {
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  packed = (JSON.parse(stdout) as [{ files: { path: string }[] }])[0].files.map((f) => f.path);
+}, 60_000);
+
+describe('the published package', () => {
+  it('passes publint --strict', async () => {
+    const { stdout } = await run(bin('publint'), ['--strict'], { cwd: repoRoot, encoding: 'utf8' });
+    expect(stdout).toContain('All good!');
+  }, 60_000);
+
+  it('passes arethetypeswrong for Node 16+ resolution (the package needs Node 20), ESM and CJS', async () => {
+    // Exits non-zero on any problem the profile counts (execFile rejects then); the JSON lists every problem
+    // found, node10 ones included, which the node16 profile leaves out: `exports` subpaths need Node 12+.
+    const { stdout } = await run(bin('attw'), ['--pack', '.', '--profile', 'node16', '--format', 'json'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const result = JSON.parse(stdout) as { analysis: { problems: { resolutionKind?: string }[] } };
+    expect(result.analysis.problems.filter((problem) => problem.resolutionKind !== 'node10')).toEqual([]);
+  }, 120_000);
+
+  it('ships every source map with its sources inline, so stack traces resolve without src/', () => {
+    const maps = packed.filter((file) => file.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(50);
+    const missing = maps.filter((file) => {
+      const map = JSON.parse(readFileSync(path.join(repoRoot, file), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      return map.sourcesContent?.length !== map.sources.length || map.sourcesContent.some((s) => s == null);
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it('ships the CLI and its embedded sample once, in the CommonJS tree that `bin` points at', () => {
+    const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    };
+    expect(manifest.bin['rx-audit']).toBe('./dist/cjs/cli/main.js');
+    expect(packed).toContain('dist/cjs/cli/main.js');
+    expect(packed).toContain('dist/cjs/cli/sample/sampleLog.js');
+    expect(packed.filter((file) => file.startsWith('dist/esm/cli/'))).toEqual([]);
+  });
+
+  it('has docs that link only to files the package ships', () => {
+    const docs = packed.filter((file) => file.endsWith('.md'));
+    expect(docs).toContain('README.md');
+    const broken: string[] = [];
+    for (const doc of docs) {
+      const text = readFileSync(path.join(repoRoot, doc), 'utf8');
+      // Markdown links and images: [text](target) — external URLs and in-page anchors are not files.
+      for (const match of text.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
+        const target = (match[1] as string).split('#')[0] as string;
+        if (target === '' || /^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
+        const file = path.posix.normalize(path.posix.join(path.posix.dirname(doc), decodeURI(target)));
+        if (!packed.includes(file) && !packed.some((p) => p.startsWith(`${file.replace(/\/$/, '')}/`))) {
+          broken.push(`${doc} → ${target}`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+});
