@@ -127,7 +127,7 @@ export async function handleServeRequest(
     await ctx.sink.store(stored);
   } catch (err) {
     const { status, retryAfter } = err as { status?: unknown; retryAfter?: unknown };
-    const code = typeof status === 'number' && status >= 500 && status < 600 ? status : 500;
+    const code = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
     return answer(code, `could not store the events: ${errorName(err)}\n`, {
       ...(typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : {}),
     });
@@ -149,64 +149,22 @@ function decode(data: Buffer): { events: AuditEvent[] } | (string[] & { total?: 
         : `body is not valid JSON${position === undefined ? '' : ` (at byte ${position})`}`,
     ];
   }
-  const items =
-    typeof value === 'object' && value !== null ? (value as { items?: unknown }).items : undefined;
-  if (!Array.isArray(items) || items.length <= DECODE_CHUNK) {
-    const whole = decodeChunk(value, 0);
-    return whole.events !== undefined ? { events: whole.events } : whole.problems;
-  }
-  // A long list is decoded a slice at a time, so however many items are bad, only the first problems are kept.
-  const events: AuditEvent[] = [];
-  const problems: string[] = [];
-  let total = 0;
-  for (let start = 0; start < items.length; start += DECODE_CHUNK) {
-    const part = decodeChunk(
-      { ...(value as object), items: items.slice(start, start + DECODE_CHUNK) },
-      start,
-    );
-    if (part.events !== undefined) {
-      if (total === 0) events.push(...part.events);
-      continue;
-    }
-    // A problem of the list itself (not of an item) shows in every slice: count it once.
-    const found = start === 0 ? part.problems : part.problems.filter((p) => p.startsWith('items.'));
-    total += found.length;
-    for (const problem of found) if (problems.length < MAX_KEPT_PROBLEMS) problems.push(problem);
-  }
-  if (total === 0) return { events };
-  return Object.assign(problems, { total });
-}
-
-/** Items decoded per slice of a long `EventList`. */
-const DECODE_CHUNK = 1000;
-/** Problems kept for the answer (it shows as many as fit in 4 KiB). */
-const MAX_KEPT_PROBLEMS = 200;
-
-function decodeChunk(
-  value: unknown,
-  offset: number,
-): { events: AuditEvent[]; problems?: undefined } | { events?: undefined; problems: string[] } {
   try {
     return { events: decodeEventList(value) };
   } catch (err) {
     if (isAuditDecodeError(err)) {
-      const problems = err.errors.length > 0 ? [...err.errors] : ['body is not an EventList'];
-      return {
-        problems:
-          offset === 0
-            ? problems
-            : problems.map((p) =>
-                p.replace(/^items\.(\d+)/, (_, n: string) => `items.${Number(n) + offset}`),
-              ),
-      };
+      // The decoder keeps only the first problems and counts the rest (`omitted`).
+      const omitted = (err as { omitted?: unknown }).omitted;
+      const problems: string[] & { total?: number } =
+        err.errors.length > 0 ? [...err.errors] : ['body is not an EventList'];
+      problems.total = problems.length + (typeof omitted === 'number' ? omitted : 0);
+      return problems;
     }
-    return {
-      problems: [
-        err instanceof RangeError
-          ? 'body is nested too deeply to decode'
-          : `body is not a valid EventList (${errorName(err)})`,
-      ],
-    };
+    return [
+      err instanceof RangeError
+        ? 'body is nested too deeply to decode'
+        : `body is not a valid EventList (${errorName(err)})`,
+    ];
   }
 }
 
