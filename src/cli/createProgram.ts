@@ -127,7 +127,7 @@ Run "rx-audit <command> --help" for a command's options.`,
     .addOption(
       new Option('--max-connections <n>', 'open connections at most (more are refused)')
         .argParser(integerIn(1))
-        .default(1024),
+        .default(4096),
     )
     .option(
       '--tls-cert <file>',

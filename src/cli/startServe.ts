@@ -58,7 +58,7 @@ export interface ServeOptions {
   tokenFile?: string;
   /** The largest POST body, after decompression, in bytes. @default 16777216 (16 MiB) */
   maxBodyBytes?: number;
-  /** Open connections at most; more are refused. @default 1024 */
+  /** Open connections at most; more are refused. @default 4096 */
   maxConnections?: number;
   /** Where accepted events go instead of `out` (e.g. a broker). @default `out`, or only counted */
   sink?: ServeSink;
@@ -72,7 +72,7 @@ export const SERVE_DEFAULTS = {
   host: '127.0.0.1',
   outKeep: 5,
   maxBodyBytes: 16 * 1024 * 1024,
-  maxConnections: 1024,
+  maxConnections: 4096,
 } as const;
 
 /** A running `serve`. */
@@ -164,9 +164,12 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   });
   // A bad handshake or a malformed request is the client's problem, never the server's.
   server.on('tlsClientError', () => undefined);
-  server.on('clientError', (_err, socket: Socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     else socket.destroy();
+    // A client that does not read what it is answered must not keep its socket either.
+    setTimeout(() => socket.destroy(), 1000).unref();
   });
 
   try {
