@@ -49,20 +49,29 @@ export async function serveCommand(options: ServeCommandOptions, io: CliIO): Pro
       )
     : undefined;
 
-  const signal = await new Promise<string>((resolve) => {
-    const stop = (name: string) => () => {
-      io.signals.removeListener('SIGINT', onInt);
-      io.signals.removeListener('SIGTERM', onTerm);
-      resolve(name);
-    };
-    const onInt = stop('SIGINT');
-    const onTerm = stop('SIGTERM');
-    io.signals.once('SIGINT', onInt);
-    io.signals.once('SIGTERM', onTerm);
-  });
+  // Listeners stay for the whole run: a second signal while closing exits at once (130), never by the default
+  // action of a signal nobody listens to.
+  let signalled: string | undefined;
+  let stopped: (name: string) => void = () => undefined;
+  const onSignal = (name: string) => (): void => {
+    if (signalled === undefined) {
+      signalled = name;
+      stopped(name);
+      return;
+    }
+    io.stderr.write(`rx-audit serve: ${name} again — exiting now: ${serve.tally.line()}\n`);
+    process.exit(130);
+  };
+  const onInt = onSignal('SIGINT');
+  const onTerm = onSignal('SIGTERM');
+  io.signals.on('SIGINT', onInt);
+  io.signals.on('SIGTERM', onTerm);
+  const signal = await new Promise<string>((resolve) => (stopped = resolve));
   if (timer !== undefined) clearInterval(timer);
   if (tty && options.summary) stderr.write('\r\x1b[2K');
   await serve.close();
+  io.signals.removeListener('SIGINT', onInt);
+  io.signals.removeListener('SIGTERM', onTerm);
   log.out(`rx-audit serve stopped (${signal}): ${serve.tally.line()}`, {
     signal,
     ...summaryFields(serve.tally.totals),
