@@ -55,7 +55,7 @@ describe('rx-audit serve', () => {
   it('--out is optional: without it POSTs are answered 200 and the events only counted', async () => {
     const help = await runCli(['serve', '--help']);
     expect(help.stdout.replace(/\s+/g, ' ')).toContain(
-      'append received events to this file as JSON lines (optional: without it events are only counted)',
+      'append received events to this file as JSON lines (default: none, events are only counted)',
     );
     const serve = await startServe([]);
     const [first] = readFileSync(OPENSHIFT, 'utf8')

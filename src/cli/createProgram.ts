@@ -96,7 +96,7 @@ Run "rx-audit <command> --help" for a command's options.`,
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option(
       '-o, --out <file>',
-      'append received events to this file as JSON lines (optional: without it events are only counted)',
+      'append received events to this file as JSON lines (default: none, events are only counted)',
     )
     .addOption(
       new Option('--fail-rate <fraction>', 'answer this fraction of POSTs with 503 (to test retries)')
