@@ -100,7 +100,7 @@ describe('rx-audit (the built bin)', () => {
     const entries = (help: string): string[] =>
       help
         .slice(help.indexOf('Options:'), help.indexOf('Examples:'))
-        .split(/\n(?=  -)/)
+        .split(/\n(?= {2}-)/)
         .slice(1)
         .map((entry) => entry.replace(/\s+/g, ' ').trim());
     for (const help of [serve?.stdout ?? '', ship?.stdout ?? '']) {
