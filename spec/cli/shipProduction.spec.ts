@@ -13,6 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTls } from '../transport/fixtures/tls.js';
@@ -269,5 +270,22 @@ describe('rx-audit ship in production', { timeout: 60_000 }, () => {
     const stopped = await serve.stop();
     expect(stopped.stdout).toMatch(/: 100 events in \d+ POSTs? .* unauthorized 0 /);
     expect(decodeLines(readFileSync(out, 'utf8'))).toEqual(decodeLines(LINES.join('\n')));
+  });
+
+  it('gzip input is bounded and interruptible: 1 GiB of one line inflating, SIGTERM stops it at once', async () => {
+    // Gzip members concatenate: 16 copies of 64 MiB of "a" (no newline) inflate to 1 GiB from about 1 MB.
+    const member = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x61), { level: 9 });
+    const bomb = path.join(dir, 'bomb.log.gz');
+    writeFileSync(bomb, Buffer.concat(Array.from({ length: 16 }, () => member)));
+    const serve = await startServe([]);
+    const ship = spawnCli(['ship', bomb, '--url', serve.url, ...FAST, '--max-line-bytes', '1048576']);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const before = Date.now();
+    ship.child.kill('SIGTERM');
+    const run = await ship.done;
+    await serve.stop();
+    expect(Date.now() - before).toBeLessThan(2000);
+    expect(run.code).toBe(0); // nothing valid was read, and nothing is undelivered
+    expect(run.stdout).toMatch(/read: +0 events, 0 invalid lines skipped \(interrupted\)/);
   });
 });
