@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuditDecodeError, isAuditDecodeError } from '../../src/events/AuditDecodeError.js';
+import { MAX_REPORTED_PROBLEMS } from '../../src/events/ProblemList.js';
 
 describe('AuditDecodeError', () => {
   it('joins every error line into the message and keeps them in errors', () => {
@@ -16,6 +17,16 @@ describe('AuditDecodeError', () => {
       'items.0.verb: expected string, got 1',
       'items.2: expected object, got null',
     ]);
+  });
+
+  it('keeps the first MAX_REPORTED_PROBLEMS lines and says how many more there were', () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `items.${i}: expected object, got null`);
+    const error = new AuditDecodeError('audit EventList', lines, 7);
+    expect(error.errors).toEqual(lines.slice(0, MAX_REPORTED_PROBLEMS));
+    expect(error.omitted).toBe(100 - MAX_REPORTED_PROBLEMS + 7);
+    expect(error.message).toMatch(
+      /^invalid audit EventList: items\.0: .*; items\.19: expected object, got null; …and 87 more$/,
+    );
   });
 
   it('isAuditDecodeError recognises a look-alike by name (dual ESM/CJS builds)', () => {

@@ -286,7 +286,7 @@ describe('decodeEvent', () => {
       expect(
         errorsOf({ ...minimal, requestReceivedTimestamp: 'yesterday', stageTimestamp: 1504994105 }),
       ).toEqual([
-        'requestReceivedTimestamp: expected RFC 3339 timestamp or null, got "yesterday"',
+        'requestReceivedTimestamp: expected RFC 3339 timestamp or null, got "yesterday" (not a YYYY-MM-DD date)',
         'stageTimestamp: expected RFC 3339 timestamp or null, got 1504994105',
       ]);
     });
@@ -301,7 +301,7 @@ describe('decodeEvent', () => {
         }),
       ).toEqual([
         'timestamp: expected RFC 3339 timestamp or null, got 5',
-        'metadata.creationTimestamp: expected RFC 3339 timestamp or null, got "no"',
+        'metadata.creationTimestamp: expected RFC 3339 timestamp or null, got "no" (not a YYYY-MM-DD date)',
       ]);
       expect(errorsOf({ ...minimal, apiVersion: 'audit.k8s.io/v1alpha1', metadata: [] })).toEqual([
         'metadata: expected object or null, got array',

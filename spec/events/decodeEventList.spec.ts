@@ -3,6 +3,8 @@ import type { AuditDecodeError } from '../../src/events/AuditDecodeError.js';
 import { isAuditDecodeError } from '../../src/events/AuditDecodeError.js';
 import { decodeEventList } from '../../src/events/decodeEventList.js';
 import { encodeEventList } from '../../src/events/encodeEventList.js';
+import { MAX_REPORTED_PROBLEMS } from '../../src/events/ProblemList.js';
+import { MAX_EVENT_DEPTH } from '../../src/events/tooDeepField.js';
 
 const item = (auditID: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   level: 'Request',
@@ -123,7 +125,94 @@ describe('decodeEventList', () => {
     ).toEqual([
       'items.0.kind: expected "Event", got "Pod"',
       'items.0.apiVersion: expected one of audit.k8s.io/v1|audit.k8s.io/v1beta1|audit.k8s.io/v1alpha1, got "audit.k8s.io/v3"',
-      'items.0.timestamp: expected RFC 3339 timestamp or null, got "now"',
+      'items.0.timestamp: expected RFC 3339 timestamp or null, got "now" (not a YYYY-MM-DD date)',
     ]);
+  });
+
+  describe('hostile input', () => {
+    const failure = (input: unknown): AuditDecodeError => {
+      try {
+        decodeEventList(input);
+      } catch (err) {
+        if (isAuditDecodeError(err)) return err;
+        throw err;
+      }
+      throw new Error('expected decodeEventList to throw');
+    };
+
+    it('a 10 MB list of empty items gives a message of a few KB, counting the rest', () => {
+      const n = 3_400_000;
+      const body = `{"items":[${new Array<string>(n).fill('{}').join(',')}]}`;
+      expect(body.length).toBeGreaterThan(10_000_000);
+      const error = failure(JSON.parse(body));
+      expect(error.message.length).toBeLessThan(8 * 1024);
+      expect(error.errors).toHaveLength(MAX_REPORTED_PROBLEMS);
+      expect(error.errors[0]).toBe(
+        'items.0.level: expected one of None|Metadata|Request|RequestResponse, got undefined',
+      );
+      // Five required fields missing in each item: every one is counted, even past the kept lines.
+      expect(error.errors.length + error.omitted).toBe(5 * n);
+      expect(error.message.endsWith(`; …and ${5 * n - MAX_REPORTED_PROBLEMS} more`)).toBe(true);
+    }, 60_000);
+
+    it('past the kept lines, counts one problem per offending top-level field of each item', () => {
+      const bad = item('x', { stage: 'Halfway', user: { groups: [1, 2] }, sourceIPs: 'nope' });
+      const items = [...new Array<unknown>(MAX_REPORTED_PROBLEMS).fill(7), bad, { verb: 1 }];
+      const error = failure({ items });
+      // 20 non-objects kept; then 3 fields of `bad`, and 5 (4 missing + verb) of the last item.
+      expect(error.omitted).toBe(3 + 5);
+    });
+
+    it('escapes control characters and cuts long keys and values from the input', () => {
+      const key = `evil\n${'k'.repeat(10_000)}`;
+      const error = failure({
+        items: [item('x\nforged', { annotations: { [key]: 1 }, verb: 'v'.repeat(1e6) })],
+      });
+      // eslint-disable-next-line no-control-regex
+      expect(error.message).not.toMatch(/[\u0000-\u001f]/);
+      expect(error.message.length).toBeLessThan(1000);
+      expect(error.errors[0]).toMatch(/^items\.0\.annotations\.evil\\u000akkk+…: expected string, got 1$/);
+    });
+
+    it('names the path of a timestamp Go would refuse, with the reason', () => {
+      const items = [item('a'), item('b'), item('c'), item('d', { stageTimestamp: '2024-13-45T25:61:61Z' })];
+      expect(errorsOf({ items })).toEqual([
+        'items.3.stageTimestamp: expected RFC 3339 timestamp or null, got "2024-13-45T25:61:61Z" (month out of range)',
+      ]);
+      expect(errorsOf({ items: [item('a', { requestReceivedTimestamp: '2023-02-29T10:00:00Z' })] })).toEqual([
+        'items.0.requestReceivedTimestamp: expected RFC 3339 timestamp or null, got "2023-02-29T10:00:00Z" (day out of range)',
+      ]);
+    });
+
+    it('refuses an event nested ~5000 levels deep with a bounded error naming the item and field', () => {
+      let deep: unknown = 1;
+      for (let i = 0; i < 5000; i++) deep = { a: deep };
+      const body = JSON.stringify({ items: [item('ok'), item('deep', { responseObject: JSON.parse('1') })] });
+      const input = JSON.parse(body) as { items: Record<string, unknown>[] };
+      (input.items[1] as Record<string, unknown>)['responseObject'] = deep;
+      const error = failure(input);
+      expect(error.errors).toEqual([
+        `items.1.responseObject: nested more than ${MAX_EVENT_DEPTH} levels deep`,
+      ]);
+    });
+
+    it('accepts an event nested exactly MAX_EVENT_DEPTH levels, which JSON.stringify can still write', () => {
+      // The event is level 1, so its requestObject may hold MAX_EVENT_DEPTH - 1 levels of objects.
+      let deep: unknown = 'leaf';
+      for (let i = 0; i < MAX_EVENT_DEPTH - 1; i++) deep = [deep];
+      const [event] = decodeEventList({ items: [item('a', { requestObject: deep })] });
+      expect(JSON.parse(JSON.stringify(event)).requestObject).toEqual(deep);
+      expect(() => decodeEventList({ items: [item('a', { requestObject: [deep] })] })).toThrow(
+        /items\.0\.requestObject: nested more than 1000 levels deep/,
+      );
+    });
+
+    it('reports a cyclic event built in code as too deep instead of looping', () => {
+      const cyclic: Record<string, unknown> = {};
+      cyclic['self'] = cyclic;
+      expect(errorsOf({ items: [item('a', { requestObject: cyclic })] })).toEqual([
+        `items.0.requestObject: nested more than ${MAX_EVENT_DEPTH} levels deep`,
+      ]);
+    });
   });
 });

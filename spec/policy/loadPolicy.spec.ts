@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadPolicy } from '../../src/policy/loadPolicy.js';
+import { isPolicyError } from '../../src/policy/PolicyError.js';
+import { decodePolicy } from '../../src/policy/decodePolicy.js';
 import { evaluatePolicy } from '../../src/policy/evaluatePolicy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rx-audit-policy-'));
@@ -123,9 +125,68 @@ describe('loadPolicy', () => {
     );
     const broken = file('broken.yaml', 'rules: [\n');
     expect(() => loadPolicy(broken)).toThrow(
-      new RegExp(`^invalid audit policy ${broken}: not YAML or JSON: `),
+      new RegExp(`^invalid audit policy ${broken}: not YAML or JSON at line \\d+, column \\d+: `),
     );
     const empty = file('blank.yaml', '');
     expect(() => loadPolicy(empty)).toThrow(`invalid audit policy ${empty}: expected an object, got null`);
+  });
+
+  describe('hostile YAML', () => {
+    const rules = 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n';
+
+    it('an alias to a missing anchor, a custom tag and an alias bomb: PolicyError naming the field only', () => {
+      const alias = file('alias.yaml', `${rules}- level: *S3CRET\n`);
+      expect(() => loadPolicy(alias)).toThrow(
+        `invalid audit policy ${alias}: rules.0.level: alias to an undefined anchor`,
+      );
+      const tag = file('tag.yaml', `${rules}- level: Metadata\n  users: [!secret hunter2]\n`);
+      expect(() => loadPolicy(tag)).toThrow(
+        `invalid audit policy ${tag}: rules.0.users.0: custom YAML tags are not allowed`,
+      );
+      const bomb = file(
+        'bomb.yaml',
+        `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n${rules}- level: Metadata\n  users: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`,
+      );
+      expect(() => loadPolicy(bomb)).toThrow(
+        `invalid audit policy ${bomb}: too many YAML aliases (more than 100 expansions)`,
+      );
+      for (const path of [alias, tag, bomb]) {
+        try {
+          loadPolicy(path);
+        } catch (err) {
+          expect(isPolicyError(err)).toBe(true);
+          expect((err as Error).message).not.toMatch(/S3CRET|hunter2|secret/);
+        }
+      }
+    });
+
+    it('thousands of bad rules give a bounded message', () => {
+      const path = file('many.yaml', `${rules}${'- level: Everything\n'.repeat(10_000)}`);
+      let message = '';
+      try {
+        loadPolicy(path);
+      } catch (err) {
+        expect(isPolicyError(err)).toBe(true);
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(
+        /^invalid audit policy .*: rules\.0\.level: expected one of .*; …and 9980 more$/,
+      );
+      expect(message.length).toBeLessThan(8 * 1024);
+    });
+
+    it('YAML nested deeper than the parser follows is a bounded syntax error', () => {
+      const path = file('deep.yaml', `${rules}- ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
+      expect(() => loadPolicy(path)).toThrow(
+        new RegExp(`^invalid audit policy ${path}: not YAML or JSON at line 4, column \\d+: .{1,80}$`),
+      );
+    });
+
+    it('a rule nested too deeply for JSON.stringify is described by kind, not rendered', () => {
+      const deep = JSON.parse(`{"rules":[${'['.repeat(5000)}${']'.repeat(5000)}]}`) as unknown;
+      expect(() => decodePolicy(deep)).toThrow(
+        'invalid audit policy: rules.0: expected an object, got array',
+      );
+    });
   });
 });

@@ -126,7 +126,9 @@ describe('createHttpSender over HTTP', () => {
     const batch = sampleBatch(2);
 
     const err = await failure(post(s, batch));
-    expect(err.message).toBe(`audit webhook POST ${r.url}audit failed: 500 Internal Server Error`);
+    expect(err.message).toBe(
+      `audit webhook POST ${r.url}audit failed: 500 Internal Server Error: injected failure 500`,
+    );
     expect(err.status).toBe(500);
     expect(err.retryable).toBe(true);
     expect(isRetryable(err)).toBe(true);
@@ -149,7 +151,7 @@ describe('createHttpSender over HTTP', () => {
     expect(bad.status).toBe(400);
     expect(bad.retryable).toBe(false);
     expect(isRetryable(bad)).toBe(false);
-    expect(bad.message).toMatch(/failed: 400 Bad Request$/);
+    expect(bad.message).toMatch(/failed: 400 Bad Request: bad list$/);
 
     const slow = await failure(post(s));
     expect([slow.status, slow.retryable]).toEqual([408, true]);
@@ -405,7 +407,7 @@ describe('credentials and headers', () => {
     const url = `http://127.0.0.1:${r.port}/hook?token=qs-secret-77`;
     const err = await failure(post(sender({ url })));
     expect(err.message).toBe(
-      `audit webhook POST http://127.0.0.1:${r.port}/hook failed: 500 Internal Server Error`,
+      `audit webhook POST http://127.0.0.1:${r.port}/hook failed: 500 Internal Server Error: injected failure 500`,
     );
     expect(errorText(err)).not.toContain('qs-secret-77');
   });
@@ -490,5 +492,105 @@ describe('TLS', () => {
       ),
     );
     expect(r.requests).toHaveLength(1);
+  });
+});
+
+/**
+ * A webhook that answers `status` and then streams up to `totalBytes` of body as fast as the client reads
+ * it; `written` counts the bytes the client's socket accepted before it closed the connection.
+ */
+async function floodingServer(
+  status: number,
+  totalBytes: number,
+  headers: Record<string, string> = {},
+): Promise<{ url: string; written: () => number; closed: Promise<void> }> {
+  let written = 0;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(status, { 'Content-Type': 'text/plain', ...headers });
+    res.on('close', () => resolveClosed());
+    const pump = () => {
+      while (!res.destroyed && written < totalBytes) {
+        written += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      if (!res.destroyed) res.end();
+    };
+    pump();
+  });
+  trickling.servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/audit`,
+    written: () => written,
+    closed,
+  };
+}
+
+describe('hostile webhooks: bounded reads, redacted messages', () => {
+  const FLOOD = 400 * 1024 * 1024;
+
+  it('a 200 with a 400 MiB body counts as delivered; the client reads about 1 MiB, then closes', async () => {
+    const flood = await floodingServer(200, FLOOD);
+    await expect(post(sender({ url: flood.url }))).resolves.toEqual([undefined]);
+    await flood.closed;
+    // What the server could push = what the client read (≤ 1 MiB + a chunk) + the sockets' kernel buffers.
+    expect(flood.written()).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it('a 500 with a 400 MiB body is a retryable failure by its status, reading only an excerpt', async () => {
+    const flood = await floodingServer(500, FLOOD);
+    const err = await failure(post(sender({ url: flood.url })));
+    expect([err.status, err.retryable]).toEqual([500, true]);
+    expect(err.message).toMatch(/failed: 500 Internal Server Error: x+…$/);
+    expect(err.message.length).toBeLessThan(400);
+    await flood.closed;
+    expect(flood.written()).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it('a gzip bomb answer is inflated only up to the limit', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const bomb = gzipSync(Buffer.alloc(256 * 1024 * 1024));
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'Content-Encoding': 'gzip' });
+      res.end(bomb);
+    });
+    trickling.servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const before = process.memoryUsage().arrayBuffers;
+    await expect(post(sender({ url }))).resolves.toEqual([undefined]);
+    // Inflating all of it would hold 256 MiB; bounded reading keeps the growth to a few MiB.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it("redacts the peer's reason phrase and body: URL credentials, query values, bearer tokens, header values", async () => {
+    const apiKey = 'key-0f9e8d7c6b5a';
+    const TOKEN = 'tok-hostile-4c3b2a1';
+    const server = createServer((req, res) => {
+      req.resume();
+      res.statusMessage = `Denied Bearer ${TOKEN} via https://admin:pw-zz91@proxy.example/p?sig=abc123`;
+      res.writeHead(403, { 'Content-Type': 'text/plain' });
+      res.end(
+        `you sent Authorization: ${String(req.headers['authorization'])} X-Api-Key: ${String(req.headers['x-api-key'])} to /hook?token=qs-secret-77\n{"requestObject":{"secret":1}}`,
+      );
+    });
+    trickling.servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const err = await failure(post(sender({ url, token: TOKEN, headers: { 'X-Api-Key': apiKey } })));
+    expect(err.status).toBe(403);
+    expect(err.message).toMatch(
+      /^audit webhook POST http:\/\/127\.0\.0\.1:\d+\/hook failed: 403 Denied Bearer /,
+    );
+    for (const secret of [TOKEN, apiKey, 'pw-zz91', 'admin:', 'abc123', 'qs-secret-77', 'requestObject']) {
+      expect(errorText(err)).not.toContain(secret);
+    }
+    // eslint-disable-next-line no-control-regex
+    expect(err.message).not.toMatch(/[\u0000-\u001f]/);
   });
 });

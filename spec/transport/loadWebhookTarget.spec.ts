@@ -11,6 +11,7 @@ import type { HttpSender } from '../../src/transport/httpSender.js';
 import type { KubeconfigError } from '../../src/transport/KubeconfigError.js';
 import { isKubeconfigError } from '../../src/transport/KubeconfigError.js';
 import { loadWebhookTarget } from '../../src/transport/loadWebhookTarget.js';
+import { MAX_REPORTED_PROBLEMS } from '../../src/events/ProblemList.js';
 import { resolveWebhookTarget } from '../../src/transport/resolveWebhookTarget.js';
 import { never, sampleBatch } from './fixtures/batches.js';
 import { generateTls } from './fixtures/tls.js';
@@ -421,5 +422,65 @@ describe('loadWebhookTarget: malformed kubeconfigs name the file and the field',
       ),
     );
     expect(loadError(file).problems).toHaveLength(3);
+  });
+
+  describe('hostile YAML: the field is named, no value from the file is', () => {
+    const head = `apiVersion: v1\nkind: Config\ncurrent-context: w\nclusters:\n- name: a\n  cluster:\n    server: https://x/\ncontexts:\n- name: w\n  context: {cluster: a, user: u}\n`;
+
+    it('an alias to an anchor that is not there (password: *S3CRET)', () => {
+      const err = loadError(
+        kubeconfig(`${head}users:\n- name: u\n  user:\n    username: admin\n    password: *S3CRET\n`),
+      );
+      expect(err.problems).toEqual(['users[0].user.password: alias to an undefined anchor']);
+      expect(err.message).not.toContain('S3CRET');
+    });
+
+    it('a custom tag (password: !secret value)', () => {
+      const err = loadError(
+        kubeconfig(
+          `${head}users:\n- name: u\n  user:\n    username: admin\n    password: !secret ${PASSWORD}\n`,
+        ),
+      );
+      expect(err.problems).toEqual(['users[0].user.password: custom YAML tags are not allowed']);
+      expect(err.message).not.toContain(PASSWORD);
+      expect(err.message).not.toContain('!secret');
+    });
+
+    it('an alias bomb', () => {
+      const bomb = [
+        'a: &a [x, x, x, x, x, x, x, x, x, x]',
+        'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+        'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+        'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
+        'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]',
+        `preferences: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]`,
+      ].join('\n');
+      const err = loadError(kubeconfig(`${head}${bomb}\n`));
+      expect(err.problems).toEqual(['too many YAML aliases (more than 100 expansions)']);
+    });
+
+    it('a few aliases to anchors that exist are read, as Go reads them', () => {
+      const file = kubeconfig(
+        `${head.replace('server: https://x/', 'server: &url https://x/')}users:\n- name: u\n  user: {token: *url}\n`,
+      );
+      expect(loadWebhookTarget(file)).toMatchObject({ url: 'https://x/', token: 'https://x/' });
+    });
+
+    it('YAML nested deeper than the parser can go', () => {
+      const err = loadError(kubeconfig(`${head}preferences: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`));
+      expect(err.problems).toHaveLength(1);
+      expect(err.message.length).toBeLessThan(500);
+    });
+
+    it('thousands of bad entries give a bounded message', () => {
+      const users = Array.from({ length: 5000 }, (_, i) => ({ name: `u${i}`, user: { token: i } }));
+      const err = loadError(kubeconfig({ ...config({ server: 'https://x/' }), users }));
+      expect(err.problems).toHaveLength(MAX_REPORTED_PROBLEMS);
+      expect(err.omitted).toBe(5000 - MAX_REPORTED_PROBLEMS);
+      expect(err.message).toMatch(
+        /users\[0\]\.user\.token: expected string, got number; .*; …and 4980 more$/,
+      );
+      expect(err.message.length).toBeLessThan(8 * 1024);
+    });
   });
 });

@@ -1,7 +1,10 @@
+import { boundProblems, joinProblems } from './ProblemList.js';
+
 /**
  * Thrown by {@link decodeEvent} and {@link decodeEventList} when input is not a valid audit event or list.
- * The message lists every offending path with what was expected and what was found; `errors` holds the
- * same lines one by one.
+ * The message lists the offending paths with what was expected and what was found — the first
+ * {@link MAX_REPORTED_PROBLEMS}, then `…and N more` — and `errors` holds the same lines one by one, so the
+ * message stays a few KB whatever the input (control characters in keys or values are escaped).
  *
  * ## Example
  * ```ts
@@ -16,16 +19,22 @@
  */
 export class AuditDecodeError extends Error {
   override name = 'AuditDecodeError' as const;
-  /** One line per offending path: `<path>: expected <what>, got <value>`. */
+  /** One line per offending path, the first {@link MAX_REPORTED_PROBLEMS}: `<path>: expected <what>, got <value>`. */
   readonly errors: readonly string[];
+  /** How many more problems were found than `errors` lists. */
+  readonly omitted: number;
 
   /**
    * @param what What was being decoded, e.g. `audit event` or `audit EventList`.
-   * @param errors One line per offending path.
+   * @param errors One line per offending path (only the first {@link MAX_REPORTED_PROBLEMS} are kept).
+   * @param omitted Problems found but already left out of `errors`.
+   * @default omitted `0`
    */
-  constructor(what: string, errors: readonly string[]) {
-    super(`invalid ${what}: ${errors.join('; ')}`);
-    this.errors = errors;
+  constructor(what: string, errors: readonly string[], omitted = 0) {
+    const bounded = boundProblems(errors, omitted);
+    super(`invalid ${what}: ${joinProblems(bounded.lines, bounded.omitted)}`);
+    this.errors = bounded.lines;
+    this.omitted = bounded.omitted;
   }
 }
 

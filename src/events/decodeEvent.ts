@@ -1,6 +1,7 @@
 import { AuditDecodeError } from './AuditDecodeError.js';
 import type { AuditEvent } from './Event.js';
 import { decodeItem } from './decodeItem.js';
+import { ProblemList } from './ProblemList.js';
 
 /**
  * Decodes one audit event of any supported version (`audit.k8s.io/v1`, `v1beta1`, `v1alpha1`; no
@@ -19,12 +20,12 @@ import { decodeItem } from './decodeItem.js';
  *
  * @param input Parsed JSON (`JSON.parse` output) — anything.
  * @returns The event as `audit.k8s.io/v1`.
- * @throws {AuditDecodeError} listing every offending path, e.g.
+ * @throws {AuditDecodeError} listing the offending paths (the first `MAX_REPORTED_PROBLEMS`, then a count), e.g.
  * `stage: expected one of RequestReceived|ResponseStarted|ResponseComplete|Panic, got "Halfway"`.
  */
 export function decodeEvent(input: unknown): AuditEvent {
-  const errors: string[] = [];
+  const errors = new ProblemList();
   const event = decodeItem(input, '', 'audit.k8s.io/v1', errors);
-  if (event === undefined) throw new AuditDecodeError('audit event', errors);
+  if (event === undefined) throw new AuditDecodeError('audit event', errors.lines, errors.omitted);
   return event;
 }

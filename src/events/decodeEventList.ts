@@ -3,6 +3,7 @@ import type { AuditEvent } from './Event.js';
 import { GROUP_VERSIONS, isGroupVersion } from './GroupVersion.js';
 import type { GroupVersion } from './GroupVersion.js';
 import { decodeItem, isObject } from './decodeItem.js';
+import { ProblemList } from './ProblemList.js';
 import { showValue } from './showValue.js';
 
 /**
@@ -23,11 +24,12 @@ import { showValue } from './showValue.js';
  *
  * @param input Parsed JSON — anything.
  * @returns The items as `audit.k8s.io/v1` events, in order.
- * @throws {AuditDecodeError} listing every offending path of the list and of every item, e.g.
+ * @throws {AuditDecodeError} listing the offending paths of the list and its items — the first
+ * `MAX_REPORTED_PROBLEMS`, then how many more (a message of a few KB whatever the input), e.g.
  * `items.3.stage: expected one of RequestReceived|ResponseStarted|ResponseComplete|Panic, got "Halfway"`.
  */
 export function decodeEventList(input: unknown): AuditEvent[] {
-  const errors: string[] = [];
+  const errors = new ProblemList();
   if (!isObject(input)) {
     throw new AuditDecodeError('audit EventList', [`(root): expected object, got ${showValue(input)}`]);
   }
@@ -45,13 +47,13 @@ export function decodeEventList(input: unknown): AuditEvent[] {
   }
   if (!Array.isArray(items)) {
     errors.push(`items: expected array, got ${showValue(items)}`);
-    throw new AuditDecodeError('audit EventList', errors);
+    throw new AuditDecodeError('audit EventList', errors.lines, errors.omitted);
   }
   const events = new Array<AuditEvent>(items.length);
   for (let i = 0; i < items.length; i++) {
     const event = decodeItem(items[i], `items.${i}`, version, errors);
     if (event !== undefined) events[i] = event;
   }
-  if (errors.length > 0) throw new AuditDecodeError('audit EventList', errors);
+  if (errors.count > 0) throw new AuditDecodeError('audit EventList', errors.lines, errors.omitted);
   return events;
 }

@@ -6,14 +6,47 @@ import type { AuditEvent } from './Event.js';
 import { GROUP_VERSIONS, isGroupVersion } from './GroupVersion.js';
 import type { GroupVersion } from './GroupVersion.js';
 import { copyWithout, toV1 } from './convert.js';
+import type { ProblemList } from './ProblemList.js';
 import { reportErrors } from './reportErrors.js';
 import { showValue } from './showValue.js';
+import { MAX_EVENT_DEPTH, tooDeepField } from './tooDeepField.js';
 
 /** The deprecated fields v1beta1 and v1alpha1 events carry besides the v1 ones. */
 const LegacyFields = t.partial({
   timestamp: NullableTimestamp,
   metadata: nullable(t.partial({ creationTimestamp: NullableTimestamp })),
 });
+
+/** The top-level fields of an event, by key: the codec and whether the field is required. */
+interface FieldChecks {
+  readonly required: readonly string[];
+  readonly codecs: ReadonlyMap<string, t.Mixed>;
+}
+
+const [requiredPart, optionalPart] = EventBody.types;
+const BODY_FIELDS: FieldChecks = {
+  required: Object.keys(requiredPart.props),
+  codecs: new Map<string, t.Mixed>([
+    ...Object.entries(requiredPart.props),
+    ...Object.entries(optionalPart.props),
+  ] as [string, t.Mixed][]),
+};
+const LEGACY_FIELDS: FieldChecks = {
+  required: [],
+  codecs: new Map(Object.entries(LegacyFields.props) as [string, t.Mixed][]),
+};
+
+/** How many top-level fields of `input` fail their codec, a missing required one included. */
+function countFieldProblems(input: Record<string, unknown>, fields: FieldChecks): number {
+  let n = 0;
+  for (const key of fields.required) if (input[key] === undefined) n++;
+  for (const key in input) {
+    const codec = fields.codecs.get(key);
+    const value = input[key];
+    if (codec !== undefined && value !== undefined && !codec.is(value)) n++;
+  }
+  return n;
+}
 
 /** `value` is a JSON object (not null, not an array). */
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -50,21 +83,22 @@ function dropIgnoredNulls(input: Record<string, unknown>): Record<string, unknow
 
 /**
  * Checks one event found at `path` (`''` for the root, `items.3` in a list) and converts it to the v1 model.
- * Its own `apiVersion` wins over `listVersion`. Appends one line per offending path to `errors` and returns
- * `undefined` when there is any.
+ * Its own `apiVersion` wins over `listVersion`. Records one problem per offending path in `errors` and
+ * returns `undefined` when there is any. An event nesting deeper than {@link MAX_EVENT_DEPTH} is refused,
+ * naming its field.
  */
 export function decodeItem(
   raw: unknown,
   path: string,
   listVersion: GroupVersion,
-  errors: string[],
+  errors: ProblemList,
 ): AuditEvent | undefined {
   if (!isObject(raw)) {
     errors.push(`${path === '' ? '(root)' : path}: expected object, got ${showValue(raw)}`);
     return undefined;
   }
   const input = dropIgnoredNulls(raw);
-  const before = errors.length;
+  const before = errors.count;
   let version = listVersion;
   const kind = input['kind'];
   if (kind !== undefined && kind !== 'Event') {
@@ -77,14 +111,27 @@ export function decodeItem(
       `${join(path, 'apiVersion')}: expected one of ${GROUP_VERSIONS.join('|')}, got ${showValue(apiVersion)}`,
     );
   }
-  // `is` allocates nothing, so valid events (the common case) skip building io-ts error contexts.
+  // `is` allocates nothing, so valid events (the common case) skip building io-ts error contexts. Once the
+  // list keeps no more lines, problems are only counted, cheaply: one per offending top-level field.
   if (!EventBody.is(input)) {
-    const result = EventBody.validate(input, [{ key: '', type: EventBody, actual: input }]);
-    if (result._tag === 'Left') reportErrors(result.left, path, errors);
+    if (errors.full) errors.skip(countFieldProblems(input, BODY_FIELDS));
+    else {
+      const result = EventBody.validate(input, [{ key: '', type: EventBody, actual: input }]);
+      if (result._tag === 'Left') reportErrors(result.left, path, errors);
+    }
   }
   if (version !== 'audit.k8s.io/v1' && !LegacyFields.is(input)) {
-    const result = LegacyFields.validate(input, [{ key: '', type: LegacyFields, actual: input }]);
-    if (result._tag === 'Left') reportErrors(result.left, path, errors);
+    if (errors.full) errors.skip(countFieldProblems(input, LEGACY_FIELDS));
+    else {
+      const result = LegacyFields.validate(input, [{ key: '', type: LegacyFields, actual: input }]);
+      if (result._tag === 'Left') reportErrors(result.left, path, errors);
+    }
   }
-  return errors.length === before ? toV1(input, version) : undefined;
+  if (errors.count === before) {
+    const deep = tooDeepField(input);
+    if (deep !== undefined) {
+      errors.push(`${join(path, deep)}: nested more than ${MAX_EVENT_DEPTH} levels deep`);
+    }
+  }
+  return errors.count === before ? toV1(input, version) : undefined;
 }

@@ -1,5 +1,6 @@
 // Not public: the small io-ts codecs the audit codecs are built from, and how errors describe codecs.
 import * as t from 'io-ts';
+import { timestampProblem } from './timestampProblem.js';
 
 /** Describes, for error messages, what a codec expects (`object`, `string or null`, …). */
 export interface Described {
@@ -49,14 +50,20 @@ export function describeCodec(codec: t.Decoder<unknown, unknown>): string {
   }
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
-
-/** An RFC 3339 timestamp string, e.g. `2024-07-02T17:02:26.406288Z` (any fraction, `Z` or an offset). */
+/**
+ * An RFC 3339 timestamp string as the apiserver's Go code accepts it (`time.Parse` with `RFC3339Nano`), e.g.
+ * `2024-07-02T17:02:26.406288Z`: a real calendar date, in-range time, any fraction, `Z` or an offset. A
+ * failure carries the reason (`month out of range`).
+ */
 export const Timestamp = Object.assign(
   new t.Type<string, string, unknown>(
     'Timestamp',
-    (u): u is string => typeof u === 'string' && RFC3339.test(u),
-    (u, c) => (typeof u === 'string' && RFC3339.test(u) ? t.success(u) : t.failure(u, c)),
+    (u): u is string => typeof u === 'string' && timestampProblem(u) === undefined,
+    (u, c) => {
+      if (typeof u !== 'string') return t.failure(u, c);
+      const problem = timestampProblem(u);
+      return problem === undefined ? t.success(u) : t.failure(u, c, problem);
+    },
     t.identity,
   ),
   { description: 'RFC 3339 timestamp' },

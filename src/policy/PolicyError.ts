@@ -1,23 +1,29 @@
+import { boundProblems, joinProblems } from '../events/ProblemList.js';
+
 /**
- * Thrown by `decodePolicy` and `loadPolicy` when an audit policy is malformed. The message lists
- * every offending path, e.g.
+ * Thrown by `decodePolicy` and `loadPolicy` when an audit policy is malformed. The message lists the
+ * offending paths (the first `MAX_REPORTED_PROBLEMS`, then how many more), e.g.
  * `rules.2.level: expected one of None|Metadata|Request|RequestResponse, got "Everything"`.
  */
 export class PolicyError extends Error {
   override name = 'PolicyError' as const;
-  /** One entry per offending path, `path: problem`. */
+  /** One entry per offending path, `path: problem` (the first `MAX_REPORTED_PROBLEMS`). */
   readonly problems: readonly string[];
+  /** How many more problems were found than `problems` lists. */
+  readonly omitted: number;
   /** The file the policy came from, when it came from one. */
   readonly source: string | undefined;
 
   constructor(problems: readonly string[], options: { source?: string | undefined; cause?: unknown } = {}) {
     const where =
       options.source === undefined ? 'invalid audit policy' : `invalid audit policy ${options.source}`;
+    const bounded = boundProblems(problems);
     super(
-      `${where}: ${problems.join('; ')}`,
+      `${where}: ${joinProblems(bounded.lines, bounded.omitted)}`,
       options.cause === undefined ? undefined : { cause: options.cause },
     );
-    this.problems = problems;
+    this.problems = bounded.lines;
+    this.omitted = bounded.omitted;
     this.source = options.source;
   }
 }

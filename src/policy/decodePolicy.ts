@@ -1,4 +1,5 @@
 import type * as t from 'io-ts';
+import { showValue } from '../events/showValue.js';
 import { Policy } from './Policy.js';
 import { PolicyError } from './PolicyError.js';
 
@@ -129,8 +130,7 @@ function describe(type: t.Decoder<unknown, unknown> | undefined): string {
   }
 }
 
+/** A value from the policy for a message: strings quoted and shortened, objects and lists by kind only. */
 function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return value === undefined ? 'nothing' : showValue(value);
 }

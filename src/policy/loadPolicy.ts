@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { parseUntrustedYaml } from '../internal/parseUntrustedYaml.js';
 import type { Policy } from './Policy.js';
 import { PolicyError } from './PolicyError.js';
 import { decodePolicy } from './decodePolicy.js';
 
 /**
  * Reads an audit policy file (YAML or JSON — the same file `kube-apiserver --audit-policy-file` takes),
- * decodes and validates it. Like the apiserver, a policy with no rules is refused.
+ * decodes and validates it. Like the apiserver, a policy with no rules is refused. The YAML is parsed with
+ * limits (aliases at most `MAX_YAML_ALIASES` expansions, to anchors that exist; no custom tags), and no text
+ * of the file beyond field names reaches a message.
  *
  * ## Example
  * ```ts
@@ -29,14 +31,16 @@ export function loadPolicy(path: string): Policy {
     const code = (error as NodeJS.ErrnoException).code ?? 'read error';
     throw new PolicyError([`cannot read the file (${code})`], { source: path, cause: error });
   }
-  let document: unknown;
-  try {
-    document = parse(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new PolicyError([`not YAML or JSON: ${reason}`], { source: path, cause: error });
+  const parsed = parseUntrustedYaml(text);
+  if (!parsed.ok) {
+    throw new PolicyError(
+      parsed.problems.map(({ path: at, reason, syntax }) =>
+        syntax ? `not YAML or JSON ${reason}` : at.length === 0 ? reason : `${at.join('.')}: ${reason}`,
+      ),
+      { source: path },
+    );
   }
-  const policy = decodePolicy(document, path);
+  const policy = decodePolicy(parsed.value, path);
   if (policy.rules.length === 0) {
     throw new PolicyError(['rules: a policy needs at least one rule'], { source: path });
   }

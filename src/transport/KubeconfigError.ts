@@ -4,10 +4,13 @@ export interface KubeconfigErrorOptions {
   cause?: unknown;
 }
 
+import { boundProblems, joinProblems } from '../events/ProblemList.js';
+
 /**
  * A kubeconfig file (or a webhook target given directly) that cannot be used: missing or unreadable,
- * unparsable, or invalid. The message names the file and every offending field — never a secret value
- * (tokens, passwords, keys) and never a snippet of the file.
+ * unparsable, or invalid. The message names the file and the offending fields (the first
+ * `MAX_REPORTED_PROBLEMS`, then how many more) — never a secret value (tokens, passwords, keys) and never a
+ * snippet of the file.
  *
  * ## Example
  *
@@ -25,8 +28,10 @@ export class KubeconfigError extends Error {
   override name = 'KubeconfigError' as const;
   /** The kubeconfig file, or `undefined` for a target given directly in code. */
   readonly file: string | undefined;
-  /** Every problem found (the message joins them with `; `). */
+  /** The problems found, the first `MAX_REPORTED_PROBLEMS` (the message joins them with `; `). */
   readonly problems: readonly string[];
+  /** How many more problems were found than `problems` lists. */
+  readonly omitted: number;
 
   /**
    * @param file The kubeconfig path, or `undefined` for a target given directly.
@@ -35,12 +40,14 @@ export class KubeconfigError extends Error {
    */
   constructor(file: string | undefined, problems: readonly string[], options: KubeconfigErrorOptions = {}) {
     const where = file === undefined ? 'invalid webhook target' : `invalid kubeconfig ${file}`;
+    const bounded = boundProblems(problems);
     super(
-      `${where}: ${problems.join('; ')}`,
+      `${where}: ${joinProblems(bounded.lines, bounded.omitted)}`,
       options.cause === undefined ? undefined : { cause: options.cause },
     );
     this.file = file;
-    this.problems = [...problems];
+    this.problems = bounded.lines;
+    this.omitted = bounded.omitted;
   }
 }
 

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { isAxiosError } from 'axios';
 import { isNetworkError, isRetryableError } from 'axios-retry';
 import { parseRetryAfter } from './parseRetryAfter.js';
+import { redactMessage } from '../internal/redactMessage.js';
 import { redactUrl } from './redactUrl.js';
 import { WebhookError } from './WebhookError.js';
 
@@ -13,7 +14,12 @@ export interface ClassifyContext {
   secrets?: readonly string[];
   /** The current time in epoch milliseconds, for `Retry-After` dates. @default Date.now() */
   now?: number;
+  /** The start of the response body, quoted (redacted) after the status. */
+  body?: string;
 }
+
+/** Characters of the reason phrase and of the body excerpt a message quotes at most (before redaction). */
+const MAX_QUOTED = 160;
 
 /** Codes axios and Node give a request that ran out of time. */
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
@@ -31,10 +37,12 @@ const TRANSIENT_LOOKUP_CODES = new Set(['ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREAC
  * on another attempt; other 4xx, 3xx, TLS verification failures and aborts are final) and
  * `retryAfterMs` from a `Retry-After` header on 429/503 (capped at 60 s).
  *
- * The message names the redacted URL and the failure only (`audit webhook POST
- * https://audit.example:8443/events failed: 503 Service Unavailable`); it never contains request
- * bodies, headers or credentials, and `cause` is a plain sanitized `Error` (name, message, code),
- * never the axios error with its request config.
+ * The message names the redacted URL and the failure (`audit webhook POST
+ * https://audit.example:8443/events failed: 503 Service Unavailable: try later`): the status, the reason
+ * phrase and an excerpt of the body, each redacted — known secrets, URL credentials and query values,
+ * bearer tokens, secret-looking header values and JSON payloads are removed, control characters too. It
+ * never contains request bodies, headers or credentials, and `cause` is a plain sanitized `Error` (name,
+ * message, code), never the axios error with its request config.
  *
  * ## Example
  *
@@ -54,7 +62,9 @@ const TRANSIENT_LOOKUP_CODES = new Set(['ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREAC
  */
 export function classifyAxiosError(error: unknown, context: ClassifyContext): WebhookError {
   const prefix = `audit webhook POST ${redactUrl(context.url)} failed: `;
-  const scrub = (text: string): string => redactSecrets(text, context.secrets ?? []);
+  // Everything after the prefix comes from the peer or the network stack: the known secrets go first (they
+  // may appear in any form), then redactMessage's patterns (URLs, bearer tokens, header values, payloads).
+  const scrub = (text: string): string => redactMessage(redactSecrets(text, context.secrets ?? []));
 
   if (!isAxiosError(error)) {
     const detail = error instanceof Error ? error.message : String(error);
@@ -65,14 +75,17 @@ export function classifyAxiosError(error: unknown, context: ClassifyContext): We
   const response = error.response;
   if (response !== undefined) {
     const status = response.status;
-    const statusText = response.statusText || STATUS_CODES[status] || '';
+    const statusText = (response.statusText || STATUS_CODES[status] || '').slice(0, MAX_QUOTED);
+    const body = (context.body ?? '').trim();
+    const excerpt = body.length > MAX_QUOTED ? `${body.slice(0, MAX_QUOTED)}…` : body;
     // axios-retry's isRetryableError covers 429 and 5xx; the apiserver also retries 408.
     const retryable = status >= 400 && (isRetryableError(error) || status === 408);
     const retryAfterMs =
       status === 429 || status === 503
         ? parseRetryAfter(response.headers['retry-after'], context.now ?? Date.now())
         : undefined;
-    return new WebhookError(prefix + scrub(`${status} ${statusText}`.trim()), {
+    const answer = `${status} ${scrub(statusText)}`.trim();
+    return new WebhookError(prefix + (excerpt === '' ? answer : `${answer}: ${scrub(excerpt)}`), {
       status,
       retryable,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),

@@ -1,11 +1,13 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AgentOptions as HttpsAgentOptions } from 'node:https';
+import type { Readable } from 'node:stream';
 import { checkServerIdentity } from 'node:tls';
 import axios from 'axios';
 import type { AxiosRequestConfig } from 'axios';
 import { Observable } from 'rxjs';
 import { classifyAxiosError } from './classifyAxiosError.js';
+import { readResponseBody } from './readResponseBody.js';
 import { redactUrl } from './redactUrl.js';
 import { resolveWebhookTarget } from './resolveWebhookTarget.js';
 import type { WebhookTargetOption } from './target.js';
@@ -57,7 +59,10 @@ export interface HttpSender {
  * Creates the HTTP transport for an audit webhook: one axios instance with keep-alive agents that
  * POSTs each batch's `EventList` JSON to the target URL as-is, with `Content-Type: application/json`,
  * the target's headers and credentials (bearer token or basic auth) and TLS settings (CA, client
- * certificate, `insecureSkipTLSVerify`, `tlsServerName`). Any 2xx is success.
+ * certificate, `insecureSkipTLSVerify`, `tlsServerName`). Any 2xx is success. At most `MAX_RESPONSE_BYTES`
+ * (1 MiB) of a response body is read — the status counts, the rest is discarded — and an error's message
+ * quotes the reason phrase and a short excerpt of the body, redacted (URL credentials, query values,
+ * bearer tokens, secret-looking header values, the target's own credentials and header values).
  *
  * `send(batch, signal)` returns a cold Observable: each subscription is exactly one POST (it never
  * retries by itself — the backend's RxJS retry owns the schedule); it emits once and completes on
@@ -122,20 +127,23 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
     // The socket-level timeout; the absolute per-attempt deadline belongs to the caller's scheduler.
     timeout,
     maxBodyLength: Infinity,
-    maxContentLength: Infinity,
+    // The response is read as a stream, at most MAX_RESPONSE_BYTES of it (readResponseBody): axios' own
+    // limit would fail a 2xx whose body is long, and buffering would let a webhook grow our memory.
+    maxContentLength: -1,
     validateStatus: (status) => status >= 200 && status < 300,
-    // The body is already the encoded EventList; the response is not needed.
+    // The body is already the encoded EventList.
     transformRequest: [(data: unknown) => data],
     transformResponse: [(data: unknown) => data],
-    responseType: 'text',
+    responseType: 'stream',
   };
   if (resolved.username || resolved.password) {
     config.auth = { username: resolved.username ?? '', password: resolved.password ?? '' };
   }
   const client = axios.create(config);
 
-  const secrets = [resolved.token, resolved.password].filter(
-    (s): s is string => typeof s === 'string' && s !== '',
+  // The target's header values may be credentials too (X-Api-Key); a webhook may echo any of them back.
+  const secrets = [resolved.token, resolved.password, ...Object.values(resolved.headers ?? {})].filter(
+    (s): s is string => typeof s === 'string' && s.length >= 4,
   );
   if (resolved.username || resolved.password) {
     secrets.push(Buffer.from(`${resolved.username ?? ''}:${resolved.password ?? ''}`).toString('base64'));
@@ -170,19 +178,32 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
         subscriber.error(err);
         return teardown;
       }
-      client.post(url, body, { signal: controller.signal }).then(
-        () => {
-          finished = true;
-          subscriber.next();
-          subscriber.complete();
+      client.post<Readable>(url, body, { signal: controller.signal }).then(
+        (response) => {
+          // The status decides; the body is read (the round trip ends with it, and a whole body lets the
+          // socket be reused) but only up to MAX_RESPONSE_BYTES, then the connection is closed.
+          const read = isReadable(response.data) ? readResponseBody(response.data, 0) : Promise.resolve();
+          void read.then(() => {
+            finished = true;
+            subscriber.next();
+            subscriber.complete();
+          });
         },
         (err: unknown) => {
-          finished = true;
-          subscriber.error(
-            isTimeout(err) && !signal.aborted
-              ? failure(`timeout of ${timeout}ms exceeded`, true)
-              : classifyAxiosError(err, { url, secrets }),
-          );
+          const data: unknown = axios.isAxiosError(err) ? err.response?.data : undefined;
+          const excerpt = isReadable(data) ? readResponseBody(data, EXCERPT_BYTES, EXCERPT_BYTES) : undefined;
+          void Promise.resolve(excerpt).then((read) => {
+            finished = true;
+            subscriber.error(
+              isTimeout(err) && !signal.aborted
+                ? failure(`timeout of ${timeout}ms exceeded`, true)
+                : classifyAxiosError(err, {
+                    url,
+                    secrets,
+                    ...(read === undefined ? {} : { body: read.head.toString('utf8') }),
+                  }),
+            );
+          });
         },
       );
       return teardown;
@@ -196,6 +217,13 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
       httpsAgent.destroy();
     },
   };
+}
+
+/** Bytes of an error response's body kept for the message (before redaction and the length cap). */
+const EXCERPT_BYTES = 512;
+
+function isReadable(value: unknown): value is Readable {
+  return typeof value === 'object' && value !== null && typeof (value as Readable).on === 'function';
 }
 
 /** axios' own timeout (`ECONNABORTED`, or `ETIMEDOUT` with `transitional.clarifyTimeoutError`). */

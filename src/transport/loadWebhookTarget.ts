@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { showValue } from '../events/showValue.js';
+import { parseUntrustedYaml } from '../internal/parseUntrustedYaml.js';
+import type { YamlPathSegment } from '../internal/parseUntrustedYaml.js';
 import { formatCodecErrors } from './formatCodecErrors.js';
 import { Kubeconfig } from './Kubeconfig.js';
 import type { KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './Kubeconfig.js';
@@ -52,19 +54,34 @@ export function loadWebhookTarget(path: string): WebhookTarget {
   return targetFromKubeconfig(parseKubeconfig(text, file), file);
 }
 
-/** Parses YAML (JSON is YAML) without ever quoting the source: it may hold tokens and keys. */
+/**
+ * Parses YAML (JSON is YAML) without ever quoting the source: it may hold tokens and keys. Aliases are
+ * limited, custom tags (`!secret`) and aliases to missing anchors (`*S3CRET`) refused — naming the field.
+ */
 function parseKubeconfig(text: string, file: string): unknown {
   if (text.trim() === '') throw new KubeconfigError(file, ['the file is empty']);
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  const error = doc.errors[0];
-  if (error !== undefined) {
-    // The parser's message embeds the offending source line; keep only the reason and position.
-    const reason = error.message.split(/ at line \d+/)[0] ?? error.code;
-    const at = error.linePos?.[0];
-    const where = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`;
-    throw new KubeconfigError(file, [`cannot parse YAML/JSON${where}: ${reason} (${error.code})`]);
+  const parsed = parseUntrustedYaml(text);
+  if (parsed.ok) return parsed.value;
+  throw new KubeconfigError(
+    file,
+    parsed.problems.map(({ path, reason, syntax }) =>
+      syntax
+        ? `cannot parse YAML/JSON ${reason}`
+        : path.length === 0
+          ? reason
+          : `${kubeconfigPath(path)}: ${reason}`,
+    ),
+  );
+}
+
+/** A field path as kubeconfig messages write it: `users[0].user.password`. */
+function kubeconfigPath(path: readonly YamlPathSegment[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? segment : `.${segment}`;
   }
-  return doc.toJS();
+  return out;
 }
 
 interface Named<T> {
@@ -91,9 +108,9 @@ function targetFromKubeconfig(raw: unknown, file: string): WebhookTarget {
 
   const problems: string[] = [];
   if (config.kind !== undefined && config.kind !== 'Config')
-    problems.push(`kind must be "Config", got "${config.kind}"`);
+    problems.push(`kind must be "Config", got ${showValue(config.kind)}`);
   if (config.apiVersion !== undefined && config.apiVersion !== 'v1') {
-    problems.push(`apiVersion must be "v1", got "${config.apiVersion}"`);
+    problems.push(`apiVersion must be "v1", got ${showValue(config.apiVersion)}`);
   }
   const clusters = byName(
     'clusters',
