@@ -9,7 +9,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,15 @@ import { createJetStreamSender, ensureAuditStream, fromJetStream } from '../../s
 
 /** The example's own stream, recreated on every run (never the `AUDIT` stream of a real deployment). */
 export const STREAM = 'FAN_IN_EXAMPLE';
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const cli = join(repoRoot, 'dist/cjs/cli/main.js');
+// The repository root: the nearest folder up with package.json (this file runs from examples/ under vitest
+// and from dist/run/examples/ once compiled).
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no repository root above ${from}`);
+  }
+}
+const cli = join(findRepoRoot(dirname(fileURLToPath(import.meta.url))), 'dist/cjs/cli/main.js');
 
 export interface FanInResult {
   /** Events each producer sent. */
