@@ -3,8 +3,11 @@ import { asyncScheduler, from, map, merge } from 'rxjs';
 import type { AuditBackend, AuditPluginError } from './AuditBackend.js';
 import type { AuditLogger } from '../internal/loggerReporter.js';
 import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
-import type { BatchOptions, RetryOptions } from '../operators/options.js';
+import type { BatchOptions, RetryOptions, SpoolOptions } from '../operators/options.js';
 import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
+import type { DeliveryEngine, DeliveryEngineConfig } from '../internal/DeliveryEngineConfig.js';
+import { createSpooledEngine } from '../spool/createSpooledEngine.js';
+import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
 import { joinItems, restoreItems } from '../internal/encodeItems.js';
 import { routeFailure } from '../internal/routeFailure.js';
 import { shutdownOnce } from '../internal/shutdownOnce.js';
@@ -28,6 +31,8 @@ export interface BufferedBackendOptions extends BatchOptions {
   onError?: (error: AuditPluginError) => void;
   /** A pino- or console-style logger for this backend's own reports, instead of `onError` (see `loggerReporter`). @default none */
   logger?: AuditLogger;
+  /** A durable spool on disk in front of the in-memory buffer (see docs/spool.md). @default none */
+  spool?: SpoolOptions;
 }
 
 /**
@@ -73,12 +78,13 @@ export function createBufferedBackend(
   if (typeof delegate !== 'object' || delegate === null || typeof delegate.processEvents !== 'function') {
     throw new TypeError(`delegate must be an AuditBackend, got ${describeValue(delegate)}`);
   }
-  const { retry: retryOption, scheduler, onError, logger, ...batchOption } = options;
+  const { retry: retryOption, scheduler, onError, logger, spool: spoolOption, ...batchOption } = options;
   const batch = resolveBatchOptions(batchOption, '');
   const retry = resolveRetryOptions(retryOption, 1);
   optionalFunction('onError', onError);
+  const spool = spoolOption === undefined ? undefined : resolveSpoolOptions(spoolOption);
 
-  const engine = createDeliveryEngine({
+  const config: DeliveryEngineConfig = {
     mode: 'batch',
     batch,
     retry,
@@ -111,7 +117,9 @@ export function createBufferedBackend(
       isReported: isDelegateReported,
       shutdown: (timeLeft) => delegate.shutdown(timeLeft === undefined ? {} : { timeout: timeLeft }),
     },
-  });
+  };
+  const engine: DeliveryEngine =
+    spool === undefined ? createDeliveryEngine(config) : createSpooledEngine(config, spool);
   // The delegate's reports count in stats().failed, so it covers every event this backend accepted.
   const delegateFailed = emptyStats().failed;
   delegate.errors$.subscribe((item) => (delegateFailed[item.reason] += item.events.length));
