@@ -218,6 +218,29 @@ afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
+describe("a sender error with reason 'too-large'", () => {
+  it('is final (one attempt) and its batch is reported as too-large, not send-failed', async () => {
+    const errors: AuditPluginError[] = [];
+    let attempts = 0;
+    const backend = createWebhookBackend({
+      mode: 'batch',
+      batch: { maxBatchWait: 0 },
+      retry: { initialDelay: 1, jitter: 0 },
+      sender: () => {
+        attempts++;
+        return Promise.reject(Object.assign(new Error('message over max_payload'), { reason: 'too-large' }));
+      },
+      onError: (e) => errors.push(e),
+    });
+    backend.run();
+    expect(await backend.processEvents(...auditEvents(2))).toBe(true);
+    await backend.shutdown();
+    expect(attempts).toBe(1);
+    expect(errors.map((e) => [e.reason, ids(e.events).join()])).toEqual([['too-large', 'e0,e1']]);
+    expect(backend.stats().failed).toMatchObject({ 'too-large': 2, 'send-failed': 0 });
+  });
+});
+
 describe('the same options through every door', () => {
   it('createBufferedBackend: whenFull block, maxBufferBytes, maxBatchBytes (too-large)', async () => {
     const clock = virtualClock();

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
+import { resolveErrorHandler } from '../../src/internal/resolveErrorHandler.js';
 import { routeFailure } from '../../src/internal/routeFailure.js';
 import { auditEvent } from './fixtures.js';
 
@@ -24,7 +25,7 @@ describe('routeFailure', () => {
 
   it('without onError, a logger gets the item (warn for queue-blocked); without either, stderr', () => {
     const logger = { warn: vi.fn(), error: vi.fn() };
-    routeFailure(undefined, logger)(item);
+    routeFailure(resolveErrorHandler({ logger }))(item);
     expect(logger.warn).toHaveBeenCalledTimes(1);
     expect(logger.error).not.toHaveBeenCalled();
     const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -38,9 +39,9 @@ describe('routeFailure', () => {
 
   it('refuses onError and logger together, and the backends take logger', () => {
     const logger = { warn: vi.fn(), error: vi.fn() };
-    expect(() => routeFailure(() => {}, logger)).toThrow(
-      'onError and logger are alternatives: give one, got both',
-    );
+    expect(() =>
+      createWebhookBackend({ mode: 'batch', sender: () => Promise.resolve(), logger, onError: () => {} }),
+    ).toThrow('onError and logger are alternatives: pass one of them, not both');
     const backend = createWebhookBackend({ mode: 'batch', sender: () => Promise.resolve(), logger });
     void backend.shutdown();
     void backend.processEvents(auditEvent('late'));

@@ -19,7 +19,7 @@ import { WebhookError } from '../transport/WebhookError.js';
 import { batchPipeline } from './batchPipeline.js';
 import { EngineBatch, compactSnapshots } from './EngineBatch.js';
 import type { EngineItem, FlushWaiter } from './EngineBatch.js';
-import { sendWithRetry } from './sendAttempt.js';
+import { isTooLarge, sendWithRetry } from './sendAttempt.js';
 import { snapshotItems } from './snapshotItems.js';
 import type { Snapshots } from './snapshotItems.js';
 import { BufferRoom } from './BufferRoom.js';
@@ -77,11 +77,10 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     } else counters.queued -= n;
     if (ok) counters.delivered += n;
     else if (error !== FORGOTTEN && !(delegate?.isReported(error) ?? false)) {
-      report(
-        reason,
-        reason === 'send-failed' ? toDeliveryError(error, batch.attempts) : (error as Error),
-        config.restore(batch.items),
-      );
+      const delivery = reason === 'send-failed';
+      const why = delivery && isTooLarge(error) ? 'too-large' : reason;
+      const cause = delivery ? toDeliveryError(error, batch.attempts) : (error as Error);
+      report(why, cause, config.restore(batch.items));
     }
     config.ended?.(batch.items, ok);
     batch.end(ok);

@@ -72,9 +72,17 @@ export function sendWithRetry(
     retry({
       count: options.attempts - 1,
       delay: (error: unknown, retryCount: number) =>
-        isRetryable(error)
+        isRetryable(error) && !isTooLarge(error)
           ? timer(retryDelay(options, retryCount, error), scheduler)
           : throwError(() => error),
     }),
   );
+}
+
+/**
+ * Whether a send error says the batch can never fit (`reason: 'too-large'`, e.g. a JetStream message over the
+ * server's `max_payload`): final, never retried, reported as `too-large` rather than `send-failed`.
+ */
+export function isTooLarge(error: unknown): boolean {
+  return (error as { reason?: unknown } | null | undefined)?.reason === 'too-large';
 }

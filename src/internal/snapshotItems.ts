@@ -5,14 +5,15 @@ import type { EngineItem } from './EngineBatch.js';
 export interface Snapshots {
   readonly items: EngineItem[];
   /** The caller's event of each item (same index), for reports of the call's rest. */
-  readonly sources: readonly AuditEvent[];
+  readonly sources: AuditEvent[];
   /** Events that cannot be serialized. */
-  readonly invalid: readonly AuditEvent[];
+  readonly invalid: AuditEvent[];
   /** Events whose snapshot alone is over `maxItemBytes`. */
-  readonly tooLarge: readonly AuditEvent[];
+  readonly tooLarge: AuditEvent[];
 }
 
-const NONE: readonly AuditEvent[] = Object.freeze([]);
+// Shared and frozen: returned only as an empty list, which nobody reports.
+const NONE = Object.freeze([]) as unknown as AuditEvent[];
 
 /**
  * Snapshots each event (`snapshot` gives its wire JSON; a throw or a non-string marks it invalid) and measures
@@ -20,7 +21,7 @@ const NONE: readonly AuditEvent[] = Object.freeze([]);
  * common path (every event fine) it allocates only the items: `sources` is then the call's own array.
  */
 export function snapshotItems(
-  events: readonly AuditEvent[],
+  events: AuditEvent[],
   snapshot: (event: AuditEvent) => string,
   maxItemBytes: number,
 ): Snapshots {
