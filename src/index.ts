@@ -11,6 +11,8 @@ export { encodeEventList } from './events/encodeEventList.js';
 export type { EventListWire } from './events/encodeEventList.js';
 export { GROUP_VERSIONS, assertGroupVersion, isGroupVersion } from './events/GroupVersion.js';
 export type { GroupVersion } from './events/GroupVersion.js';
+export { AuditError, isAuditError } from './events/AuditError.js';
+export type { AuditErrorOptions } from './events/AuditError.js';
 export { AuditDecodeError, isAuditDecodeError } from './events/AuditDecodeError.js';
 export { MAX_REPORTED_PROBLEMS, MAX_PROBLEM_LENGTH } from './events/ProblemList.js';
 export { MAX_EVENT_DEPTH } from './events/tooDeepField.js';

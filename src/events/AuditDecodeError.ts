@@ -1,3 +1,4 @@
+import { AuditError } from './AuditError.js';
 import { boundProblems, joinProblems } from './ProblemList.js';
 
 /**
@@ -17,12 +18,10 @@ import { boundProblems, joinProblems } from './ProblemList.js';
  * }
  * ```
  */
-export class AuditDecodeError extends Error {
+export class AuditDecodeError extends AuditError {
   override name = 'AuditDecodeError' as const;
-  /** One line per offending path, the first {@link MAX_REPORTED_PROBLEMS}: `<path>: expected <what>, got <value>`. */
+  /** The same lines as `problems` (the {@link AuditError} field every error class shares), under this class's first name. */
   readonly errors: readonly string[];
-  /** How many more problems were found than `errors` lists. */
-  readonly omitted: number;
 
   /**
    * @param what What was being decoded, e.g. `audit event` or `audit EventList`.
@@ -32,9 +31,11 @@ export class AuditDecodeError extends Error {
    */
   constructor(what: string, errors: readonly string[], omitted = 0) {
     const bounded = boundProblems(errors, omitted);
-    super(`invalid ${what}: ${joinProblems(bounded.lines, bounded.omitted)}`);
+    super(`invalid ${what}: ${joinProblems(bounded.lines, bounded.omitted)}`, {
+      problems: bounded.lines,
+      omitted: bounded.omitted,
+    });
     this.errors = bounded.lines;
-    this.omitted = bounded.omitted;
   }
 }
 

@@ -1,3 +1,4 @@
+import { AuditError } from '../events/AuditError.js';
 import { boundProblems, joinProblems } from '../events/ProblemList.js';
 
 /**
@@ -5,12 +6,8 @@ import { boundProblems, joinProblems } from '../events/ProblemList.js';
  * offending paths (the first `MAX_REPORTED_PROBLEMS`, then how many more), e.g.
  * `rules.2.level: expected one of None|Metadata|Request|RequestResponse, got "Everything"`.
  */
-export class PolicyError extends Error {
+export class PolicyError extends AuditError {
   override name = 'PolicyError' as const;
-  /** One entry per offending path, `path: problem` (the first `MAX_REPORTED_PROBLEMS`). */
-  readonly problems: readonly string[];
-  /** How many more problems were found than `problems` lists. */
-  readonly omitted: number;
   /** The file the policy came from, when it came from one. */
   readonly source: string | undefined;
 
@@ -18,12 +15,11 @@ export class PolicyError extends Error {
     const where =
       options.source === undefined ? 'invalid audit policy' : `invalid audit policy ${options.source}`;
     const bounded = boundProblems(problems);
-    super(
-      `${where}: ${joinProblems(bounded.lines, bounded.omitted)}`,
-      options.cause === undefined ? undefined : { cause: options.cause },
-    );
-    this.problems = bounded.lines;
-    this.omitted = bounded.omitted;
+    super(`${where}: ${joinProblems(bounded.lines, bounded.omitted)}`, {
+      problems: bounded.lines,
+      omitted: bounded.omitted,
+      cause: options.cause,
+    });
     this.source = options.source;
   }
 }

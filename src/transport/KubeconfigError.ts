@@ -4,6 +4,7 @@ export interface KubeconfigErrorOptions {
   cause?: unknown;
 }
 
+import { AuditError } from '../events/AuditError.js';
 import { boundProblems, joinProblems } from '../events/ProblemList.js';
 
 /**
@@ -24,14 +25,10 @@ import { boundProblems, joinProblems } from '../events/ProblemList.js';
  * }
  * ```
  */
-export class KubeconfigError extends Error {
+export class KubeconfigError extends AuditError {
   override name = 'KubeconfigError' as const;
   /** The kubeconfig file, or `undefined` for a target given directly in code. */
   readonly file: string | undefined;
-  /** The problems found, the first `MAX_REPORTED_PROBLEMS` (the message joins them with `; `). */
-  readonly problems: readonly string[];
-  /** How many more problems were found than `problems` lists. */
-  readonly omitted: number;
 
   /**
    * @param file The kubeconfig path, or `undefined` for a target given directly.
@@ -41,13 +38,12 @@ export class KubeconfigError extends Error {
   constructor(file: string | undefined, problems: readonly string[], options: KubeconfigErrorOptions = {}) {
     const where = file === undefined ? 'invalid webhook target' : `invalid kubeconfig ${file}`;
     const bounded = boundProblems(problems);
-    super(
-      `${where}: ${joinProblems(bounded.lines, bounded.omitted)}`,
-      options.cause === undefined ? undefined : { cause: options.cause },
-    );
+    super(`${where}: ${joinProblems(bounded.lines, bounded.omitted)}`, {
+      problems: bounded.lines,
+      omitted: bounded.omitted,
+      cause: options.cause,
+    });
     this.file = file;
-    this.problems = bounded.lines;
-    this.omitted = bounded.omitted;
   }
 }
 

@@ -1,3 +1,4 @@
+import { AuditError } from '../events/AuditError.js';
 /** Options for {@link WebhookError}. */
 export interface WebhookErrorOptions {
   /** HTTP status of the response, when there was one. */
@@ -16,7 +17,7 @@ export interface WebhookErrorOptions {
  * A failed delivery to an audit webhook (or any sender). Its message never contains request
  * bodies or credentials.
  */
-export class WebhookError extends Error {
+export class WebhookError extends AuditError {
   override name = 'WebhookError' as const;
   readonly status: number | undefined;
   attempts: number;
@@ -24,7 +25,7 @@ export class WebhookError extends Error {
   readonly retryAfterMs: number | undefined;
 
   constructor(message: string, options: WebhookErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, { cause: options.cause });
     this.status = options.status;
     this.attempts = options.attempts ?? 1;
     this.retryAfterMs = options.retryAfterMs;

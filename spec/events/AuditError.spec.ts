@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { AuditError, isAuditError } from '../../src/events/AuditError.js';
+import type { AuditDecodeError } from '../../src/events/AuditDecodeError.js';
+import { decodeEvent } from '../../src/events/decodeEvent.js';
+import { PolicyError } from '../../src/policy/PolicyError.js';
+import { KubeconfigError } from '../../src/transport/KubeconfigError.js';
+import { WebhookError } from '../../src/transport/WebhookError.js';
+
+describe('AuditError', () => {
+  it('is the base of every error class, with one field for the problems', () => {
+    const decode = (() => {
+      try {
+        decodeEvent({ level: 'Loud' });
+      } catch (error) {
+        return error;
+      }
+    })() as AuditDecodeError;
+    const errors = [
+      decode,
+      new KubeconfigError('/k.yaml', ['clusters.0.cluster.server: missing']),
+      new PolicyError(['rules.0.level: expected one of None|Metadata|Request|RequestResponse']),
+      new WebhookError('HTTP 503', { status: 503 }),
+    ];
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(AuditError);
+      expect(isAuditError(error)).toBe(true);
+    }
+    expect(decode.problems.length).toBeGreaterThan(0);
+    expect(decode.problems).toEqual(decode.errors);
+    expect(errors[1]?.problems).toEqual(['clusters.0.cluster.server: missing']);
+    expect(errors[3]?.problems).toEqual([]);
+    expect(errors.map((e) => e.name)).toEqual([
+      'AuditDecodeError',
+      'KubeconfigError',
+      'PolicyError',
+      'WebhookError',
+    ]);
+  });
+
+  it('keeps the cause, and the guard also accepts a look-alike from another copy of the module', () => {
+    const cause = new Error('root');
+    const error = new AuditError('wrapped', { problems: ['a: b'], omitted: 2, cause });
+    expect([error.cause, error.problems, error.omitted]).toEqual([cause, ['a: b'], 2]);
+    expect(isAuditError(Object.assign(new Error('x'), { problems: [] }))).toBe(true);
+    expect(isAuditError(new Error('x'))).toBe(false);
+    expect(isAuditError('x')).toBe(false);
+  });
+});
