@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
-import { resolveErrorHandler } from '../../src/internal/resolveErrorHandler.js';
 import { routeFailure } from '../../src/internal/routeFailure.js';
 import { auditEvent } from './fixtures.js';
 
@@ -25,7 +24,7 @@ describe('routeFailure', () => {
 
   it('without onError, a logger gets the item (warn for queue-blocked); without either, stderr', () => {
     const logger = { warn: vi.fn(), error: vi.fn() };
-    routeFailure(resolveErrorHandler({ logger }))(item);
+    routeFailure(undefined, logger)(item);
     expect(logger.warn).toHaveBeenCalledTimes(1);
     expect(logger.error).not.toHaveBeenCalled();
     const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

@@ -9,7 +9,6 @@ import type { DeliveryEngine, DeliveryEngineConfig } from '../internal/DeliveryE
 import { createSpooledEngine } from '../spool/createSpooledEngine.js';
 import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
 import { joinItems, restoreItems } from '../internal/encodeItems.js';
-import { resolveErrorHandler } from '../internal/resolveErrorHandler.js';
 import { routeFailure } from '../internal/routeFailure.js';
 import { shutdownOnce } from '../internal/shutdownOnce.js';
 import { describeValue, resolveBatchOptions, resolveRetryOptions } from '../internal/validateOptions.js';
@@ -77,7 +76,7 @@ export function createBufferedBackend(
   const { retry: retryOption, scheduler, onError, logger, spool: spoolOption, ...batchOption } = options;
   const batch = resolveBatchOptions(batchOption, '');
   const retry = resolveRetryOptions(retryOption, 1);
-  const handler = resolveErrorHandler({ onError, logger });
+  const report = routeFailure(onError, logger);
   const spool = spoolOption === undefined ? undefined : resolveSpoolOptions(spoolOption);
 
   const config: DeliveryEngineConfig = {
@@ -107,7 +106,7 @@ export function createBufferedBackend(
           return ok;
         }),
       ),
-    report: routeFailure(handler),
+    report,
     // A delegate call cannot be aborted: at a deadline the delegate's own shutdown ends what it started.
     delegate: {
       isReported: isDelegateReported,

@@ -7,7 +7,6 @@ import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from '../internal/DeliveryEngineConfig.js';
 import { itemSerializer, joinItems, lazyBatch, restoreItems } from '../internal/encodeItems.js';
 import { openSender } from '../internal/openSender.js';
-import { resolveErrorHandler } from '../internal/resolveErrorHandler.js';
 import { routeFailure } from '../internal/routeFailure.js';
 import { shutdownOnce } from '../internal/shutdownOnce.js';
 import { createSpooledEngine } from '../spool/createSpooledEngine.js';
@@ -63,7 +62,7 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
   const batch = resolveBatchOptions(options.mode === 'batch' ? options.batch : undefined);
   const retry = resolveRetryOptions(options.retry, mode === 'batch' ? WEBHOOK_DEFAULTS.retry.attempts : 1);
   const timeout = resolveTimeout(options.timeout, WEBHOOK_DEFAULTS.timeout);
-  const onError = resolveErrorHandler(options);
+  const report = routeFailure(options.onError, options.logger);
   const sender = optionalFunction('sender', options.sender);
   const spool =
     options.mode === 'batch' && options.spool !== undefined ? resolveSpoolOptions(options.spool) : undefined;
@@ -83,7 +82,7 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
     // One AuditBatch per batch, kept across retries so the body is built once.
     send: (engineBatch, signal) =>
       send((engineBatch.payload ??= lazyBatch(engineBatch.items, groupVersion)) as AuditBatch, signal),
-    report: routeFailure(onError),
+    report,
   };
   let engine: DeliveryEngine;
   try {
