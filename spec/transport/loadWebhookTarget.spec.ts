@@ -472,6 +472,17 @@ describe('loadWebhookTarget: malformed kubeconfigs name the file and the field',
       expect(err.message.length).toBeLessThan(500);
     });
 
+    it('files are read to a bounded size: a huge kubeconfig, a tokenFile that never ends', () => {
+      const huge = kubeconfig(`# ${'x'.repeat(5 * 1024 * 1024)}\n`);
+      expect(loadError(huge).problems).toEqual([
+        'unable to read the file (file is larger than 4194304 bytes)',
+      ]);
+      const endless = kubeconfig(config({ server: 'https://x/' }, { tokenFile: '/dev/zero' }));
+      expect(loadError(endless).problems).toEqual([
+        'unable to read tokenFile /dev/zero for user "apiserver" due to file is larger than 4194304 bytes',
+      ]);
+    });
+
     it('thousands of bad entries give a bounded message', () => {
       const users = Array.from({ length: 5000 }, (_, i) => ({ name: `u${i}`, user: { token: i } }));
       const err = loadError(kubeconfig({ ...config({ server: 'https://x/' }), users }));
