@@ -324,6 +324,8 @@ function known(list: string, map: ReadonlyMap<string, unknown>): string {
   return names.length === 0 ? '' : ` (${list}: ${names.map((n) => `"${n}"`).join(', ')})`;
 }
 
+/** The file system's reason, without the `, open '<path>'` it appends: the message names the file already. */
 function fsReason(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/, \w+ '[^']*'$/, '');
 }
