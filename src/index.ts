@@ -61,6 +61,9 @@ export type { LogBackendOptions, LogFormat } from './backends/createLogBackend.j
 export { formatLegacyEvent } from './backends/formatLegacyEvent.js';
 export { createUnionBackend, union, UNION_DEFAULTS } from './backends/union.js';
 export type { UnionBackendOptions } from './backends/union.js';
+export type { SpoolOptions } from './backends/WebhookBackendOptions.js';
+export { SPOOL_DEFAULTS } from './spool/SpoolOptions.js';
+export { SpoolError, isSpoolError } from './spool/SpoolError.js';
 
 // ─── RxJS operators ──────────────────────────────────────────────────────────
 export { batchEvents } from './operators/batchEvents.js';

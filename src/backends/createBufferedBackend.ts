@@ -1,9 +1,13 @@
 import type { SchedulerLike } from 'rxjs';
 import { asyncScheduler, from, map, merge } from 'rxjs';
 import type { AuditBackend, AuditPluginError } from './AuditBackend.js';
+import type { AuditLogger } from '../internal/loggerReporter.js';
 import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
-import type { BatchOptions, RetryOptions } from '../operators/options.js';
+import type { BatchOptions, RetryOptions, SpoolOptions } from '../operators/options.js';
 import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
+import type { DeliveryEngine, DeliveryEngineConfig } from '../internal/DeliveryEngineConfig.js';
+import { createSpooledEngine } from '../spool/createSpooledEngine.js';
+import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
 import { joinItems, restoreItems } from '../internal/encodeItems.js';
 import { routeFailure } from '../internal/routeFailure.js';
 import { shutdownOnce } from '../internal/shutdownOnce.js';
@@ -25,6 +29,10 @@ export interface BufferedBackendOptions extends BatchOptions {
   scheduler?: SchedulerLike;
   /** Receives this backend's own reports (the delegate reports through its own handler). @default one stderr line each */
   onError?: (error: AuditPluginError) => void;
+  /** A pino- or console-style logger for this backend's own reports, instead of `onError` (see `loggerReporter`). @default none */
+  logger?: AuditLogger;
+  /** A durable spool on disk in front of the in-memory buffer (see docs/spool.md). @default none */
+  spool?: SpoolOptions;
 }
 
 /**
@@ -70,12 +78,13 @@ export function createBufferedBackend(
   if (typeof delegate !== 'object' || delegate === null || typeof delegate.processEvents !== 'function') {
     throw new TypeError(`delegate must be an AuditBackend, got ${describeValue(delegate)}`);
   }
-  const { retry: retryOption, scheduler, onError, ...batchOption } = options;
+  const { retry: retryOption, scheduler, onError, logger, spool: spoolOption, ...batchOption } = options;
   const batch = resolveBatchOptions(batchOption, '');
   const retry = resolveRetryOptions(retryOption, 1);
   optionalFunction('onError', onError);
+  const spool = spoolOption === undefined ? undefined : resolveSpoolOptions(spoolOption);
 
-  const engine = createDeliveryEngine({
+  const config: DeliveryEngineConfig = {
     mode: 'batch',
     batch,
     retry,
@@ -102,13 +111,15 @@ export function createBufferedBackend(
           return ok;
         }),
       ),
-    report: routeFailure(onError),
+    report: routeFailure(onError, logger),
     // A delegate call cannot be aborted: at a deadline the delegate's own shutdown ends what it started.
     delegate: {
       isReported: isDelegateReported,
       shutdown: (timeLeft) => delegate.shutdown(timeLeft === undefined ? {} : { timeout: timeLeft }),
     },
-  });
+  };
+  const engine: DeliveryEngine =
+    spool === undefined ? createDeliveryEngine(config) : createSpooledEngine(config, spool);
   // The delegate's reports count in stats().failed, so it covers every event this backend accepted.
   const delegateFailed = emptyStats().failed;
   delegate.errors$.subscribe((item) => (delegateFailed[item.reason] += item.events.length));

@@ -4,10 +4,13 @@ import type { WebhookBackendOptions } from './WebhookBackendOptions.js';
 import { WEBHOOK_DEFAULTS } from './WebhookBackendOptions.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
+import type { DeliveryEngine, DeliveryEngineConfig } from '../internal/DeliveryEngineConfig.js';
 import { itemSerializer, joinItems, lazyBatch, restoreItems } from '../internal/encodeItems.js';
 import { openSender } from '../internal/openSender.js';
 import { routeFailure } from '../internal/routeFailure.js';
 import { shutdownOnce } from '../internal/shutdownOnce.js';
+import { createSpooledEngine } from '../spool/createSpooledEngine.js';
+import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
 import {
   describeValue,
   optionalFunction,
@@ -61,9 +64,11 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
   const timeout = resolveTimeout(options.timeout, WEBHOOK_DEFAULTS.timeout);
   const onError = optionalFunction('onError', options.onError);
   const sender = optionalFunction('sender', options.sender);
+  const spool =
+    options.mode === 'batch' && options.spool !== undefined ? resolveSpoolOptions(options.spool) : undefined;
   const { send, close } = openSender(sender, options.target, timeout, options.compression);
 
-  const engine = createDeliveryEngine({
+  const config: DeliveryEngineConfig = {
     mode,
     batch,
     retry,
@@ -77,8 +82,15 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
     // One AuditBatch per batch, kept across retries so the body is built once.
     send: (engineBatch, signal) =>
       send((engineBatch.payload ??= lazyBatch(engineBatch.items, groupVersion)) as AuditBatch, signal),
-    report: routeFailure(onError),
-  });
+    report: routeFailure(onError, options.logger),
+  };
+  let engine: DeliveryEngine;
+  try {
+    engine = spool === undefined ? createDeliveryEngine(config) : createSpooledEngine(config, spool);
+  } catch (error) {
+    close();
+    throw error;
+  }
   const { shutdown } = shutdownOnce((shutdownTimeout) => engine.shutdown(shutdownTimeout).finally(close));
 
   return {
