@@ -4,7 +4,7 @@
 // against a real HTTP webhook on 127.0.0.1, through the real HTTP sender.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
-import type { WebhookBackendOptions } from '../../src/backends/WebhookBackendOptions.js';
+import type { BatchOptions } from '../../src/backends/WebhookBackendOptions.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import type { Receiver, ReceiverOptions } from '../../src/testing/receiver.js';
 import { startReceiver } from '../../src/testing/receiver.js';
@@ -15,7 +15,7 @@ afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
-async function setup(receiverOptions: ReceiverOptions = {}, batch: WebhookBackendOptions['batch'] = {}) {
+async function setup(receiverOptions: ReceiverOptions = {}, batch: BatchOptions = {}) {
   const receiver = await startReceiver(receiverOptions);
   receivers.push(receiver);
   const errors: AuditPluginError[] = [];

@@ -1,8 +1,12 @@
 import fc from 'fast-check';
-import { NEVER, Subject, bufferTime, filter } from 'rxjs';
+import { NEVER, Subject, bufferTime, filter, from, lastValueFrom, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { batchEvents } from '../../src/operators/batchEvents.js';
+import { encodeEventList } from '../../src/events/encodeEventList.js';
+import type { AuditEvent } from '../../src/events/Event.js';
+import { EVENT_LIST_ENVELOPE_BYTES, batchEvents, jsonByteLength } from '../../src/operators/batchEvents.js';
+import { arbitraryEvent } from '../events/arbitraryEvent.js';
+import { corpusEvents } from '../helpers/corpus.js';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
@@ -191,6 +195,246 @@ describe('batchEvents', () => {
     expect(() => batchEvents({ maxBatchSize: 1.5 })).toThrow('got 1.5');
     expect(() => batchEvents({ maxBatchWait: -1 })).toThrow(
       'maxBatchWait must be a non-negative number of milliseconds or Infinity, got -1',
+    );
+  });
+});
+
+describe('batchEvents with maxBatchBytes', () => {
+  // Each value's bytes are its string length, and the envelope is 2 bytes (like `[]`), so a batch of n strings
+  // counts 2 + Σ lengths + (n − 1) commas — the sums in the comments below.
+  const v = { a: 'aaa', b: 'bbbb', c: 'cc', d: 'dddddddddd', e: 'e' };
+  const bytes = { maxBatchBytes: 10, envelopeBytes: 2, byteLength: (s: string) => s.length };
+
+  it('cuts before the event that would make the batch pass the limit', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      // a → 2+3 = 5; c → 5+1+2 = 8; b → 8+1+4 = 13 > 10: [a,c] goes out when b arrives; b waits for completion.
+      const source = cold(' -a-c-b-|', v);
+      const expected = '   -----x-(y|)';
+      expectObservable(source.pipe(batchEvents({ ...bytes, maxBatchSize: 10, maxBatchWait: 100 }))).toBe(
+        expected,
+        { x: ['aaa', 'cc'], y: ['bbbb'] },
+      );
+    });
+  });
+
+  it('emits a batch at once when it reaches the limit exactly', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      // a → 5; b → 5+1+4 = 10: full, nothing more can fit (a next item adds at least its comma).
+      const source = cold(' -a-b---|', v);
+      const expected = '   ---x---|';
+      expectObservable(source.pipe(batchEvents({ ...bytes, maxBatchSize: 10, maxBatchWait: 100 }))).toBe(
+        expected,
+        { x: ['aaa', 'bbbb'] },
+      );
+    });
+  });
+
+  it('emits an event that alone passes the limit in a batch of its own, at once', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      // a → 5; d alone is 2+10 = 12 > 10: [a] is cut, then [d] goes out by itself; c starts a new batch.
+      const source = cold(' -a-d-c-|', v);
+      const expected = '   ---(xy)(z|)';
+      expectObservable(source.pipe(batchEvents({ ...bytes, maxBatchSize: 10, maxBatchWait: 100 }))).toBe(
+        expected,
+        { x: ['aaa'], y: ['dddddddddd'], z: ['cc'] },
+      );
+    });
+  });
+
+  it('still cuts by count when the bytes allow more', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold(' -e-e-e-e-e-|', v);
+      const expected = '   ---x---y---(z|)';
+      expectObservable(
+        source.pipe(batchEvents({ ...bytes, maxBatchBytes: 1000, maxBatchSize: 2, maxBatchWait: 100 })),
+      ).toBe(expected, { x: ['e', 'e'], y: ['e', 'e'], z: ['e'] });
+    });
+  });
+
+  it('still cuts by time, and a byte cut restarts the window', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      // a at 1 → window [0,10) → out at 10. b at 12 (6), b at 15 would make 11: byte cut at 15 → the window
+      // restarts: [15,25) → the second b goes out at 25, not at 20.
+      const source = cold(' -a 10ms b--b 20ms |', v);
+      const expected = '   10ms x 4ms y 9ms z 10ms |';
+      expectObservable(source.pipe(batchEvents({ ...bytes, maxBatchSize: 10, maxBatchWait: 10 }))).toBe(
+        expected,
+        { x: ['aaa'], y: ['bbbb'], z: ['bbbb'] },
+      );
+    });
+  });
+
+  it('mixes count, byte and time cuts in one stream', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      // 0–2: e,e,e → count cut at 2 (maxBatchSize 3). 3: a (5), 4: b → 10, byte-full at 4.
+      // 5: c (4), 6: d → cut [c] at 6, [d] alone at 6. 8: e → window [6,26) → out at 26. Then complete at 40.
+      const source = cold(' eeeabcd-e 31ms |', v);
+      const expected = '   --x-y-(zw) 16ms u 13ms |';
+      expectObservable(source.pipe(batchEvents({ ...bytes, maxBatchSize: 3, maxBatchWait: 20 }))).toBe(
+        expected,
+        {
+          x: ['e', 'e', 'e'],
+          y: ['aaa', 'bbbb'],
+          z: ['cc'],
+          w: ['dddddddddd'],
+          u: ['e'],
+        },
+      );
+    });
+  });
+
+  it('starts counting bytes afresh after a flush', () => {
+    scheduler().run(({ cold, hot, expectObservable }) => {
+      // a at 1 (5); flush at 2 cuts [a]; then a (5) and b (10) fit together: out at once when full, at 4.
+      const source = cold(' -a-ab----|', v);
+      const flush = hot('  --f-------');
+      const expected = '   --x-y----|';
+      expectObservable(
+        source.pipe(batchEvents({ ...bytes, maxBatchSize: 10, maxBatchWait: 100, flush })),
+      ).toBe(expected, { x: ['aaa'], y: ['aaa', 'bbbb'] });
+    });
+  });
+
+  it('never calls byteLength when maxBatchBytes is absent', () => {
+    let calls = 0;
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a-b-|', v);
+      const config = { maxBatchWait: 100, byteLength: (s: string) => (calls++, s.length) };
+      expectObservable(source.pipe(batchEvents(config))).toBe('-----(x|)', { x: ['aaa', 'bbbb'] });
+    });
+    expect(calls).toBe(0);
+  });
+
+  it('counts by default exactly the bytes of JSON.stringify(encodeEventList(batch)) (corpus events)', async () => {
+    const events = corpusEvents().slice(0, 300);
+    const bodyBytes = (batch: readonly AuditEvent[]) =>
+      Buffer.byteLength(JSON.stringify(encodeEventList(batch)));
+    expect(bodyBytes([])).toBe(EVENT_LIST_ENVELOPE_BYTES);
+    for (const maxBatchBytes of [200, 5_000, 64_000]) {
+      const batches = await lastValueFrom(
+        from(events).pipe(
+          batchEvents<AuditEvent>({ maxBatchBytes, maxBatchSize: Infinity, maxBatchWait: Infinity }),
+          toArray(),
+        ),
+      );
+      expect(batches.flat()).toEqual(events);
+      for (const [i, batch] of batches.entries()) {
+        // Within the limit, or a single event that alone passes it.
+        if (batch.length > 1) expect(bodyBytes(batch)).toBeLessThanOrEqual(maxBatchBytes);
+        else expect(batch.length).toBe(1);
+        // Cut only when needed: the next batch's first event would not have fit.
+        const next = batches[i + 1];
+        if (next !== undefined) {
+          expect(bodyBytes([...batch, next[0] as AuditEvent])).toBeGreaterThan(maxBatchBytes);
+        }
+      }
+      if (maxBatchBytes === 200) expect(batches.every((b) => b.length === 1)).toBe(true);
+      else expect(batches.length).toBeLessThan(events.length);
+    }
+  });
+
+  it('keeps every batch within the limit, loses nothing and cuts only when needed (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(arbitraryEvent, { maxLength: 30 }),
+        fc.integer({ min: 50, max: 4_000 }),
+        fc.integer({ min: 1, max: 8 }),
+        (events, maxBatchBytes, maxBatchSize) => {
+          const out: AuditEvent[][] = [];
+          from(events)
+            .pipe(batchEvents<AuditEvent>({ maxBatchBytes, maxBatchSize, maxBatchWait: Infinity }))
+            .subscribe((batch) => out.push(batch));
+          expect(out.flat()).toEqual(events);
+          const body = (batch: readonly AuditEvent[]) =>
+            EVENT_LIST_ENVELOPE_BYTES + batch.reduce((n, e) => n + jsonByteLength(e), 0) + batch.length - 1;
+          for (const [i, batch] of out.entries()) {
+            expect(batch.length).toBeGreaterThan(0);
+            expect(batch.length).toBeLessThanOrEqual(maxBatchSize);
+            if (batch.length > 1) expect(body(batch)).toBeLessThanOrEqual(maxBatchBytes);
+            const next = out[i + 1];
+            if (next !== undefined && batch.length < maxBatchSize) {
+              expect(body([...batch, next[0] as AuditEvent])).toBeGreaterThan(maxBatchBytes);
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('with a limit never reached, matches bufferTime + filter (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat(30), { maxLength: 25 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 20 }),
+        (gaps, maxBatchSize, maxBatchWait) => {
+          const marble =
+            gaps
+              .map((gap, i) => `${gap > 0 ? `${gap}ms ` : ''}${String.fromCharCode(97 + (i % 26))}`)
+              .join(' ') + ' |';
+          scheduler().run(({ cold, expectObservable }) => {
+            const source = cold(marble);
+            expectObservable(
+              source.pipe(batchEvents({ maxBatchSize, maxBatchWait, maxBatchBytes: 1_000_000 })),
+            ).toEqual(
+              source.pipe(
+                bufferTime(maxBatchWait, null, maxBatchSize),
+                filter((batch) => batch.length > 0),
+              ),
+            );
+          });
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('keeps order and the byte bound when a batch triggers re-entrant pushes', () => {
+    const input = new Subject<string>();
+    const out: string[][] = [];
+    input.pipe(batchEvents({ ...bytes, maxBatchSize: 100, maxBatchWait: Infinity })).subscribe((batch) => {
+      out.push(batch);
+      if (batch[0] === 'aaa') input.next('bbbb'); // pushed while [aaa] is emitted, before cc is placed
+    });
+    input.next('aaa'); // 5
+    input.next('dddddddddd'); // cuts [aaa] → re-entrant bbbb (6) → dddddddddd still does not fit → [bbbb], then alone
+    input.next('cc');
+    input.complete();
+    expect(out).toEqual([['aaa'], ['bbbb'], ['dddddddddd'], ['cc']]);
+  });
+
+  it('errors the stream when byteLength throws or returns a bad size', () => {
+    const failure = new Error('cannot size');
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a-b-|', v);
+      const throwing = (s: string) => {
+        if (s === 'bbbb') throw failure;
+        return s.length;
+      };
+      expectObservable(source.pipe(batchEvents({ ...bytes, byteLength: throwing }))).toBe(
+        '---#',
+        undefined,
+        failure,
+      );
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+      expectObservable(cold('-a|', v).pipe(batchEvents({ ...bytes, byteLength: () => -1 }))).toBe(
+        '-#',
+        undefined,
+        new TypeError('byteLength must return a non-negative number, got -1'),
+      );
+    });
+  });
+
+  it('rejects invalid byte options with a message naming the option and value', () => {
+    expect(() => batchEvents({ maxBatchBytes: 0 })).toThrow(
+      'maxBatchBytes must be a positive integer or Infinity, got 0',
+    );
+    expect(() => batchEvents({ envelopeBytes: -1 })).toThrow(
+      'envelopeBytes must be a non-negative integer, got -1',
+    );
+    expect(() => batchEvents({ byteLength: 'x' as unknown as () => number })).toThrow(
+      'byteLength must be a function, got "x"',
     );
   });
 });

@@ -47,6 +47,10 @@ export interface AuditStats {
   queued: number;
   /** Events in batches currently being sent (retries included). */
   inFlight: number;
+  /** With a spool (batch mode): events in the spool that have not ended (delivered or reported). */
+  spooledEvents?: number;
+  /** With a spool: their bytes (JSON plus a 16-byte record header each), what `spool.maxBytes` bounds. */
+  spooledBytes?: number;
 }
 
 /** One finished send of a batch, for metrics (`deliveries$`). */

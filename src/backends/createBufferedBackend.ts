@@ -1,16 +1,22 @@
 import type { SchedulerLike } from 'rxjs';
 import { asyncScheduler, from, map, merge } from 'rxjs';
 import type { AuditBackend, AuditPluginError } from './AuditBackend.js';
-import type { BatchOptions, RetryOptions } from '../operators/options.js';
+import type { AuditLogger } from '../internal/loggerReporter.js';
+import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
+import type { BatchOptions, RetryOptions, SpoolOptions } from '../operators/options.js';
 import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
-import { restoreItems } from '../internal/encodeItems.js';
+import type { DeliveryEngine, DeliveryEngineConfig } from '../internal/DeliveryEngineConfig.js';
+import { createSpooledEngine } from '../spool/createSpooledEngine.js';
+import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
+import { joinItems, restoreItems } from '../internal/encodeItems.js';
+import { routeFailure } from '../internal/routeFailure.js';
+import { shutdownOnce } from '../internal/shutdownOnce.js';
 import {
   describeValue,
   optionalFunction,
   resolveBatchOptions,
   resolveRetryOptions,
 } from '../internal/validateOptions.js';
-import type { WebhookError } from '../transport/WebhookError.js';
 
 /** Options of {@link createBufferedBackend}: batching plus what runs it. */
 export interface BufferedBackendOptions extends BatchOptions {
@@ -23,6 +29,10 @@ export interface BufferedBackendOptions extends BatchOptions {
   scheduler?: SchedulerLike;
   /** Receives this backend's own reports (the delegate reports through its own handler). @default one stderr line each */
   onError?: (error: AuditPluginError) => void;
+  /** A pino- or console-style logger for this backend's own reports, instead of `onError` (see `loggerReporter`). @default none */
+  logger?: AuditLogger;
+  /** A durable spool on disk in front of the in-memory buffer (see docs/spool.md). @default none */
+  spool?: SpoolOptions;
 }
 
 /**
@@ -34,9 +44,9 @@ class DelegateReportedError extends Error {
   readonly retryable = false;
 }
 
-const isDelegateReported = (error: WebhookError): boolean =>
-  error.cause instanceof DelegateReportedError ||
-  (error.cause instanceof Error && error.cause.name === 'DelegateReportedError');
+const isDelegateReported = (error: unknown): boolean =>
+  error instanceof DelegateReportedError ||
+  (error instanceof Error && error.name === 'DelegateReportedError');
 
 /**
  * Puts the batch engine in front of any backend, like the apiserver's `buffered` plugin: `processEvents`
@@ -68,12 +78,13 @@ export function createBufferedBackend(
   if (typeof delegate !== 'object' || delegate === null || typeof delegate.processEvents !== 'function') {
     throw new TypeError(`delegate must be an AuditBackend, got ${describeValue(delegate)}`);
   }
-  const { retry: retryOption, scheduler, onError, ...batchOption } = options;
+  const { retry: retryOption, scheduler, onError, logger, spool: spoolOption, ...batchOption } = options;
   const batch = resolveBatchOptions(batchOption, '');
   const retry = resolveRetryOptions(retryOption, 1);
   optionalFunction('onError', onError);
+  const spool = spoolOption === undefined ? undefined : resolveSpoolOptions(spoolOption);
 
-  const engine = createDeliveryEngine({
+  const config: DeliveryEngineConfig = {
     mode: 'batch',
     batch,
     retry,
@@ -83,8 +94,8 @@ export function createBufferedBackend(
     timeout: Infinity,
     scheduler: scheduler ?? asyncScheduler,
     plugin: 'buffered',
-    dropPlugin: 'buffered',
     subject: 'audit buffer',
+    envelopeBytes: Buffer.byteLength(joinItems([], 'audit.k8s.io/v1')),
     // The snapshot is the event's JSON; the delegate receives fresh copies parsed from it.
     snapshot: (event) => {
       if (typeof event !== 'object' || event === null || Array.isArray(event)) {
@@ -93,22 +104,27 @@ export function createBufferedBackend(
       return JSON.stringify(event);
     },
     restore: (items) => restoreItems(items, 'audit.k8s.io/v1'),
-    send: (items) =>
-      from(delegate.processEvents(...restoreItems(items, 'audit.k8s.io/v1'))).pipe(
+    send: (engineBatch) =>
+      from(delegate.processEvents(...restoreItems(engineBatch.items, 'audit.k8s.io/v1'))).pipe(
         map((ok) => {
           if (!ok) throw new DelegateReportedError(`${delegate.name} did not accept the batch`);
           return ok;
         }),
       ),
+    report: routeFailure(onError, logger),
     // A delegate call cannot be aborted: at a deadline the delegate's own shutdown ends what it started.
-    abortable: false,
-    isReported: isDelegateReported,
-    onError,
-  });
-  // Count the delegate's reports so stats().failed covers every event this backend accepted.
-  delegate.errors$.subscribe((item) => engine.countFailed(item.reason, item.events.length));
+    delegate: {
+      isReported: isDelegateReported,
+      shutdown: (timeLeft) => delegate.shutdown(timeLeft === undefined ? {} : { timeout: timeLeft }),
+    },
+  };
+  const engine: DeliveryEngine =
+    spool === undefined ? createDeliveryEngine(config) : createSpooledEngine(config, spool);
+  // The delegate's reports count in stats().failed, so it covers every event this backend accepted.
+  const delegateFailed = emptyStats().failed;
+  delegate.errors$.subscribe((item) => (delegateFailed[item.reason] += item.events.length));
+  const { shutdown } = shutdownOnce((timeout) => engine.shutdown(timeout));
 
-  let shutdownPromise: Promise<void> | undefined;
   return {
     name: `buffered<${delegate.name}>`,
     run: () => {
@@ -120,25 +136,13 @@ export function createBufferedBackend(
       await engine.flush();
       await delegate.flush();
     },
-    shutdown: (shutdownOptions) => {
-      if (shutdownPromise === undefined) {
-        const timeout = shutdownOptions?.timeout;
-        const clock = scheduler ?? asyncScheduler;
-        const start = clock.now();
-        const drained = engine.shutdown(timeout);
-        if (!engine.isShuttingDown()) return drained; // rejected: a bad timeout starts nothing
-        shutdownPromise = (async () => {
-          await drained;
-          const left = timeout === undefined ? undefined : Math.max(0, timeout - (clock.now() - start));
-          await delegate.shutdown(left === undefined ? {} : { timeout: left });
-          // The delegate has now ended everything it was given; forget calls still pending here.
-          engine.release();
-        })();
-      }
-      return shutdownPromise;
-    },
+    shutdown,
     errors$: merge(engine.errors$, delegate.errors$),
     deliveries$: engine.deliveries$,
-    stats: () => engine.stats(),
+    stats: () => {
+      const stats = engine.stats();
+      for (const reason of AUDIT_ERROR_REASONS) stats.failed[reason] += delegateFailed[reason];
+      return stats;
+    },
   };
 }

@@ -4,8 +4,13 @@ import type { WebhookBackendOptions } from './WebhookBackendOptions.js';
 import { WEBHOOK_DEFAULTS } from './WebhookBackendOptions.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
-import { itemSerializer, lazyBatch, restoreItems } from '../internal/encodeItems.js';
+import type { DeliveryEngine, DeliveryEngineConfig } from '../internal/DeliveryEngineConfig.js';
+import { itemSerializer, joinItems, lazyBatch, restoreItems } from '../internal/encodeItems.js';
 import { openSender } from '../internal/openSender.js';
+import { routeFailure } from '../internal/routeFailure.js';
+import { shutdownOnce } from '../internal/shutdownOnce.js';
+import { createSpooledEngine } from '../spool/createSpooledEngine.js';
+import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
 import {
   describeValue,
   optionalFunction,
@@ -54,45 +59,46 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
   }
   const groupVersion = options.groupVersion ?? WEBHOOK_DEFAULTS.groupVersion;
   assertGroupVersion(groupVersion, 'groupVersion');
-  const batch = resolveBatchOptions(options.batch);
+  const batch = resolveBatchOptions(options.mode === 'batch' ? options.batch : undefined);
   const retry = resolveRetryOptions(options.retry, mode === 'batch' ? WEBHOOK_DEFAULTS.retry.attempts : 1);
   const timeout = resolveTimeout(options.timeout, WEBHOOK_DEFAULTS.timeout);
   const onError = optionalFunction('onError', options.onError);
   const sender = optionalFunction('sender', options.sender);
-  const { send, close } = openSender(sender, options.target, timeout);
+  const spool =
+    options.mode === 'batch' && options.spool !== undefined ? resolveSpoolOptions(options.spool) : undefined;
+  const { send, close } = openSender(sender, options.target, timeout, options.compression);
 
-  const engine = createDeliveryEngine({
+  const config: DeliveryEngineConfig = {
     mode,
     batch,
     retry,
     timeout,
     scheduler: options.scheduler ?? asyncScheduler,
     plugin: 'webhook',
-    dropPlugin: 'webhook',
     subject: 'audit webhook',
+    envelopeBytes: Buffer.byteLength(joinItems([], groupVersion)),
     snapshot: itemSerializer(groupVersion),
     restore: (items) => restoreItems(items, groupVersion),
     // One AuditBatch per batch, kept across retries so the body is built once.
-    send: (items, signal, memo) =>
-      send((memo.payload ??= lazyBatch(items, groupVersion)) as AuditBatch, signal),
-    abortable: true,
-    onError,
-  });
+    send: (engineBatch, signal) =>
+      send((engineBatch.payload ??= lazyBatch(engineBatch.items, groupVersion)) as AuditBatch, signal),
+    report: routeFailure(onError, options.logger),
+  };
+  let engine: DeliveryEngine;
+  try {
+    engine = spool === undefined ? createDeliveryEngine(config) : createSpooledEngine(config, spool);
+  } catch (error) {
+    close();
+    throw error;
+  }
+  const { shutdown } = shutdownOnce((shutdownTimeout) => engine.shutdown(shutdownTimeout).finally(close));
 
-  let shutdownPromise: Promise<void> | undefined;
   return {
     name: mode === 'batch' ? 'buffered<webhook>' : 'webhook',
     run: () => engine.run(),
     processEvents: (...events) => engine.processEvents(events),
     flush: () => engine.flush(),
-    shutdown: (shutdownOptions) => {
-      if (shutdownPromise === undefined) {
-        const drained = engine.shutdown(shutdownOptions?.timeout);
-        if (!engine.isShuttingDown()) return drained; // rejected: a bad timeout starts nothing
-        shutdownPromise = drained.finally(close);
-      }
-      return shutdownPromise;
-    },
+    shutdown,
     errors$: engine.errors$,
     deliveries$: engine.deliveries$,
     stats: () => engine.stats(),

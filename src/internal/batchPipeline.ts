@@ -1,65 +1,42 @@
-// Not public: the batch webhook's pipeline, shared by the delivery engine (batch mode) and `auditWebhook`:
-// batchEvents → optional throttle → deliverBatches, with per-batch state the caller keeps.
-import type { Observable, ObservableInput, OperatorFunction, SchedulerLike } from 'rxjs';
-import { EMPTY, pipe, tap } from 'rxjs';
+// Not public: the cutting half of the batch webhook, shared by the delivery engine (batch mode) and
+// `auditWebhook`: batchEvents (size, time, flush, bytes) → the caller's batch value → optional throttle.
+import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
+import { map, pipe } from 'rxjs';
 import { batchEvents } from '../operators/batchEvents.js';
-import type { Delivery } from '../operators/deliverBatches.js';
-import { deliverBatches } from '../operators/deliverBatches.js';
-import type { RetryOptions } from '../operators/options.js';
 import { throttleBatches } from './throttleBatches.js';
 import type { ResolvedBatchOptions } from './validateOptions.js';
 
-/** What {@link batchPipeline} needs besides the sender. */
+/** What {@link batchPipeline} needs. */
 export interface BatchPipelineConfig {
-  readonly batch: Omit<ResolvedBatchOptions, 'bufferSize'>;
-  readonly retry: Required<RetryOptions>;
-  readonly timeout: number;
+  readonly batch: Pick<ResolvedBatchOptions, 'maxBatchSize' | 'maxBatchWait' | 'maxBatchBytes' | 'throttle'>;
   readonly scheduler: SchedulerLike;
   /** Each value cuts the open batch at once (`flush()`). */
   readonly flush?: Observable<unknown>;
+  /** Bytes of an encoded batch body with no items (the `EventList` envelope). */
+  readonly envelopeBytes: number;
 }
 
 /**
- * Where a batch's state lives from the moment it is cut until its delivery: `open` creates it, `get` finds
- * it for each attempt (`undefined`: the batch already ended, e.g. at a shutdown deadline — nothing is sent).
- * The caller drops it when the batch's {@link Delivery} arrives. A plain Map keyed by the batch array, not a
- * WeakMap: ephemerons promoted every batch to old space.
+ * Items (each knowing its snapshot's UTF-8 `bytes`) to batch values: cut by `maxBatchSize`, `maxBatchWait`,
+ * `flush` and by bytes — a batch is cut before its body (envelope, items, a comma between items) would pass
+ * `maxBatchBytes` — made into the caller's batch value by `open` as they are cut, then paced by the throttle.
  */
-export interface BatchStates<T, S> {
-  open(items: T[]): void;
-  get(items: T[]): S | undefined;
-}
-
-/**
- * Items to deliveries: cut into batches by `maxBatchSize`/`maxBatchWait` (and `flush`), paced by the throttle,
- * sent by `send` (once per attempt, with the batch's state) at most `maxInFlight` at a time with retry and
- * per-attempt timeout on the scheduler.
- */
-export function batchPipeline<T, S>(
+export function batchPipeline<T extends { readonly bytes: number }, B>(
   config: BatchPipelineConfig,
-  states: BatchStates<T, S>,
-  send: (items: T[], signal: AbortSignal, state: S) => ObservableInput<unknown>,
-): OperatorFunction<T, Delivery<T>> {
+  open: (items: T[]) => B,
+): OperatorFunction<T, B> {
   const { batch, scheduler } = config;
   const cut = pipe(
     batchEvents<T>({
       maxBatchSize: batch.maxBatchSize,
       maxBatchWait: batch.maxBatchWait,
+      maxBatchBytes: batch.maxBatchBytes,
+      byteLength: (item) => item.bytes,
+      envelopeBytes: config.envelopeBytes,
       scheduler,
       ...(config.flush === undefined ? {} : { flush: config.flush }),
     }),
-    tap((items: T[]) => states.open(items)),
+    map(open),
   );
-  const paced: OperatorFunction<T, T[]> =
-    batch.throttle === false ? cut : pipe(cut, throttleBatches<T[]>(batch.throttle, scheduler));
-  return pipe(
-    paced,
-    deliverBatches<T>(
-      (items, signal) => {
-        const state = states.get(items);
-        return state === undefined ? EMPTY : send(items, signal, state);
-      },
-      { maxInFlight: batch.maxInFlight, retry: config.retry, timeout: config.timeout, scheduler },
-    ),
-  );
+  return batch.throttle === false ? cut : pipe(cut, throttleBatches<B>(batch.throttle, scheduler));
 }

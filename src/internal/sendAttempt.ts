@@ -1,6 +1,8 @@
 import type { ObservableInput, SchedulerLike, Subscription } from 'rxjs';
-import { Observable, from } from 'rxjs';
-import { WebhookError } from '../transport/WebhookError.js';
+import { Observable, from, retry, throwError, timer } from 'rxjs';
+import type { RetryOptions } from '../operators/options.js';
+import { WebhookError, isRetryable } from '../transport/WebhookError.js';
+import { retryDelay } from './retryDelay.js';
 
 /** Why a send's `AbortSignal` fired when the backend unsubscribed (shutdown deadline, early unsubscribe). */
 export class SendAbortedError extends Error {
@@ -51,4 +53,28 @@ export function sendAttempt(
       if (!settled) controller.abort(new SendAbortedError('audit send aborted'));
     };
   });
+}
+
+/**
+ * {@link sendAttempt} with exponential-backoff retry on the scheduler: a retryable failure is tried again after
+ * {@link retryDelay}, up to `options.attempts` attempts in all; a final failure (or the last one) is the error.
+ * `send` is called once per attempt — the caller counts attempts there, on its own batch value.
+ */
+export function sendWithRetry(
+  send: (signal: AbortSignal) => ObservableInput<unknown>,
+  options: Required<RetryOptions>,
+  timeout: number,
+  scheduler: SchedulerLike,
+): Observable<never> {
+  const attempt = sendAttempt(send, timeout, scheduler);
+  if (options.attempts === 1) return attempt;
+  return attempt.pipe(
+    retry({
+      count: options.attempts - 1,
+      delay: (error: unknown, retryCount: number) =>
+        isRetryable(error)
+          ? timer(retryDelay(options, retryCount, error), scheduler)
+          : throwError(() => error),
+    }),
+  );
 }

@@ -1,4 +1,4 @@
-import type { BatchOptions, RetryOptions, ThrottleOptions } from '../operators/options.js';
+import type { BatchOptions, RetryOptions, ThrottleOptions, WhenFull } from '../operators/options.js';
 import { BATCH_DEFAULTS, RETRY_DEFAULTS } from '../operators/options.js';
 
 /** Batch options with every default applied and every value checked. */
@@ -8,7 +8,12 @@ export interface ResolvedBatchOptions {
   readonly maxBatchWait: number;
   readonly maxInFlight: number;
   readonly throttle: ThrottleOptions | false;
+  readonly whenFull: WhenFull;
+  readonly maxBufferBytes: number;
+  readonly maxBatchBytes: number;
 }
+
+const WHEN_FULL: readonly WhenFull[] = ['drop', 'block'];
 
 /** Shows a bad option value in an error message without ever dumping a large object. */
 export function describeValue(value: unknown): string {
@@ -98,7 +103,30 @@ export function resolveBatchOptions(options: BatchOptions | undefined, name = 'b
       burst: positiveInteger(`${prefix}throttle.burst`, t['burst']),
     };
   }
-  return { bufferSize, maxBatchSize, maxBatchWait, maxInFlight, throttle };
+  const whenFull = o['whenFull'] ?? BATCH_DEFAULTS.whenFull;
+  if (!(WHEN_FULL as readonly unknown[]).includes(whenFull)) {
+    fail(`${prefix}whenFull`, `one of ${WHEN_FULL.join('|')}`, whenFull);
+  }
+  const maxBufferBytes = positiveInteger(
+    `${prefix}maxBufferBytes`,
+    o['maxBufferBytes'] ?? BATCH_DEFAULTS.maxBufferBytes,
+    true,
+  );
+  const maxBatchBytes = positiveInteger(
+    `${prefix}maxBatchBytes`,
+    o['maxBatchBytes'] ?? BATCH_DEFAULTS.maxBatchBytes,
+    true,
+  );
+  return {
+    bufferSize,
+    maxBatchSize,
+    maxBatchWait,
+    maxInFlight,
+    throttle,
+    whenFull: whenFull as WhenFull,
+    maxBufferBytes,
+    maxBatchBytes,
+  };
 }
 
 /** Applies {@link RETRY_DEFAULTS} (with `defaultAttempts`) and validates. */

@@ -50,6 +50,7 @@ export const METRICS_DEFAULTS: Required<RegisterMetricsOptions> = {
  * | `audit_batch_size` | histogram | events of each `deliveries$` report |
  * | `audit_send_duration_seconds` | histogram | `durationMs / 1000` of each `deliveries$` report |
  * | `audit_retries_total` | counter | `stats().retries`, read at scrape time |
+ * | `audit_spool_bytes` | gauge | `stats().spooledBytes` (a backend with a spool only), read at scrape time |
  *
  * Counters read from `stats()` include what happened before registration; those fed by `errors$` and
  * `deliveries$` count from registration on. rx-audit does not import prom-client: the registered objects
@@ -114,6 +115,16 @@ export function registerMetrics(
   );
 
   const metrics: PromMetric[] = [events, errors, queue, batchSize, duration, retries];
+  if (backend.stats().spooledBytes !== undefined) {
+    metrics.push(
+      collectedMetric(
+        `${p}audit_spool_bytes`,
+        'Bytes of undelivered audit events in the durable spool.',
+        'gauge',
+        () => backend.stats().spooledBytes ?? 0,
+      ),
+    );
+  }
   // Names as registered: an OpenMetrics registry renames counters in place (drops `_total`) when scraped.
   const registered: [string, PromMetric][] = [];
   const remove = (): void => {

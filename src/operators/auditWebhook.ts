@@ -1,9 +1,9 @@
 import type { OperatorFunction } from 'rxjs';
-import { Observable, asyncScheduler } from 'rxjs';
+import { Observable, asyncScheduler, mergeMap } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import { batchPipeline } from '../internal/batchPipeline.js';
-import { itemSerializer, lazyBatch } from '../internal/encodeItems.js';
+import { itemSerializer, joinItems, lazyBatch } from '../internal/encodeItems.js';
 import { openSender } from '../internal/openSender.js';
 import {
   describeValue,
@@ -11,9 +11,9 @@ import {
   resolveRetryOptions,
   resolveTimeout,
 } from '../internal/validateOptions.js';
-import type { AuditBatch } from '../transport/types.js';
 import { WebhookError } from '../transport/WebhookError.js';
 import type { Delivery } from './deliverBatches.js';
+import { deliverOne } from './deliverBatches.js';
 import type { BatchOptions, WebhookDeliveryOptions } from './options.js';
 import { WEBHOOK_DEFAULTS } from './options.js';
 
@@ -60,12 +60,22 @@ export function auditWebhook(
     throw new TypeError(`sender must be a function, got ${describeValue(options.sender)}`);
   }
   const serialize = itemSerializer(groupVersion);
+  const envelopeBytes = Buffer.byteLength(joinItems([], groupVersion));
+  const maxItemBytes = batch.maxBatchBytes - envelopeBytes;
+  const refused = (event: AuditEvent, message: string, cause?: unknown): Delivery<AuditEvent> => ({
+    ok: false,
+    events: [event],
+    error: new WebhookError(message, {
+      retryable: false,
+      attempts: 0,
+      ...(cause === undefined ? {} : { cause }),
+    }),
+    attempts: 0,
+  });
 
   return (source) =>
     new Observable<Delivery<AuditEvent>>((subscriber) => {
-      const { send, close } = openSender(options.sender, options.target, timeout);
-      // One AuditBatch per batch across its retries (so the body is built once), dropped when it is delivered.
-      const bodies = new Map<Item[], AuditBatch>();
+      const { send, close } = openSender(options.sender, options.target, timeout, options.compression);
       const items = new Observable<Item>((s) =>
         source.subscribe({
           next: (event) => {
@@ -74,48 +84,36 @@ export function auditWebhook(
               json = serialize(event);
             } catch (cause) {
               // A bad event is a failed delivery of its own, never the end of the stream.
-              subscriber.next({
-                ok: false,
-                events: [event],
-                error: new WebhookError('audit event is not a JSON-serializable object', {
-                  retryable: false,
-                  attempts: 0,
-                  cause,
-                }),
-                attempts: 0,
-              });
+              subscriber.next(refused(event, 'audit event is not a JSON-serializable object', cause));
               return;
             }
-            s.next({ json, event });
+            const bytes = Buffer.byteLength(json);
+            if (bytes > maxItemBytes) {
+              subscriber.next(
+                refused(event, `audit event is over ${maxItemBytes} bytes (batch.maxBatchBytes)`),
+              );
+              return;
+            }
+            s.next({ json, bytes, event });
           },
           error: (error: unknown) => s.error(error),
           complete: () => s.complete(),
         }),
       );
+      // The batch value: its events and one AuditBatch for all its attempts (so the body is built once).
+      const cut = (batchItems: Item[]) => ({
+        events: batchItems.map((item) => item.event),
+        body: lazyBatch(batchItems, groupVersion),
+      });
       const subscription = items
         .pipe(
-          batchPipeline<Item, AuditBatch>(
-            { batch, retry, timeout, scheduler },
-            {
-              open: (batchItems) => bodies.set(batchItems, lazyBatch(batchItems, groupVersion)),
-              get: (batchItems) => bodies.get(batchItems),
-            },
-            (_items, signal, auditBatch) => send(auditBatch, signal),
+          batchPipeline({ batch, scheduler, envelopeBytes }, cut),
+          mergeMap(
+            (b) => deliverOne(b.events, (signal) => send(b.body, signal), retry, timeout, scheduler),
+            batch.maxInFlight,
           ),
         )
-        .subscribe({
-          next: (delivery) => {
-            bodies.delete(delivery.events);
-            const events = delivery.events.map((item) => item.event);
-            subscriber.next(
-              delivery.ok
-                ? { ok: true, events, attempts: delivery.attempts }
-                : { ok: false, events, error: delivery.error, attempts: delivery.attempts },
-            );
-          },
-          error: (error: unknown) => subscriber.error(error),
-          complete: () => subscriber.complete(),
-        });
+        .subscribe(subscriber);
       return () => {
         subscription.unsubscribe();
         close();
@@ -125,5 +123,6 @@ export function auditWebhook(
 
 interface Item {
   readonly json: string;
+  readonly bytes: number;
   readonly event: AuditEvent;
 }

@@ -1,9 +1,25 @@
 import type { ObservableInput, OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import { Observable, asyncScheduler, from } from 'rxjs';
-import { nonNegativeNumber, positiveInteger } from '../internal/validateOptions.js';
+import {
+  describeValue,
+  nonNegativeNumber,
+  optionalFunction,
+  positiveInteger,
+} from '../internal/validateOptions.js';
+
+/**
+ * Bytes of an empty `audit.k8s.io/v1` `EventList` body, `{"kind":"EventList","apiVersion":"audit.k8s.io/v1",
+ * "metadata":{},"items":[]}` (76) — the default `envelopeBytes` of {@link batchEvents}.
+ */
+export const EVENT_LIST_ENVELOPE_BYTES = 76;
+
+/** The default `byteLength` of {@link batchEvents}: the UTF-8 bytes of `JSON.stringify(event)`. */
+export function jsonByteLength(event: unknown): number {
+  return Buffer.byteLength(JSON.stringify(event) ?? 'null');
+}
 
 /** Configuration of {@link batchEvents}. */
-export interface BatchEventsConfig {
+export interface BatchEventsConfig<E = unknown> {
   /** Events per batch at most; a full batch is emitted at once. @default 100 */
   maxBatchSize?: number;
   /**
@@ -13,6 +29,30 @@ export interface BatchEventsConfig {
    * @default 60000
    */
   maxBatchWait?: number;
+  /**
+   * Bytes per batch at most, counted as the batch's `EventList` body:
+   * `envelopeBytes + Σ byteLength(event) + (n − 1)` for n events (the items plus one comma between each two).
+   * A batch is cut *before* an event that would make it pass this limit, and emitted at once when it reaches
+   * the limit exactly. An event whose batch of one (`envelopeBytes + byteLength(event)`) passes the limit is
+   * emitted alone, at once — the operator never drops it; the caller decides (the webhook engine reports it as
+   * `too-large`). `Infinity` turns byte cuts off, and `byteLength` is then never called.
+   * @default Infinity
+   */
+  maxBatchBytes?: number;
+  /**
+   * Bytes of one event as an item of the body, called once per event when `maxBatchBytes` is finite; must
+   * return a non-negative number (else the stream errors with a TypeError). Pass the length of the item as it
+   * will be sent (for example of the pre-serialized JSON of another group version).
+   * @default `Buffer.byteLength(JSON.stringify(event))`
+   */
+  byteLength?: (event: E) => number;
+  /**
+   * Bytes of the body with no items: the `EventList` envelope, `{"kind":"EventList","apiVersion":…,
+   * "metadata":{},"items":[]}`. For another group version, pass the byte length of
+   * `JSON.stringify(encodeEventList([], groupVersion))`.
+   * @default 76 (the `audit.k8s.io/v1` envelope)
+   */
+  envelopeBytes?: number;
   /** Runs the window timer. @default asyncScheduler */
   scheduler?: SchedulerLike;
   /** Each emission closes the current batch now (when it holds events) and restarts the window. */
@@ -23,6 +63,9 @@ export interface BatchEventsConfig {
  * Groups events into batches by size and time, like `bufferTime(maxBatchWait, null, maxBatchSize, scheduler)`
  * with empty batches dropped — it never emits `[]`, and after the first window it schedules no timer while it
  * holds no events.
+ * With `maxBatchBytes`, batches are also cut by their encoded size (see {@link BatchEventsConfig.maxBatchBytes}
+ * for exactly what is counted); an event that alone passes the limit is emitted in a batch of its own, for the
+ * caller to report as too large. Every cut — by count, bytes, time, `flush` — restarts the window.
  * Completing the source emits the partial batch, then completes.
  *
  * ## Example
@@ -30,21 +73,33 @@ export interface BatchEventsConfig {
  * ```ts
  * import { batchEvents } from 'rx-audit';
  *
- * events$.pipe(batchEvents({ maxBatchSize: 100, maxBatchWait: 5_000 })).subscribe((batch) => console.log(batch.length));
+ * events$
+ *   .pipe(batchEvents({ maxBatchSize: 100, maxBatchWait: 5_000, maxBatchBytes: 1_048_576 }))
+ *   .subscribe((batch) => console.log(batch.length));
  * ```
  *
- * @param config Size and time limits, scheduler and an optional `flush` notifier.
+ * @param config Count, byte and time limits, scheduler and an optional `flush` notifier.
  * @returns An operator from events to non-empty arrays of events, in arrival order.
  */
-export function batchEvents<E>(config: BatchEventsConfig = {}): OperatorFunction<E, E[]> {
+export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunction<E, E[]> {
   const maxBatchSize = positiveInteger('maxBatchSize', config.maxBatchSize ?? 100, true);
   const maxBatchWait = nonNegativeNumber('maxBatchWait', config.maxBatchWait ?? 60_000, true);
+  const maxBatchBytes = positiveInteger('maxBatchBytes', config.maxBatchBytes ?? Infinity, true);
+  const byteLength: (event: E) => number =
+    optionalFunction('byteLength', config.byteLength) ?? jsonByteLength;
+  const envelopeBytes = config.envelopeBytes ?? EVENT_LIST_ENVELOPE_BYTES;
+  if (!Number.isSafeInteger(envelopeBytes) || envelopeBytes < 0) {
+    throw new TypeError(`envelopeBytes must be a non-negative integer, got ${describeValue(envelopeBytes)}`);
+  }
+  const cutsByBytes = maxBatchBytes !== Infinity;
   const scheduler = config.scheduler ?? asyncScheduler;
   const flush = config.flush;
 
   return (source) =>
     new Observable<E[]>((subscriber) => {
       let buffer: E[] = [];
+      // Encoded bytes of `buffer` as a body (envelope, items, commas); tracked only when cutting by bytes.
+      let bytes = envelopeBytes;
       // Start of the current window; windows follow each other back to back from the last cut.
       let windowStart = scheduler.now();
       let timer: Subscription | undefined;
@@ -55,6 +110,7 @@ export function batchEvents<E>(config: BatchEventsConfig = {}): OperatorFunction
         windowStart = scheduler.now();
         const batch = buffer;
         buffer = [];
+        bytes = envelopeBytes;
         subscriber.next(batch);
       };
 
@@ -96,8 +152,29 @@ export function batchEvents<E>(config: BatchEventsConfig = {}): OperatorFunction
 
       const sourceSubscription = source.subscribe({
         next: (event) => {
+          if (cutsByBytes) {
+            let size: unknown;
+            try {
+              size = byteLength(event);
+            } catch (error) {
+              // Thrown inside an observer's `next`, it would only be reported, not delivered: error the stream.
+              subscriber.error(error);
+              return;
+            }
+            if (typeof size !== 'number' || !(size >= 0)) {
+              subscriber.error(
+                new TypeError(`byteLength must return a non-negative number, got ${describeValue(size)}`),
+              );
+              return;
+            }
+            // Cut before the event that would make the open batch pass the limit (its comma counts too). A
+            // loop: a subscriber may push events re-entrantly while a batch is emitted.
+            while (buffer.length > 0 && bytes + 1 + size > maxBatchBytes) emit();
+            bytes += (buffer.length > 0 ? 1 : 0) + size;
+          }
           buffer.push(event);
-          if (buffer.length >= maxBatchSize) emit();
+          // At the byte limit nothing more fits (a next item adds at least its comma); past it is an event alone.
+          if (buffer.length >= maxBatchSize || bytes >= maxBatchBytes) emit();
           else if (timer === undefined) startTimer();
         },
         error: (error: unknown) => subscriber.error(error),
@@ -107,6 +184,7 @@ export function batchEvents<E>(config: BatchEventsConfig = {}): OperatorFunction
           if (buffer.length > 0) {
             const batch = buffer;
             buffer = [];
+            bytes = envelopeBytes;
             subscriber.next(batch);
           }
           subscriber.complete();

@@ -1,9 +1,8 @@
-import type { ObservableInput, OperatorFunction, SchedulerLike } from 'rxjs';
-import { asyncScheduler, concat, defer, mergeMap, of, retry, throwError, timer, catchError } from 'rxjs';
+import type { Observable, ObservableInput, OperatorFunction, SchedulerLike } from 'rxjs';
+import { asyncScheduler, catchError, concat, defer, mergeMap, of } from 'rxjs';
 import type { RetryOptions } from './options.js';
 import { redactMessage } from '../internal/redactMessage.js';
-import { retryDelay } from '../internal/retryDelay.js';
-import { sendAttempt } from '../internal/sendAttempt.js';
+import { sendWithRetry } from '../internal/sendAttempt.js';
 import { positiveInteger, resolveRetryOptions, resolveTimeout } from '../internal/validateOptions.js';
 import { WebhookError, isRetryable, isWebhookError } from '../transport/WebhookError.js';
 
@@ -89,33 +88,34 @@ export function deliverBatches<E>(
   const timeout = resolveTimeout(options.timeout, 30_000);
   const scheduler = options.scheduler ?? asyncScheduler;
 
-  const deliverOne = (events: E[]) => {
-    let attempts = 0;
-    const attemptOnce = defer(() => {
-      attempts++;
-      return sendAttempt((signal) => send(events, signal), timeout, scheduler);
-    });
-    const withRetry =
-      retryOptions.attempts === 1
-        ? attemptOnce
-        : attemptOnce.pipe(
-            retry({
-              count: retryOptions.attempts - 1,
-              delay: (error: unknown, retryCount: number) =>
-                isRetryable(error)
-                  ? timer(retryDelay(retryOptions, retryCount, error), scheduler)
-                  : throwError(() => error),
-            }),
-          );
-    return concat(
-      withRetry,
-      defer(() => of<Delivery<E>>({ ok: true, events, attempts })),
-    ).pipe(
-      catchError((error: unknown) =>
-        of<Delivery<E>>({ ok: false, events, error: toDeliveryError(error, attempts), attempts }),
-      ),
-    );
-  };
+  const deliver = (events: E[]) =>
+    deliverOne(events, (signal) => send(events, signal), retryOptions, timeout, scheduler);
 
-  return (source) => source.pipe(mergeMap(deliverOne, maxInFlight));
+  return (source) => source.pipe(mergeMap(deliver, maxInFlight));
+}
+
+/**
+ * Delivers one batch of `events` with `send` (called once per attempt) and retry, as one {@link Delivery}: it
+ * never errors. What {@link deliverBatches} does per batch, also used by `auditWebhook`.
+ */
+export function deliverOne<E>(
+  events: E[],
+  send: (signal: AbortSignal) => ObservableInput<unknown>,
+  retry: Required<RetryOptions>,
+  timeout: number,
+  scheduler: SchedulerLike,
+): Observable<Delivery<E>> {
+  let attempts = 0;
+  const attempt = (signal: AbortSignal) => {
+    attempts++;
+    return send(signal);
+  };
+  return concat(
+    sendWithRetry(attempt, retry, timeout, scheduler),
+    defer(() => of<Delivery<E>>({ ok: true, events, attempts })),
+  ).pipe(
+    catchError((error: unknown) =>
+      of<Delivery<E>>({ ok: false, events, error: toDeliveryError(error, attempts), attempts }),
+    ),
+  );
 }

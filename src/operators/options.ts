@@ -34,6 +34,40 @@ export interface BatchOptions {
   maxInFlight?: number;
   /** Token-bucket throttle, one token per batch, or `false` for none (upstream: `{ qps: 10, burst: 15 }`). @default false */
   throttle?: ThrottleOptions | false;
+  /**
+   * When the buffer is full: `'drop'` reports the rest of the call as `queue-blocked` (the apiserver's
+   * behaviour); `'block'` makes `processEvents` wait for room — waiting calls are served in call order, and
+   * when `shutdown()` begins, what they have not placed yet is reported as `shut-down` (they resolve `false`).
+   * @default 'drop'
+   */
+  whenFull?: WhenFull;
+  /**
+   * Bytes of snapshots (the events' wire JSON) held in memory at most, queued plus in flight. An event that
+   * does not fit is treated like a full `bufferSize`; one larger than this alone is reported as `too-large`.
+   * @default 67108864 (64 MiB)
+   */
+  maxBufferBytes?: number;
+  /**
+   * A batch is cut before its encoded `EventList` body would pass this many bytes (UTF-8, envelope and commas
+   * included). An event whose body alone would pass it is reported as `too-large`.
+   * @default 10485760 (10 MiB)
+   */
+  maxBatchBytes?: number;
+}
+
+/** What a full buffer does to `processEvents`: report the rest (`'drop'`) or wait for room (`'block'`). */
+export type WhenFull = 'drop' | 'block';
+
+/** A durable spool on disk for batch mode (`options.spool`): the buffer survives a crash. */
+export interface SpoolOptions {
+  /** The spool's folder; one backend per folder (a second one throws `spool <dir> is in use (pid <pid>)`). */
+  dir: string;
+  /** Bytes of undelivered events the spool holds at most; then `batch.whenFull` applies. @default 268435456 (256 MiB) */
+  maxBytes?: number;
+  /** `'always'`: `processEvents` resolves after the write is on stable storage; `'interval'`: synced every `syncIntervalMs`. @default 'interval' */
+  sync?: 'always' | 'interval';
+  /** How often `sync: 'interval'` syncs, in milliseconds. @default 1000 */
+  syncIntervalMs?: number;
 }
 
 /** Exponential backoff for failed sends (`options.retry`). Delay k is `initialDelay × factor^(k-1)`, plus up to `jitter` of that. */
@@ -56,12 +90,16 @@ export interface WebhookDeliveryOptions {
   sender?: AuditSender;
   /** Wire version of every `EventList`: `audit.k8s.io/v1`, `v1beta1` or `v1alpha1`. @default 'audit.k8s.io/v1' */
   groupVersion?: GroupVersion;
-  /** Batching. @default {@link BATCH_DEFAULTS} */
-  batch?: BatchOptions;
   /** Retry with exponential backoff. @default {@link RETRY_DEFAULTS} */
   retry?: RetryOptions;
   /** Timeout of each attempt, in milliseconds; the sender's `AbortSignal` aborts when it passes. @default 30000 */
   timeout?: number;
+  /**
+   * `'gzip'`: the HTTP transport gzips each POST body off the main thread (`Content-Encoding: gzip`), once per
+   * batch whatever the retries; the webhook must accept it. Ignored by a custom `sender`.
+   * @default 'none'
+   */
+  compression?: 'none' | 'gzip';
   /** Runs every timer (batch window, retry delay, throttle, timeouts). @default asyncScheduler */
   scheduler?: SchedulerLike;
 }
@@ -73,6 +111,9 @@ export const BATCH_DEFAULTS: Readonly<Required<BatchOptions>> = Object.freeze({
   maxBatchWait: 60_000,
   maxInFlight: Infinity,
   throttle: false,
+  whenFull: 'drop',
+  maxBufferBytes: 64 * 1024 * 1024,
+  maxBatchBytes: 10 * 1024 * 1024,
 });
 
 /** Default retry for batch mode (blocking mode uses `attempts: 1`). */

@@ -10,3 +10,6 @@ export type {
 } from './receiver.js';
 export { createTestSender } from './marbles.js';
 export type { TestSender, TestSenderCall } from './marbles.js';
+export { createTestScheduler } from './createTestScheduler.js';
+export { createVirtualClock } from './createVirtualClock.js';
+export type { VirtualClock, VirtualClockOptions } from './createVirtualClock.js';

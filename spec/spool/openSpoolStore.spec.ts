@@ -1,0 +1,310 @@
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  openSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { TestScheduler } from 'rxjs/testing';
+import type { SpoolStore, SpoolStoreOptions } from '../../src/spool/openSpoolStore.js';
+import { openSpoolStore } from '../../src/spool/openSpoolStore.js';
+import { isSpoolError } from '../../src/spool/SpoolError.js';
+
+const dirs: string[] = [];
+const stores: SpoolStore[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rx-audit-spool-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function open(dir: string, extra: Partial<SpoolStoreOptions> = {}): SpoolStore {
+  const store = openSpoolStore({ dir, maxBytes: 1 << 20, sync: 'interval', syncIntervalMs: 1000, ...extra });
+  stores.push(store);
+  return store;
+}
+
+function close(store: SpoolStore): void {
+  store.close();
+  stores.splice(stores.indexOf(store), 1);
+}
+
+const ev = (i: number): string => JSON.stringify({ auditID: `id-${i}`, stage: 'ResponseComplete', n: i });
+const ids = (records: readonly { json: string }[]): number[] =>
+  records.map((r) => (JSON.parse(r.json) as { n: number }).n);
+
+describe('openSpoolStore', () => {
+  it('reads back appended records oldest first, in bounded chunks', async () => {
+    const store = open(tempDir());
+    await store.append([ev(0), ev(1), ev(2)]);
+    await store.append([ev(3)]);
+    expect(store.unread).toBe(4);
+    expect(ids(store.read(2, Infinity))).toEqual([0, 1]);
+    expect(ids(store.read(10, Infinity))).toEqual([2, 3]);
+    expect(store.read(10, Infinity)).toEqual([]);
+    expect(store.stats()).toEqual({
+      spooledEvents: 4,
+      spooledBytes: 4 * 16 + [0, 1, 2, 3].map((i) => ev(i).length).reduce((a, b) => a + b),
+    });
+  });
+
+  it('bounds a read by bytes, but always returns at least one record', async () => {
+    const store = open(tempDir(), { tailBytes: 0 });
+    const big = JSON.stringify({ auditID: 'big', pad: 'x'.repeat(1000) });
+    await store.append([big, ev(1), ev(2)]);
+    expect(store.read(10, 10).map((r) => r.json)).toEqual([big]);
+    expect(ids(store.read(10, store.recordSize(ev(1))))).toEqual([1]);
+    expect(ids(store.read(10, 1 << 20))).toEqual([2]);
+  });
+
+  it('after a reopen serves what did not end, in order, and not what was removed', async () => {
+    const dir = tempDir();
+    const store = open(dir, { segmentBytes: 200 });
+    for (let i = 0; i < 20; i++) await store.append([ev(i)]);
+    const read = store.read(20, Infinity);
+    expect(ids(read)).toEqual([...Array(20).keys()]);
+    // End out of order: every third, and a whole early range.
+    store.remove(read.filter((_, i) => i % 3 === 0 || i < 6).map((r) => r.key));
+    close(store);
+    const again = open(dir, { segmentBytes: 200 });
+    const expected = [...Array(20).keys()].filter((i) => !(i % 3 === 0 || i < 6));
+    expect(again.stats().spooledEvents).toBe(expected.length);
+    expect(again.damage).toEqual([]);
+    await again.append([ev(100)]);
+    expect(ids(again.read(100, Infinity))).toEqual([...expected, 100]);
+  });
+
+  it('deletes a segment once all its records ended, and leaves an empty folder on close', async () => {
+    const dir = tempDir();
+    const store = open(dir, { segmentBytes: 100 });
+    for (let i = 0; i < 10; i++) await store.append([ev(i)]);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.log')).length).toBeGreaterThan(3);
+    store.remove(store.read(10, Infinity).map((r) => r.key));
+    expect(readdirSync(dir).filter((f) => f.endsWith('.log')).length).toBe(1);
+    expect(store.stats()).toEqual({ spooledEvents: 0, spooledBytes: 0 });
+    close(store);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses what does not fit under maxBytes, and has room again after remove', async () => {
+    const store = open(tempDir(), { maxBytes: 200 });
+    await store.append([ev(1), ev(2)]);
+    expect(store.fits(store.recordSize(ev(3)) * 3)).toBe(false);
+    await expect(store.append([ev(3), ev(4), ev(5)])).rejects.toThrow(/^spool .* is full \(maxBytes 200\)$/);
+    expect(store.stats().spooledEvents).toBe(2);
+    store.remove(store.read(10, Infinity).map((r) => r.key));
+    expect(store.fits(store.recordSize(ev(3)) * 2)).toBe(true);
+  });
+
+  it('calls onRoom after a remove frees room', async () => {
+    let room = 0;
+    const store = open(tempDir(), { onRoom: () => room++ });
+    await store.append([ev(1)]);
+    store.remove(store.read(1, Infinity).map((r) => r.key));
+    store.remove([]);
+    expect(room).toBe(1);
+  });
+
+  it('a second open of the same folder in this process throws, naming the pid', () => {
+    const dir = tempDir();
+    open(dir);
+    expect(() => open(dir)).toThrow(`spool ${dir} is in use (pid ${process.pid})`);
+  });
+
+  it('takes over a lock left by a dead process, and a lock that is garbage', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'lock'), '999999999 123\n');
+    const store = open(dir);
+    expect(readFileSync(join(dir, 'lock'), 'latin1').split(' ')[0]?.trim()).toBe(String(process.pid));
+    close(store);
+    writeFileSync(join(dir, 'lock'), '\u0000garbage');
+    open(dir);
+  });
+
+  it('sync always: append resolves after the write is synced, and the record is readable only then', async () => {
+    const store = open(tempDir(), { sync: 'always' });
+    const done = store.append([ev(1)]);
+    expect(store.read(10, Infinity)).toEqual([]);
+    await done;
+    expect(ids(store.read(10, Infinity))).toEqual([1]);
+  });
+
+  it('sync interval: the sync timer runs on the scheduler and close() stops it', () => {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    scheduler.run(({ flush }) => {
+      const store = open(tempDir(), { scheduler, syncIntervalMs: 1000 });
+      void store.append([ev(1)]);
+      let closedAt = -1;
+      scheduler.schedule(() => {
+        close(store);
+        closedAt = scheduler.now();
+      }, 2500);
+      // flush() ends only if the repeating sync action stops with close().
+      flush();
+      expect(closedAt).toBe(2500);
+      expect(scheduler.now()).toBeLessThan(4000);
+    });
+  });
+
+  describe('damage', () => {
+    async function written(n: number): Promise<string> {
+      const dir = tempDir();
+      const store = open(dir);
+      for (let i = 0; i < n; i++) await store.append([ev(i)]);
+      close(store);
+      return dir;
+    }
+    const segmentFile = (dir: string): string =>
+      join(dir, readdirSync(dir).find((f) => f.endsWith('.log')) as string);
+
+    it('a torn last record: the intact ones are served, the torn bytes reported naming the spool', async () => {
+      const dir = await written(5);
+      const file = segmentFile(dir);
+      const size = statSync(file).size;
+      const fd = openSync(file, 'r+');
+      // Cut the last record in half.
+      (await import('node:fs')).ftruncateSync(fd, size - 10);
+      closeSync(fd);
+      const store = open(dir);
+      expect(ids(store.read(10, Infinity))).toEqual([0, 1, 2, 3]);
+      expect(store.damage).toHaveLength(1);
+      expect(store.damage[0]?.message).toMatch(
+        new RegExp(`^spool ${dir} is damaged: \\d+ bytes of seg-\\d+\\.log in 1 range skipped`),
+      );
+    });
+
+    it('a bad checksum in the middle: the records around it are served', async () => {
+      const dir = await written(5);
+      const file = segmentFile(dir);
+      const data = readFileSync(file);
+      const second = data.indexOf('"id-2"');
+      data[second + 2] = 'X'.charCodeAt(0);
+      writeFileSync(file, data);
+      const store = open(dir);
+      expect(ids(store.read(10, Infinity))).toEqual([0, 1, 3, 4]);
+      expect(store.damage.map((d) => d.bytes)).toEqual([16 + ev(2).length]);
+    });
+
+    it('garbage anywhere never throws: every record it did not touch is served', async () => {
+      for (let seed = 1; seed <= 30; seed++) {
+        const dir = await written(40);
+        const file = segmentFile(dir);
+        const data = readFileSync(file);
+        let r = seed;
+        const rnd = (): number => (r = (r * 1103515245 + 12345) % 2147483648);
+        const at = rnd() % data.length;
+        const len = 1 + (rnd() % 64);
+        for (let i = at; i < Math.min(data.length, at + len); i++) data[i] = rnd() & 255;
+        writeFileSync(file, data);
+        const store = open(dir);
+        const got = ids(store.read(100, Infinity));
+        // Which records the garbage touched: those whose bytes overlap [at, at + len).
+        let offset = 0;
+        const untouched: number[] = [];
+        for (let i = 0; i < 40; i++) {
+          const size = 16 + ev(i).length;
+          if (offset + size <= at || offset >= at + len) untouched.push(i);
+          offset += size;
+        }
+        for (const i of untouched) expect(got).toContain(i);
+        expect(got.every((i) => i >= 0 && i < 40)).toBe(true);
+        close(store);
+      }
+    });
+
+    it('a garbage ack file re-sends rather than loses', async () => {
+      const dir = tempDir();
+      const store = open(dir);
+      await store.append([ev(0), ev(1)]);
+      store.remove(store.read(1, Infinity).map((r) => r.key));
+      close(store);
+      const ack = join(dir, readdirSync(dir).find((f) => f.endsWith('.ack')) as string);
+      const fd = openSync(ack, 'r+');
+      writeSync(fd, Buffer.from([0xff, 0xff]), 0, 2, 0);
+      closeSync(fd);
+      const again = open(dir);
+      expect(ids(again.read(10, Infinity))).toEqual([0, 1]);
+    });
+  });
+
+  it('reports a write failure as a SpoolError naming the spool', async () => {
+    // A new segment (segmentBytes 1: one per append) cannot be created in a removed folder.
+    const small = open(tempDir(), { segmentBytes: 1 });
+    await small.append([ev(0)]);
+    rmSync(small.dir, { recursive: true, force: true });
+    const error = await small.append([ev(1)]).catch((e: unknown) => e);
+    expect(isSpoolError(error)).toBe(true);
+    expect((error as Error).message).toBe(`spool ${small.dir} cannot be written: ENOENT`);
+  });
+});
+
+describe('openSpoolStore on a full disk (a 1 MiB tmpfs; needs root)', () => {
+  const mountPoint = mkdtempSync(join(tmpdir(), 'rx-audit-spool-tmpfs-'));
+  let mounted = false;
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
+    mounted = true;
+  } catch {
+    rmSync(mountPoint, { recursive: true, force: true });
+  }
+  afterAll(() => {
+    if (!mounted) return;
+    execFileSync('umount', [mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  });
+
+  it.skipIf(!mounted)(
+    'a write that does not fit fails with a clear error; what was written stays whole',
+    async () => {
+      const dir = join(mountPoint, 'spool');
+      const store = openSpoolStore({
+        dir,
+        maxBytes: 64 << 20,
+        sync: 'always',
+        syncIntervalMs: 1000,
+        segmentBytes: 256 << 10,
+      });
+      stores.push(store);
+      const big = (i: number): string => JSON.stringify({ auditID: `id-${i}`, pad: 'x'.repeat(20_000) });
+      let written = 0;
+      let failure: unknown;
+      for (let i = 0; i < 100 && failure === undefined; i++) {
+        await store.append([big(i)]).then(
+          () => written++,
+          (error: unknown) => (failure = error),
+        );
+      }
+      expect(isSpoolError(failure)).toBe(true);
+      expect((failure as Error).message).toBe(`spool ${dir} cannot be written: ENOSPC`);
+      expect(written).toBeGreaterThan(10);
+      expect(store.stats().spooledEvents).toBe(written);
+      // Later writes keep failing cleanly, never crash.
+      await expect(store.append([big(1000)])).rejects.toThrow('ENOSPC');
+      const records = store.read(1000, Infinity);
+      expect(records.map((r) => (JSON.parse(r.json) as { auditID: string }).auditID)).toEqual(
+        [...Array(written).keys()].map((i) => `id-${i}`),
+      );
+      // Room again once records ended and their segments are deleted.
+      store.remove(records.map((r) => r.key));
+      await store.append([big(2000)]);
+      close(store);
+      // Nothing torn was left behind.
+      const again = open(dir);
+      expect(again.damage).toEqual([]);
+      expect(again.stats().spooledEvents).toBe(1);
+    },
+  );
+});

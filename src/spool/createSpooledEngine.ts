@@ -1,0 +1,201 @@
+// Not public: the delivery engine with a durable spool in front of it (batch mode with `spool`). processEvents
+// snapshots the events and appends them to the spool (resolving once they are written, or synced); a feeder
+// hands them, oldest first — what an earlier process left before anything new — to the engine through its
+// `enqueue` hook as it has room; the engine's `ended` hook takes each event out of the spool when it ends. The
+// engine's bufferSize/maxBufferBytes then bound only memory; the spool's maxBytes bounds what is accepted.
+import type { Observable } from 'rxjs';
+import { Subject, merge } from 'rxjs';
+import type { AuditErrorReason, AuditPluginError, AuditStats } from '../backends/AuditBackend.js';
+import { AUDIT_ERROR_REASONS, emptyStats } from '../backends/AuditBackend.js';
+import type { AuditEvent } from '../events/Event.js';
+import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
+import type { DeliveryEngine, DeliveryEngineConfig } from '../internal/DeliveryEngineConfig.js';
+import type { EngineItem } from '../internal/EngineBatch.js';
+import { snapshotItems } from '../internal/snapshotItems.js';
+import { createSpoolFeeder } from './createSpoolFeeder.js';
+import type { SpoolKey, SpoolRecord } from './openSpoolStore.js';
+import { openSpoolStore } from './openSpoolStore.js';
+import { RECORD_HEADER_BYTES } from './spoolRecords.js';
+import type { ResolvedSpoolOptions } from './SpoolOptions.js';
+import { SpoolError } from './SpoolError.js';
+
+/** Bytes handed to the engine at a time at most (and `maxBatchSize` events). */
+const CHUNK_BYTES = 1024 * 1024;
+
+/** A {@link DeliveryEngine} whose `stats()` also has the spool's counters. */
+export interface SpooledEngine extends DeliveryEngine {
+  stats(): AuditStats & { spooledEvents: number; spooledBytes: number };
+}
+
+/**
+ * Opens (and locks) the spool and builds the engine behind it. Throws `spool <dir> is in use (pid <pid>)`
+ * while another backend holds the folder.
+ */
+export function createSpooledEngine(
+  config: DeliveryEngineConfig,
+  spool: ResolvedSpoolOptions,
+): SpooledEngine {
+  const { batch: limits } = config;
+  const store = openSpoolStore({ ...spool, scheduler: config.scheduler });
+  const errors = new Subject<AuditPluginError>();
+  const failed = emptyStats().failed;
+  let accepted = 0;
+  let running = false;
+  let shuttingDown = false;
+
+  const report = (reason: AuditErrorReason, error: Error, events: AuditEvent[]): void => {
+    failed[reason] += events.length;
+    const item: AuditPluginError = { plugin: config.plugin, reason, error, events };
+    config.report(item);
+    errors.next(item);
+  };
+  const refusal = (what: string): Error => new Error(`${config.subject} ${what}`);
+
+  const feeder = createSpoolFeeder({
+    store,
+    chunkRecords: limits.maxBatchSize,
+    chunkBytes: CHUNK_BYTES,
+    // What is damaged cannot be read back: the report has the spool's message and no events.
+    onDamage: (damage) => report('invalid', new SpoolError(spool.dir, damage.message), []),
+  });
+  const engine = createDeliveryEngine({
+    ...config,
+    ended: (items, delivered) => {
+      config.ended?.(items, delivered);
+      feeder.ended(items.map((item) => item.key as SpoolKey));
+    },
+  });
+
+  const toItems = (records: SpoolRecord[]): EngineItem[] =>
+    records.map((r) => ({ json: r.json, bytes: r.key.size - RECORD_HEADER_BYTES, key: r.key }));
+
+  /** Spools `items` (the call's snapshots), waiting for room with `whenFull: 'block'`; `true` when all were. */
+  const spoolAll = async (items: EngineItem[], sources: AuditEvent[]): Promise<boolean> => {
+    let done = 0;
+    const writes: Promise<void>[] = [];
+    const written: number[] = [];
+    while (done < items.length) {
+      if (shuttingDown) {
+        // A call waiting for room when shutdown began: its rest is refused.
+        report('shut-down', refusal('shut down'), sources.slice(done));
+        break;
+      }
+      const rest = done === 0 ? items : items.slice(done);
+      const { count, written: write } = feeder.append(rest.map((item) => item.json));
+      if (count > 0) {
+        writes.push(write);
+        written.push(done, done + count);
+        done += count;
+        continue;
+      }
+      if (limits.whenFull === 'drop') {
+        report('queue-blocked', refusal('queue blocked'), sources.slice(done));
+        break;
+      }
+      await feeder.whenRoom(store.recordSize((items[done] as EngineItem).json));
+    }
+    let ok = done === items.length;
+    for (let k = 0; k < writes.length; k++) {
+      const from = written[2 * k] as number;
+      const to = written[2 * k + 1] as number;
+      try {
+        await writes[k];
+        accepted += to - from;
+      } catch (error) {
+        ok = false;
+        report('queue-blocked', error as Error, sources.slice(from, to));
+      }
+    }
+    return ok;
+  };
+
+  const maxItemBytes = Math.min(limits.maxBufferBytes, limits.maxBatchBytes - config.envelopeBytes);
+
+  const processEvents = (events: AuditEvent[]): Promise<boolean> => {
+    if (events.length === 0) return Promise.resolve(true);
+    if (shuttingDown) {
+      report('shut-down', refusal('shut down'), events);
+      return Promise.resolve(false);
+    }
+    const { items, sources, invalid, tooLarge } = snapshotItems(events, config.snapshot, maxItemBytes);
+    if (invalid.length > 0) {
+      report('invalid', new TypeError(`${config.subject}: event is not a JSON-serializable object`), invalid);
+    }
+    if (tooLarge.length > 0) {
+      report(
+        'too-large',
+        refusal(`event is over ${maxItemBytes} bytes (maxBufferBytes/maxBatchBytes)`),
+        tooLarge,
+      );
+    }
+    const whole = invalid.length === 0 && tooLarge.length === 0;
+    if (items.length === 0) return Promise.resolve(whole);
+    return spoolAll(items, sources).then((ok) => ok && whole);
+  };
+
+  const shutdown = async (timeout: number | undefined): Promise<void> => {
+    shuttingDown = true;
+    feeder.stopWaiting();
+    const start = config.scheduler.now();
+    // Everything spooled goes to the engine before it drains: wait for the writes and the hand-over, up to
+    // the deadline. What is still only on disk then stays there for the next backend on the folder (also
+    // when the backend never ran).
+    await feeder.written();
+    const handed = feeder.handedOver();
+    if (!running) {
+      /* nothing is handed over before run() */
+    } else if (timeout === undefined || timeout === Infinity) await handed;
+    else {
+      await new Promise<void>((resolve) => {
+        const timer = config.scheduler.schedule(
+          resolve,
+          Math.max(0, timeout - (config.scheduler.now() - start)),
+        );
+        void handed.then(() => {
+          timer.unsubscribe();
+          resolve();
+        });
+      });
+    }
+    const left = timeout === undefined ? undefined : Math.max(0, timeout - (config.scheduler.now() - start));
+    try {
+      await engine.shutdown(left);
+    } finally {
+      feeder.close();
+    }
+  };
+
+  return {
+    run: () => {
+      if (running || shuttingDown) return;
+      running = true;
+      engine.run();
+      feeder.start({
+        enqueue: (records) => engine.enqueue(toItems(records)).then((rest) => rest.length === 0),
+      });
+    },
+    processEvents,
+    enqueue: (items) => engine.enqueue(items),
+    flush: async () => {
+      await feeder.written();
+      await feeder.handedOver();
+      await engine.flush();
+    },
+    shutdown,
+    errors$: merge(engine.errors$, errors) as Observable<AuditPluginError>,
+    deliveries$: engine.deliveries$,
+    stats: () => {
+      const stats = engine.stats();
+      for (const reason of AUDIT_ERROR_REASONS) stats.failed[reason] += failed[reason];
+      const { spooledEvents, spooledBytes } = store.stats();
+      return {
+        ...stats,
+        // Accepted: spooled by processEvents in this process (the engine's count includes replayed events).
+        accepted,
+        queued: stats.queued + store.unread,
+        spooledEvents,
+        spooledBytes,
+      };
+    },
+  };
+}

@@ -1,0 +1,634 @@
+// Not public: the on-disk spool. Events are appended, in order, to segment files (`seg-<n>.log`, records as in
+// spoolRecords.ts); a segment's ack file (`seg-<n>.ack`) lists the records that ended, so they are not sent again
+// after a restart; a segment whose records have all ended is deleted. Reads go oldest first, in bounded chunks,
+// and take the newest records from a small in-memory tail when the reader has caught up with the writer.
+//
+// Why segment files and not lmdb: see docs/spool.md ("Which store, and why") — lmdb aborts or segfaults the
+// process on a damaged data file, and the spool must never crash on damage.
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { asyncScheduler } from 'rxjs';
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from './crc32.js';
+import { lockSpoolDir } from './lockSpoolDir.js';
+import type { ResolvedSpoolOptions } from './SpoolOptions.js';
+import { SpoolError } from './SpoolError.js';
+import { encodeRecords, RECORD_HEADER_BYTES, scanRecords } from './spoolRecords.js';
+
+/** Where a spooled record is: what {@link SpoolStore.remove} takes back. Opaque to callers. */
+export interface SpoolKey {
+  readonly segment: number;
+  readonly index: number;
+  /** The record's size in bytes (header included). */
+  readonly size: number;
+}
+
+/** A record read back from the spool. */
+export interface SpoolRecord {
+  readonly key: SpoolKey;
+  /** The event's snapshot, as appended. */
+  readonly json: string;
+}
+
+/** Damaged data found in the spool: to be reported as `invalid`. The message names the spool. */
+export interface SpoolDamage {
+  readonly message: string;
+  /** Damaged bytes skipped. */
+  readonly bytes: number;
+}
+
+/** The spool's counters. */
+export interface SpoolStats {
+  /** Events in the spool that have not ended (delivered or reported). */
+  spooledEvents: number;
+  /** Their bytes (JSON plus a 16-byte header each): what `maxBytes` bounds. */
+  spooledBytes: number;
+}
+
+/** Options of {@link openSpoolStore}: the spool's options and the store's own knobs. */
+export interface SpoolStoreOptions extends ResolvedSpoolOptions {
+  /** Runs the `sync: 'interval'` timer. @default asyncScheduler */
+  scheduler?: SchedulerLike;
+  /** Bytes after which a new segment file is started. @default maxBytes / 8, within 64 KiB…16 MiB */
+  segmentBytes?: number;
+  /** Bytes of newly appended records kept in memory for the reader. @default 4 MiB */
+  tailBytes?: number;
+  /** Called after {@link SpoolStore.remove} freed room. */
+  onRoom?: () => void;
+}
+
+/** The open spool of one folder. */
+export interface SpoolStore {
+  /** The folder, as configured. */
+  readonly dir: string;
+  /** Damage found when the spool was opened (each item once). */
+  readonly damage: readonly SpoolDamage[];
+  /** Bytes a record of `json` takes in the spool. */
+  recordSize(json: string): number;
+  /** Whether `bytes` more bytes of records fit under `maxBytes`. */
+  fits(bytes: number): boolean;
+  /**
+   * Appends snapshots, in order, after everything appended before. Resolves once they are written (and on
+   * stable storage with `sync: 'always'`); rejects with a {@link SpoolError} when the write fails (the disk is
+   * full…) or they do not fit — then none of them is spooled.
+   */
+  append(jsons: readonly string[]): Promise<void>;
+  /** Records appended (and resolved) or left from an earlier run, not yet read. */
+  readonly unread: number;
+  /** The next unread records, oldest first: at most `maxRecords`, and at most `maxBytes` bytes unless one record alone is larger. */
+  read(maxRecords: number, maxBytes: number): SpoolRecord[];
+  /** Takes ended records out of the spool (each key once; repeats are ignored). */
+  remove(keys: readonly SpoolKey[]): void;
+  stats(): SpoolStats;
+  /** Syncs, closes the files, deletes what has ended and releases the folder. Idempotent. */
+  close(): void;
+}
+
+interface Segment {
+  readonly seq: number;
+  readonly path: string;
+  readonly ackPath: string;
+  fd: number;
+  ackFd: number | undefined;
+  /** Records numbered in this segment (the next index). */
+  count: number;
+  /** Records not ended. */
+  live: number;
+  /** Ended records, one bit per index. */
+  acked: Uint8Array;
+  /** Bytes written. */
+  end: number;
+  /** Bytes the reader may read (written, and synced for `sync: 'always'`). */
+  readable: number;
+  /** Where the reader goes on. */
+  readPos: number;
+  /** Written in this run (its damage is reported when read; an old one's was reported at open). */
+  readonly fresh: boolean;
+}
+
+interface TailRecord {
+  readonly record: SpoolRecord;
+  readonly offset: number;
+}
+
+const SEGMENT_NAME = /^seg-(\d{12})\.log$/;
+const ACK_ENTRY_BYTES = 12;
+
+function segmentName(seq: number): string {
+  return `seg-${String(seq).padStart(12, '0')}`;
+}
+
+function isAcked(segment: Segment, index: number): boolean {
+  return ((segment.acked[index >>> 3] ?? 0) & (1 << (index & 7))) !== 0;
+}
+
+function setAcked(segment: Segment, index: number): void {
+  const byte = index >>> 3;
+  if (byte >= segment.acked.length) {
+    const grown = new Uint8Array(Math.max(byte + 1, segment.acked.length * 2, 64));
+    grown.set(segment.acked);
+    segment.acked = grown;
+  }
+  segment.acked[byte] = (segment.acked[byte] as number) | (1 << (index & 7));
+}
+
+function describeError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e.code !== undefined ? `${e.code}` : String(e.message ?? error).slice(0, 200);
+}
+
+/** Reads a segment's ack file: its intact entries mark records as ended. */
+function loadAcks(segment: Segment): void {
+  let data: Buffer;
+  try {
+    data = readFileSync(segment.ackPath);
+  } catch {
+    return;
+  }
+  for (let at = 0; at + ACK_ENTRY_BYTES <= data.length; at += ACK_ENTRY_BYTES) {
+    if (crc32(data.subarray(at, at + 8)) !== data.readUInt32LE(at + 8)) continue;
+    const start = data.readUInt32LE(at);
+    const count = data.readUInt32LE(at + 4);
+    // A run past every possible index is damage: ignoring it re-sends, never loses.
+    if (count > 0xffffff) continue;
+    for (let i = start; i < start + count; i++) setAcked(segment, i);
+  }
+}
+
+/**
+ * Opens (creating it if needed) and locks the spool in `options.dir`, scanning what an earlier run left:
+ * intact records not yet ended are served first; damaged bytes are listed in `damage`.
+ * Throws `spool <dir> is in use (pid <pid>)` while another live backend holds the folder.
+ */
+export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
+  const { dir: name, maxBytes, sync, syncIntervalMs } = options;
+  const dir = name;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const segmentBytes =
+    options.segmentBytes ?? Math.min(16 * 1024 * 1024, Math.max(64 * 1024, Math.floor(maxBytes / 8)));
+  const tailLimit = options.tailBytes ?? 4 * 1024 * 1024;
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new SpoolError(name, `spool ${name} cannot be created: ${describeError(error)}`, { cause: error });
+  }
+  const unlock = lockSpoolDir(dir, name);
+
+  const segments: Segment[] = [];
+  const bySeq = new Map<number, Segment>();
+  const damage: SpoolDamage[] = [];
+  let liveEvents = 0;
+  let liveBytes = 0;
+  let unread = 0;
+  // Records written (or left by an earlier run) and not yet read, synced or not: 0 means the reader's next
+  // records are the next ones appended.
+  let unreadWritten = 0;
+  let closed = false;
+
+  try {
+    // What an earlier run left, oldest first.
+    const seqs = readdirSync(dir)
+      .map((file) => SEGMENT_NAME.exec(file)?.[1])
+      .filter((seq): seq is string => seq !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    for (const seq of seqs) {
+      const base = join(dir, segmentName(seq));
+      const segment: Segment = {
+        seq,
+        path: `${base}.log`,
+        ackPath: `${base}.ack`,
+        fd: openSync(`${base}.log`, 'r'),
+        ackFd: undefined,
+        count: 0,
+        live: 0,
+        acked: new Uint8Array(0),
+        end: 0,
+        readable: 0,
+        readPos: 0,
+        fresh: false,
+      };
+      loadAcks(segment);
+      const size = fstatSync(segment.fd).size;
+      let damaged = 0;
+      let ranges = 0;
+      const seen = new Set<number>();
+      for (let at = 0; at < size;) {
+        const scan = scanRecords(segment.fd, at, size, 4096);
+        for (const r of scan.records) {
+          // A repeated index can only be damage that happens to check out: serve the first.
+          if (seen.has(r.index)) continue;
+          seen.add(r.index);
+          if (r.index >= segment.count) segment.count = r.index + 1;
+          if (!isAcked(segment, r.index)) {
+            segment.live++;
+            liveBytes += r.size;
+          }
+        }
+        for (const d of scan.damage) {
+          damaged += d.length;
+          ranges++;
+        }
+        at = scan.next;
+      }
+      segment.end = segment.readable = size;
+      if (damaged > 0) {
+        damage.push({
+          message:
+            `spool ${name} is damaged: ${damaged} bytes of ${segmentName(seq)}.log in ${ranges} ` +
+            `range${ranges === 1 ? '' : 's'} skipped (torn write, bad checksum or garbage)`,
+          bytes: damaged,
+        });
+      }
+      if (segment.live === 0) {
+        closeSync(segment.fd);
+        removeFiles(segment);
+        continue;
+      }
+      liveEvents += segment.live;
+      unread += segment.live;
+      unreadWritten += segment.live;
+      segments.push(segment);
+      bySeq.set(seq, segment);
+    }
+  } catch (error) {
+    for (const s of segments) closeQuietly(s);
+    unlock();
+    throw new SpoolError(name, `spool ${name} cannot be read: ${describeError(error)}`, { cause: error });
+  }
+
+  // Appends always go to a new segment: an old last segment may end in a torn record.
+  let nextSeq = (segments.at(-1)?.seq ?? 0) + 1;
+  let active: Segment | undefined;
+  let reader = 0;
+  let tail: TailRecord[] = [];
+  let tailBytes = 0;
+  const dirty = new Set<Segment>();
+
+  let syncTimer: Subscription | undefined;
+  if (sync === 'interval') {
+    syncTimer = scheduler.schedule(function tick() {
+      syncDirty();
+      this.schedule(undefined, syncIntervalMs);
+    }, syncIntervalMs);
+  }
+
+  function closeQuietly(segment: Segment): void {
+    try {
+      closeSync(segment.fd);
+    } catch {
+      /* already closed */
+    }
+    if (segment.ackFd !== undefined) {
+      try {
+        closeSync(segment.ackFd);
+      } catch {
+        /* already closed */
+      }
+      segment.ackFd = undefined;
+    }
+  }
+
+  function removeFiles(segment: Segment): void {
+    rmSync(segment.path, { force: true });
+    rmSync(segment.ackPath, { force: true });
+  }
+
+  function syncDirty(): void {
+    for (const segment of dirty) {
+      dirty.delete(segment);
+      fdatasync(segment.fd, () => undefined);
+      if (segment.ackFd !== undefined) fdatasync(segment.ackFd, () => undefined);
+    }
+  }
+
+  function newSegment(): Segment {
+    const seq = nextSeq++;
+    const base = join(dir, segmentName(seq));
+    const segment: Segment = {
+      seq,
+      path: `${base}.log`,
+      ackPath: `${base}.ack`,
+      fd: openSync(`${base}.log`, 'wx+'),
+      ackFd: undefined,
+      count: 0,
+      live: 0,
+      acked: new Uint8Array(0),
+      end: 0,
+      readable: 0,
+      readPos: 0,
+      fresh: true,
+    };
+    if (sync === 'always') {
+      // The new file's directory entry must be on stable storage too.
+      const dirFd = openSync(dir, 'r');
+      try {
+        fsyncSync(dirFd);
+      } finally {
+        closeSync(dirFd);
+      }
+    }
+    segments.push(segment);
+    bySeq.set(seq, segment);
+    return segment;
+  }
+
+  // `sync: 'always'`: one fdatasync at a time, each covering every write made before it started.
+  let syncing = false;
+  let syncWaiters: { segment: Segment; end: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  function syncThen(segment: Segment, end: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      syncWaiters.push({ segment, end, resolve, reject });
+      if (!syncing) startSync();
+    });
+  }
+  function startSync(): void {
+    const batch = syncWaiters;
+    syncWaiters = [];
+    syncing = true;
+    const fds = new Set(batch.map((w) => w.segment.fd));
+    let left = fds.size;
+    let failure: unknown;
+    for (const fd of fds) {
+      fdatasync(fd, (error) => {
+        if (error) failure = error;
+        if (--left > 0) return;
+        syncing = false;
+        for (const w of batch) {
+          if (failure !== undefined) {
+            w.reject(
+              new SpoolError(name, `spool ${name} cannot be synced: ${describeError(failure)}`, {
+                cause: failure,
+              }),
+            );
+          } else {
+            makeReadable(w.segment, w.end);
+            w.resolve();
+          }
+        }
+        if (syncWaiters.length > 0) startSync();
+      });
+    }
+  }
+
+  function makeReadable(segment: Segment, end: number): void {
+    if (end > segment.readable) segment.readable = end;
+  }
+
+  const fail = (message: string, cause?: unknown): Promise<never> =>
+    Promise.reject(new SpoolError(name, message, cause === undefined ? undefined : { cause }));
+
+  function append(jsons: readonly string[]): Promise<void> {
+    if (closed) return fail(`spool ${name} is closed`);
+    if (jsons.length === 0) return Promise.resolve();
+    try {
+      if (active === undefined || (active.end >= segmentBytes && active.count > 0)) {
+        const old = active;
+        active = newSegment();
+        if (old !== undefined && old.live === 0) dropSegment(old);
+      }
+    } catch (error) {
+      return fail(`spool ${name} cannot be written: ${describeError(error)}`, error);
+    }
+    const segment = active;
+    const { buffer, sizes } = encodeRecords(jsons, segment.count);
+    if (!fits(buffer.length)) return fail(`spool ${name} is full (maxBytes ${maxBytes})`);
+    const start = segment.end;
+    try {
+      for (let done = 0; done < buffer.length;) {
+        done += writeSync(segment.fd, buffer, done, buffer.length - done, start + done);
+      }
+    } catch (error) {
+      // Leave no torn record behind (truncating needs no space).
+      try {
+        ftruncateSync(segment.fd, start);
+      } catch {
+        /* the next open reports what is left as damage */
+      }
+      return fail(`spool ${name} cannot be written: ${describeError(error)}`, error);
+    }
+    let offset = start;
+    const firstIndex = segment.count;
+    const records: TailRecord[] = [];
+    for (let i = 0; i < jsons.length; i++) {
+      const size = sizes[i] as number;
+      records.push({
+        record: { key: { segment: segment.seq, index: firstIndex + i, size }, json: jsons[i] as string },
+        offset,
+      });
+      offset += size;
+    }
+    segment.count += jsons.length;
+    segment.live += jsons.length;
+    segment.end = offset;
+    liveEvents += jsons.length;
+    liveBytes += buffer.length;
+    dirty.add(segment);
+    // Keep the new records in memory for the reader when they follow on from what it will read next.
+    const last = tail.at(-1);
+    const continues =
+      last !== undefined
+        ? last.record.key.segment === segment.seq && last.offset + last.record.key.size === start
+        : unreadWritten === 0;
+    unreadWritten += jsons.length;
+    if (continues && tailBytes + buffer.length <= tailLimit) {
+      for (const r of records) tail.push(r);
+      tailBytes += buffer.length;
+    }
+    if (sync === 'always') {
+      return syncThen(segment, offset).then(() => {
+        unread += jsons.length;
+      });
+    }
+    makeReadable(segment, offset);
+    unread += jsons.length;
+    return Promise.resolve();
+  }
+
+  function fits(bytes: number): boolean {
+    return liveBytes + bytes <= maxBytes;
+  }
+
+  function read(maxRecords: number, maxReadBytes: number): SpoolRecord[] {
+    const out: SpoolRecord[] = [];
+    let bytes = 0;
+    while (out.length < maxRecords && reader < segments.length) {
+      const segment = segments[reader] as Segment;
+      if (segment.readPos >= segment.readable) {
+        if (segment === active || reader === segments.length - 1) break;
+        reader++;
+        continue;
+      }
+      // From memory when the tail starts where the reader is.
+      while (tail.length > 0) {
+        const t = tail[0] as TailRecord;
+        if (
+          t.record.key.segment < segment.seq ||
+          (t.record.key.segment === segment.seq && t.offset < segment.readPos)
+        ) {
+          tail.shift();
+          tailBytes -= t.record.key.size;
+        } else break;
+      }
+      const head = tail[0];
+      if (head !== undefined && head.record.key.segment === segment.seq && head.offset === segment.readPos) {
+        let taken = 0;
+        while (taken < tail.length && out.length < maxRecords) {
+          const t = tail[taken] as TailRecord;
+          if (t.offset + t.record.key.size > segment.readable) break;
+          if (out.length > 0 && bytes + t.record.key.size > maxReadBytes) break;
+          out.push(t.record);
+          bytes += t.record.key.size;
+          segment.readPos = t.offset + t.record.key.size;
+          tailBytes -= t.record.key.size;
+          taken++;
+        }
+        tail = taken === tail.length ? [] : tail.slice(taken);
+        if (out.length >= maxRecords || bytes >= maxReadBytes || taken === 0) break;
+        continue;
+      }
+      const scan = scanRecords(
+        segment.fd,
+        segment.readPos,
+        segment.readable,
+        maxRecords - out.length,
+        out.length > 0 ? maxReadBytes - bytes : maxReadBytes,
+      );
+      if (scan.records.length === 0 && scan.next === segment.readPos) break;
+      segment.readPos = scan.next;
+      for (const r of scan.records) {
+        if (r.index >= segment.count || isAcked(segment, r.index)) continue;
+        out.push({
+          key: { segment: segment.seq, index: r.index, size: r.size },
+          json: r.payload.toString('utf8'),
+        });
+        bytes += r.size;
+      }
+      if (segment.fresh && scan.damage.length > 0) {
+        let damaged = 0;
+        for (const d of scan.damage) damaged += d.length;
+        damage.push({
+          message: `spool ${name} is damaged: ${damaged} bytes of ${segmentName(segment.seq)}.log skipped (bad checksum or garbage)`,
+          bytes: damaged,
+        });
+      }
+      if (bytes >= maxReadBytes) break;
+    }
+    unread = Math.max(0, unread - out.length);
+    unreadWritten = Math.max(0, unreadWritten - out.length);
+    return out;
+  }
+
+  function remove(keys: readonly SpoolKey[]): void {
+    if (closed || keys.length === 0) return;
+    const bySegment = new Map<Segment, number[]>();
+    for (const key of keys) {
+      const segment = bySeq.get(key.segment);
+      if (segment === undefined || key.index >= segment.count || isAcked(segment, key.index)) continue;
+      setAcked(segment, key.index);
+      segment.live--;
+      liveEvents--;
+      liveBytes -= key.size;
+      let list = bySegment.get(segment);
+      if (list === undefined) bySegment.set(segment, (list = []));
+      list.push(key.index);
+    }
+    for (const [segment, indexes] of bySegment) {
+      if (segment.live === 0 && segment !== active) {
+        dropSegment(segment);
+        continue;
+      }
+      writeAcks(segment, indexes);
+    }
+    if (bySegment.size > 0) options.onRoom?.();
+  }
+
+  function writeAcks(segment: Segment, indexes: number[]): void {
+    indexes.sort((a, b) => a - b);
+    const runs: [number, number][] = [];
+    for (const i of indexes) {
+      const run = runs.at(-1);
+      if (run !== undefined && run[0] + run[1] === i) run[1]++;
+      else runs.push([i, 1]);
+    }
+    const buf = Buffer.allocUnsafe(runs.length * ACK_ENTRY_BYTES);
+    runs.forEach(([start, count], k) => {
+      const at = k * ACK_ENTRY_BYTES;
+      buf.writeUInt32LE(start, at);
+      buf.writeUInt32LE(count, at + 4);
+      buf.writeUInt32LE(crc32(buf.subarray(at, at + 8)), at + 8);
+    });
+    try {
+      segment.ackFd ??= openSync(segment.ackPath, 'a');
+      writeSync(segment.ackFd, buf);
+      dirty.add(segment);
+    } catch {
+      // A lost ack only means the event is sent again after a restart (at-least-once), never lost.
+    }
+  }
+
+  function dropSegment(segment: Segment): void {
+    const at = segments.indexOf(segment);
+    if (at >= 0) {
+      segments.splice(at, 1);
+      if (at < reader) reader--;
+    }
+    bySeq.delete(segment.seq);
+    dirty.delete(segment);
+    closeQuietly(segment);
+    try {
+      removeFiles(segment);
+    } catch {
+      /* left for the next open, which finds it fully acked */
+    }
+  }
+
+  function close(): void {
+    if (closed) return;
+    closed = true;
+    syncTimer?.unsubscribe();
+    for (const segment of [...segments]) {
+      if (segment.live === 0) {
+        dropSegment(segment);
+        continue;
+      }
+      try {
+        fdatasyncSync(segment.fd);
+        if (segment.ackFd !== undefined) fdatasyncSync(segment.ackFd);
+      } catch {
+        /* best effort: the data was written */
+      }
+      closeQuietly(segment);
+    }
+    tail = [];
+    unlock();
+  }
+
+  return {
+    dir: name,
+    damage,
+    recordSize: (json) => RECORD_HEADER_BYTES + Buffer.byteLength(json, 'utf8'),
+    fits,
+    append,
+    get unread() {
+      return unread;
+    },
+    read,
+    remove,
+    stats: () => ({ spooledEvents: liveEvents, spooledBytes: liveBytes }),
+    close,
+  };
+}
