@@ -42,6 +42,12 @@ export interface ShipCommandOptions {
   maxBatchWait: number;
   /** @default 1000 */
   bufferSize: number;
+  /** A batch is cut before its body would pass this many bytes. @default 10485760 */
+  maxBatchBytes: number;
+  /** A full buffer makes ship wait (`block`) or reports the rest as `queue-blocked` (`drop`). @default 'block' */
+  whenFull: 'block' | 'drop';
+  /** `gzip` compresses each POST body (`Content-Encoding: gzip`). @default 'none' */
+  compression: 'none' | 'gzip';
   /** @default 'audit.k8s.io/v1' */
   groupVersion: string;
   /** @default 30000 */
@@ -183,7 +189,7 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
     // each delivered batch moves the checkpoint.
     let http: ReturnType<typeof createHttpSender>;
     try {
-      http = createHttpSender(target, { timeout: options.timeout });
+      http = createHttpSender(target, { timeout: options.timeout, compression: options.compression });
     } catch (err) {
       progress.stop();
       throw new CliUsageError(oneLine(err));
@@ -220,6 +226,8 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
           bufferSize: options.bufferSize,
           maxBatchSize: options.maxBatchSize,
           maxBatchWait: options.maxBatchWait,
+          maxBatchBytes: options.maxBatchBytes,
+          whenFull: options.whenFull,
         },
         retry: {
           initialDelay: options.retryInitialDelay,
