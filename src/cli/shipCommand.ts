@@ -8,6 +8,8 @@ import { decodeEvent } from '../events/decodeEvent.js';
 import { decodeEventList } from '../events/decodeEventList.js';
 import { isGroupVersion } from '../events/GroupVersion.js';
 import { redactMessage } from '../internal/redactMessage.js';
+import type { JetStreamFlags } from '../nats/openJetStreamForCli.js';
+import { openJetStreamSender, resolveJetStreamFlags } from '../nats/openJetStreamForCli.js';
 import { createHttpSender } from '../transport/httpSender.js';
 import { loadWebhookTarget } from '../transport/loadWebhookTarget.js';
 import { redactUrl } from '../transport/redactUrl.js';
@@ -28,7 +30,7 @@ import { ShipProgress } from './ShipProgress.js';
 import { shipLines } from './shipLines.js';
 
 /** Options of `rx-audit ship` (see `rx-audit ship --help` and docs/cli.md). */
-export interface ShipCommandOptions {
+export interface ShipCommandOptions extends JetStreamFlags {
   /** Webhook URL (one of `url` / `kubeconfig`). */
   url?: string;
   /** Webhook kubeconfig file (one of `url` / `kubeconfig`). */
@@ -104,7 +106,12 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
   if (file === '-' && (options.follow || options.checkpoint !== undefined)) {
     throw new CliUsageError(`${options.follow ? '--follow' : '--checkpoint'} needs a file, not stdin`);
   }
-  const target = resolveTarget(options);
+  const jetStream = resolveJetStreamFlags(
+    options,
+    { '--url': options.url, '--kubeconfig': options.kubeconfig },
+    (message) => new CliUsageError(message),
+  );
+  const target = jetStream === undefined ? resolveTarget(options) : undefined;
   const source = file === '-' ? 'stdin' : printable(basename(file), 200);
 
   let resume: CheckpointState | undefined;
@@ -156,9 +163,12 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
 
   // The HTTP sender, wrapped: each failed attempt becomes the progress's "last error" (and a line now and then),
   // each delivered batch moves the checkpoint.
-  let http: ReturnType<typeof createHttpSender>;
+  let http: { send: AuditSender; close(): unknown };
   try {
-    http = createHttpSender(target, { timeout: options.timeout });
+    http =
+      target === undefined
+        ? await openJetStreamSender(jetStream!, options.timeout)
+        : createHttpSender(target, { timeout: options.timeout });
   } catch (err) {
     progress.stop();
     throw new CliUsageError(oneLine(err));
@@ -207,7 +217,7 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
     });
   } catch (err) {
     progress.stop();
-    http.close();
+    void http.close();
     throw new CliUsageError(oneLine(err));
   }
 
@@ -278,7 +288,7 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
     log.warn(`rx-audit ship: reading ${source} failed: ${oneLine(err)}`);
     return 1;
   } finally {
-    http.close();
+    await http.close();
     await writer?.flush();
     io.signals.removeListener('SIGINT', onSignal);
     io.signals.removeListener('SIGTERM', onSignal);
@@ -290,7 +300,11 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
   const failedTotal = failed.reduce((sum, [, n]) => sum + n, 0);
   const seconds = (Date.now() - started) / 1000;
   const destination =
-    options.url === undefined ? `${redactUrl(target.url)} (kubeconfig)` : redactUrl(target.url);
+    target === undefined
+      ? jetStream!.description
+      : options.url === undefined
+        ? `${redactUrl(target.url)} (kubeconfig)`
+        : redactUrl(target.url);
   const noEvents = result.read === 0 && !result.interrupted && !options.follow;
   // Interrupted (SIGTERM in a pod) is fine as long as everything read was delivered.
   const ok = !noEvents && failedTotal === 0 && stats.delivered === result.read;
