@@ -120,7 +120,8 @@ const contenders = [
       });
       backend.run();
       for (let i = 0; i < events.length; i += 1_000) {
-        if (!(await backend.processEvents(...events.slice(i, i + 1_000)))) throw new Error('backend dropped events');
+        if (!(await backend.processEvents(...events.slice(i, i + 1_000))))
+          throw new Error('backend dropped events');
       }
       await backend.shutdown();
       const { delivered } = backend.stats();
@@ -143,9 +144,12 @@ const rows = contenders.map((c) => {
   return { label: c.label, ms, perSecond: Math.round((n / ms) * 1000) };
 });
 const bare = rows[0].perSecond;
-console.log(`\nSender throughput: ${n} events, batches of ${BATCH}, median of ${rounds} (loaded machine: ratios only)`);
+console.log(
+  `\nSender throughput: ${n} events, batches of ${BATCH}, median of ${rounds} (loaded machine: ratios only)`,
+);
 console.log('| contender | events/s | × bare |\n|---|---:|---:|');
-for (const row of rows) console.log(`| ${row.label} | ${row.perSecond} | ${(row.perSecond / bare).toFixed(2)} |`);
+for (const row of rows)
+  console.log(`| ${row.label} | ${row.perSecond} | ${(row.perSecond / bare).toFixed(2)} |`);
 await sender.close();
 
 // ─── 2. gateway vs plain serve ───────────────────────────────────────────────
@@ -184,17 +188,24 @@ try {
   ];
   for (const c of serveContenders) await throughServe(c.url, Math.min(2_000, n));
   const serveTimes = await interleavedRounds(serveContenders, rounds, (c) => throughServe(c.url, n));
-  gatewayRows = serveContenders.map((c) => ({ label: c.label, perSecond: Math.round((n / median(serveTimes[c.key])) * 1000) }));
+  gatewayRows = serveContenders.map((c) => ({
+    label: c.label,
+    perSecond: Math.round((n / median(serveTimes[c.key])) * 1000),
+  }));
   plain.stop();
   gateway.stop();
 } catch (error) {
   console.log(`\nGateway: not measured (${error instanceof Error ? error.message.split('\n')[0] : error})`);
 }
 if (gatewayRows) {
-  console.log(`\nGateway: ${n} events from a batch backend (batches of ${BATCH}, 8 in flight), median of ${rounds}`);
+  console.log(
+    `\nGateway: ${n} events from a batch backend (batches of ${BATCH}, 8 in flight), median of ${rounds}`,
+  );
   console.log('| receiver | events/s | × plain |\n|---|---:|---:|');
   for (const row of gatewayRows)
-    console.log(`| ${row.label} | ${row.perSecond} | ${(row.perSecond / gatewayRows[0].perSecond).toFixed(2)} |`);
+    console.log(
+      `| ${row.label} | ${row.perSecond} | ${(row.perSecond / gatewayRows[0].perSecond).toFixed(2)} |`,
+    );
 }
 
 const info = await (await jetstreamManager(nc)).streams.info(stream);
