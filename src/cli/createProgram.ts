@@ -146,9 +146,9 @@ Run "rx-audit <command> --help" for a command's options.`,
     .option('--no-summary', 'do not print the live summary line')
     .option(
       '--jetstream <url>',
-      'a gateway: publish accepted events to NATS JetStream at this URL (with --subject)',
+      'a gateway: publish accepted events to NATS JetStream at this URL, with --subject (default: none, --out)',
     )
-    .option('--subject <subject>', 'JetStream subject of --jetstream (a stream must store it)')
+    .option('--subject <subject>', 'JetStream subject of --jetstream; a stream must store it (default: none)')
     .addOption(
       new Option('--publish-timeout <ms>', 'with --jetstream: answer 503 when the acks take longer')
         .argParser(integerIn(1))
@@ -173,9 +173,9 @@ Run "rx-audit <command> --help" for a command's options.`,
     .option('--kubeconfig <file>', 'webhook kubeconfig, as the apiserver reads --audit-webhook-config-file')
     .option(
       '--jetstream <url>',
-      'publish to NATS JetStream at this URL instead of a webhook (with --subject)',
+      'publish to NATS JetStream at this URL instead of a webhook, with --subject (default: none, a webhook)',
     )
-    .option('--subject <subject>', 'JetStream subject of --jetstream (a stream must store it)')
+    .option('--subject <subject>', 'JetStream subject of --jetstream; a stream must store it (default: none)')
     .addOption(
       new Option('--mode <mode>', 'batch: buffered, concurrent POSTs; blocking: one awaited POST at a time')
         .choices(['batch', 'blocking'])
