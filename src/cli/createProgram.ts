@@ -194,6 +194,27 @@ Run "rx-audit <command> --help" for a command's options.`,
         .argParser(integerIn(1))
         .default(1000),
     )
+    .addOption(
+      new Option(
+        '--max-batch-bytes <n>',
+        'a batch is cut before its EventList body would pass this many bytes',
+      )
+        .argParser(integerIn(1))
+        .default(10 * 1024 * 1024),
+    )
+    .addOption(
+      new Option(
+        '--when-full <mode>',
+        'block: a full buffer makes ship wait; drop: the rest is reported as queue-blocked (batch mode)',
+      )
+        .choices(['block', 'drop'])
+        .default('block'),
+    )
+    .addOption(
+      new Option('--compression <kind>', 'gzip: compress each POST body (Content-Encoding: gzip)')
+        .choices(['none', 'gzip'])
+        .default('none'),
+    )
     .option('--group-version <version>', 'audit.k8s.io version of the EventLists sent', 'audit.k8s.io/v1')
     .addOption(new Option('--timeout <ms>', 'per-request timeout').argParser(integerIn(1)).default(30_000))
     .addOption(
