@@ -9,6 +9,8 @@ import { decodeEventList } from '../events/decodeEventList.js';
 import type { GroupVersion } from '../events/GroupVersion.js';
 import { isGroupVersion } from '../events/GroupVersion.js';
 import { redactMessage } from '../internal/redactMessage.js';
+import type { JetStreamFlags } from '../nats/openJetStreamForCli.js';
+import { openJetStreamSender, resolveJetStreamFlags } from '../nats/openJetStreamForCli.js';
 import { createHttpSender } from '../transport/httpSender.js';
 import { loadWebhookTarget } from '../transport/loadWebhookTarget.js';
 import { redactUrl } from '../transport/redactUrl.js';
@@ -29,7 +31,7 @@ import { ShipProgress } from './ShipProgress.js';
 import { shipLines } from './shipLines.js';
 
 /** Options of `rx-audit ship` (see `rx-audit ship --help` and docs/cli.md). */
-export interface ShipCommandOptions {
+export interface ShipCommandOptions extends JetStreamFlags {
   /** Webhook URL (one of `url` / `kubeconfig`). */
   url?: string;
   /** Webhook kubeconfig file (one of `url` / `kubeconfig`). */
@@ -111,7 +113,12 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
   if (file === '-' && (options.follow || options.checkpoint !== undefined)) {
     throw new CliUsageError(`${options.follow ? '--follow' : '--checkpoint'} needs a file, not stdin`);
   }
-  const target = resolveTarget(options);
+  const jetStream = resolveJetStreamFlags(
+    options,
+    { '--url': options.url, '--kubeconfig': options.kubeconfig },
+    (message) => new CliUsageError(message),
+  );
+  const target = jetStream === undefined ? resolveTarget(options) : undefined;
   const source = file === '-' ? 'stdin' : printable(basename(file), 200);
 
   let resume: CheckpointState | undefined;
@@ -187,9 +194,12 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
 
     // The HTTP sender, wrapped: each failed attempt becomes the progress's "last error" (and a line now and then),
     // each delivered batch moves the checkpoint.
-    let http: ReturnType<typeof createHttpSender>;
+    let http: { send: AuditSender; close(): unknown };
     try {
-      http = createHttpSender(target, { timeout: options.timeout, compression: options.compression });
+      http =
+        target === undefined
+          ? await openJetStreamSender(jetStream!, options.timeout)
+          : createHttpSender(target, { timeout: options.timeout, compression: options.compression });
     } catch (err) {
       progress.stop();
       throw new CliUsageError(oneLine(err));
@@ -240,7 +250,7 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
       });
     } catch (err) {
       progress.stop();
-      http.close();
+      void http.close();
       throw new CliUsageError(oneLine(err));
     }
 
@@ -304,7 +314,8 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
       log.warn(`rx-audit ship: reading ${source} failed: ${oneLine(err)}`);
       return 1;
     } finally {
-      http.close();
+      // Not awaited: a JetStream connection drains in the background (what was acked is stored already).
+      void http.close();
       await writer?.flush();
     }
     progress.stop();
@@ -314,7 +325,11 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
     const failedTotal = failed.reduce((sum, [, n]) => sum + n, 0);
     const seconds = (Date.now() - started) / 1000;
     const destination =
-      options.url === undefined ? `${redactUrl(target.url)} (kubeconfig)` : redactUrl(target.url);
+      target === undefined
+        ? jetStream!.description
+        : options.url === undefined
+          ? `${redactUrl(target.url)} (kubeconfig)`
+          : redactUrl(target.url);
     const noEvents = result.read === 0 && !result.interrupted && !options.follow;
     // Interrupted (SIGTERM in a pod) is fine as long as everything read was delivered.
     const ok = !noEvents && failedTotal === 0 && stats.delivered === result.read;
