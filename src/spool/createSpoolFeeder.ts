@@ -88,11 +88,13 @@ export function createSpoolFeeder(options: SpoolFeederOptions): SpoolFeeder {
   const pump = async (): Promise<void> => {
     if (pumping || target === undefined || stopped) return;
     pumping = true;
+    let progress = false;
     try {
       while (!stopped && store.unread > 0) {
         const records = store.read(chunkRecords, chunkBytes);
         reportDamage();
         if (records.length === 0) break;
+        progress = true;
         if (!(await target.enqueue(records))) {
           stopped = true;
           break;
@@ -106,8 +108,9 @@ export function createSpoolFeeder(options: SpoolFeederOptions): SpoolFeeder {
       if (store.unread === 0) handed = Math.max(handed, readable);
       checkHanded();
     }
-    // An append may have become readable while the last enqueue waited.
-    if (!stopped && store.unread > 0) void pump();
+    // An append may have become readable while the last enqueue waited (never again without progress: a
+    // later append starts the pump anyway).
+    if (progress && !stopped && store.unread > 0) void pump();
   };
 
   const checkRoom = (): void => {

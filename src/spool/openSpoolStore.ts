@@ -348,10 +348,16 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
 
   // `sync: 'always'`: one fdatasync at a time, each covering every write made before it started.
   let syncing = false;
-  let syncWaiters: { segment: Segment; end: number; resolve: () => void; reject: (e: Error) => void }[] = [];
-  function syncThen(segment: Segment, end: number): Promise<void> {
+  let syncWaiters: {
+    segment: Segment;
+    end: number;
+    count: number;
+    resolve: () => void;
+    reject: (e: Error) => void;
+  }[] = [];
+  function syncThen(segment: Segment, end: number, count: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      syncWaiters.push({ segment, end, resolve, reject });
+      syncWaiters.push({ segment, end, count, resolve, reject });
       if (!syncing) startSync();
     });
   }
@@ -375,7 +381,9 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
               }),
             );
           } else {
+            // Readable and counted as unread together, before anyone can read them.
             makeReadable(w.segment, w.end);
+            unread += w.count;
             w.resolve();
           }
         }
@@ -449,9 +457,7 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
       tailBytes += buffer.length;
     }
     if (sync === 'always') {
-      return syncThen(segment, offset).then(() => {
-        unread += jsons.length;
-      });
+      return syncThen(segment, offset, jsons.length);
     }
     makeReadable(segment, offset);
     unread += jsons.length;
@@ -468,7 +474,9 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
     while (out.length < maxRecords && reader < segments.length) {
       const segment = segments[reader] as Segment;
       if (segment.readPos >= segment.readable) {
-        if (segment === active || reader === segments.length - 1) break;
+        // Move on only from a segment that is done: not written to any more, and all of it readable (with
+        // sync 'always' its last writes become readable when their sync ends, maybe after a newer segment's).
+        if (segment === active || reader === segments.length - 1 || segment.readable < segment.end) break;
         reader++;
         continue;
       }
