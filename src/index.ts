@@ -12,6 +12,8 @@ export type { EventListWire } from './events/encodeEventList.js';
 export { GROUP_VERSIONS, assertGroupVersion, isGroupVersion } from './events/GroupVersion.js';
 export type { GroupVersion } from './events/GroupVersion.js';
 export { AuditDecodeError, isAuditDecodeError } from './events/AuditDecodeError.js';
+export { MAX_REPORTED_PROBLEMS, MAX_PROBLEM_LENGTH } from './events/ProblemList.js';
+export { MAX_EVENT_DEPTH } from './events/tooDeepField.js';
 
 // ─── Backends ────────────────────────────────────────────────────────────────
 export type {
@@ -39,7 +41,8 @@ export type {
   WebhookDeliveryOptions,
   WebhookMode,
 } from './backends/WebhookBackendOptions.js';
-export { formatAuditPluginError, reportToStderr } from './backends/reportToStderr.js';
+export { createStderrReporter, formatAuditPluginError, reportToStderr } from './backends/reportToStderr.js';
+export type { StderrReporterOptions } from './backends/reportToStderr.js';
 export { loggerReporter } from './internal/loggerReporter.js';
 export type {
   AuditLogFields,
@@ -75,8 +78,11 @@ export type { AuditBatch, AuditSender } from './transport/types.js';
 export { WebhookError, isWebhookError, isRetryable, isRetryableStatus } from './transport/WebhookError.js';
 export type { WebhookErrorOptions } from './transport/WebhookError.js';
 export type { WebhookTarget, WebhookTargetOption } from './transport/target.js';
-export { createHttpSender, HTTP_SENDER_DEFAULTS } from './transport/httpSender.js';
+export { createHttpSender, GZIP_LEVEL, HTTP_SENDER_DEFAULTS } from './transport/httpSender.js';
+export { COMPRESSIONS } from './transport/Compression.js';
+export type { Compression } from './transport/Compression.js';
 export type { HttpSender, HttpSenderOptions } from './transport/httpSender.js';
+export { MAX_RESPONSE_BYTES } from './transport/readResponseBody.js';
 export { loadWebhookTarget } from './transport/loadWebhookTarget.js';
 export { resolveWebhookTarget } from './transport/resolveWebhookTarget.js';
 export { validateWebhookTarget } from './transport/validateWebhookTarget.js';

@@ -2,9 +2,9 @@
 // every refused event is reported. Checked with fast-check over random event streams, sender failures,
 // flushes and shutdown points, in virtual time.
 import fc from 'fast-check';
-import { Observable } from 'rxjs';
+import { EMPTY, Observable, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditBackend, AuditPluginError } from '../../src/backends/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
 import { auditEvent, virtualClock } from '../internal/fixtures.js';
@@ -164,3 +164,141 @@ describe('createWebhookBackend accounting (property)', () => {
     );
   });
 });
+
+// Re-entrance (issue 12): onError, the sender and an errors$ subscriber call processEvents, flush or shutdown
+// synchronously, while senders resolve, fail or throw synchronously (or later). Whatever the interleaving,
+// every event given — by the test or by a callback — ends exactly once, and stats() adds up.
+type Reentry = 'process' | 'flush' | 'shutdown' | 'none';
+type SyncOutcome = Outcome | { kind: 'sync-ok' } | { kind: 'sync-fail' };
+
+const syncOutcome: fc.Arbitrary<SyncOutcome> = fc.oneof(
+  outcome,
+  fc.constant({ kind: 'sync-ok' as const }),
+  fc.constant({ kind: 'sync-fail' as const }),
+);
+
+const reentrantScenario = fc.record({
+  mode: fc.constantFrom('batch' as const, 'blocking' as const),
+  whenFull: fc.constantFrom('drop' as const, 'block' as const),
+  maxBatchSize: fc.integer({ min: 1, max: 4 }),
+  maxBatchWait: fc.integer({ min: 0, max: 30 }),
+  bufferSize: fc.integer({ min: 1, max: 8 }),
+  maxInFlight: fc.constantFrom(1, 2, Infinity),
+  attempts: fc.integer({ min: 1, max: 3 }),
+  outcomes: fc.array(syncOutcome, { minLength: 1, maxLength: 20 }),
+  steps: fc.array(step, { maxLength: 10 }),
+  // Which callbacks re-enter, what each re-entry does, and how many re-entries in all.
+  from: fc.record({ onError: fc.boolean(), sender: fc.boolean(), subscriber: fc.boolean() }),
+  reentries: fc.array(fc.constantFrom<Reentry>('process', 'process', 'flush', 'shutdown', 'none'), {
+    minLength: 1,
+    maxLength: 8,
+  }),
+  budget: fc.nat(12),
+  shutdownTimeout: fc.option(fc.nat(150), { nil: undefined }),
+});
+
+describe('createWebhookBackend accounting under re-entrance (property)', () => {
+  it('every event ends exactly once and stats() adds up, whatever the callbacks call back', async () => {
+    await fc.assert(
+      fc.asyncProperty(reentrantScenario, async (s) => {
+        const clock = virtualClock();
+        const delivered: string[] = [];
+        const errors: AuditPluginError[] = [];
+        const given: string[] = [];
+        const pending: Array<Promise<unknown>> = [];
+        let n = 0;
+        let call = 0;
+        let budget = s.budget;
+        let reentry = 0;
+        const box: { backend?: AuditBackend } = {};
+        const give = (count: number) => {
+          const events = Array.from({ length: count }, () => auditEvent(`e${n++}`));
+          given.push(...events.map((e) => e.auditID));
+          pending.push(box.backend!.processEvents(...events));
+        };
+        const reenter = (): void => {
+          if (budget <= 0) return;
+          budget--;
+          const what = s.reentries[reentry++ % s.reentries.length] as Reentry;
+          if (what === 'process') give(1 + (reentry % 3));
+          else if (what === 'flush') pending.push(box.backend!.flush());
+          else if (what === 'shutdown') pending.push(box.backend!.shutdown(timeoutOption(s.shutdownTimeout)));
+        };
+        const backend = (box.backend = createWebhookBackend({
+          ...(s.mode === 'batch'
+            ? {
+                mode: 'batch' as const,
+                batch: {
+                  maxBatchSize: s.maxBatchSize,
+                  maxBatchWait: s.maxBatchWait,
+                  bufferSize: s.bufferSize,
+                  maxInFlight: s.maxInFlight,
+                  whenFull: s.whenFull,
+                },
+              }
+            : { mode: 'blocking' as const }),
+          scheduler: clock.scheduler,
+          timeout: 60,
+          retry: { initialDelay: 5, factor: 2, jitter: 0, attempts: s.attempts },
+          onError: (e) => {
+            errors.push(e);
+            if (s.from.onError) reenter();
+          },
+          sender: (batch) => {
+            const o = s.outcomes[call++ % s.outcomes.length] as SyncOutcome;
+            const ids = batch.events.map((e) => e.auditID);
+            if (s.from.sender) reenter();
+            if (o.kind === 'throw') throw new Error('sender threw');
+            if (o.kind === 'sync-ok') {
+              delivered.push(...ids);
+              return EMPTY;
+            }
+            if (o.kind === 'sync-fail') return throwError(() => new WebhookError('failed', { status: 503 }));
+            return new Observable<never>((subscriber) => {
+              if (o.kind === 'hang') return;
+              return clock.scheduler.schedule(() => {
+                if (o.kind === 'ok') {
+                  delivered.push(...ids);
+                  subscriber.complete();
+                } else {
+                  subscriber.error(
+                    new WebhookError('failed', { status: o.kind === 'retryable' ? 503 : 400 }),
+                  );
+                }
+              }, o.after);
+            });
+          },
+        }));
+        backend.errors$.subscribe(() => {
+          if (s.from.subscriber) reenter();
+        });
+        backend.run();
+        for (const st of s.steps) {
+          await clock.advanceBy(st.wait);
+          if (st.kind === 'events') give(st.count);
+          else pending.push(backend.flush());
+        }
+        const shutdown = backend.shutdown(timeoutOption(s.shutdownTimeout));
+        await clock.advanceBy(100_000);
+        await shutdown;
+        // Re-entries may have added work after the drain began: let everything settle.
+        for (let i = 0; i < 5; i++) await clock.advanceBy(100_000);
+        await Promise.all(pending);
+
+        const reported = errors.flatMap((e) => e.events.map((ev) => ev.auditID));
+        expect([...delivered, ...reported].sort()).toEqual([...given].sort());
+        const stats = backend.stats();
+        expect(stats.queued).toBe(0);
+        expect(stats.inFlight).toBe(0);
+        expect(stats.delivered).toBe(delivered.length);
+        expect(Object.values(stats.failed).reduce((a, b) => a + b, 0)).toBe(reported.length);
+        // run() came first, so every shut-down or queue-blocked event was refused, never accepted.
+        expect(stats.accepted).toBe(given.length - stats.failed['queue-blocked'] - stats.failed['shut-down']);
+        expect(stats.accepted).toBe(stats.delivered + stats.failed['send-failed']);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+const timeoutOption = (timeout: number | undefined) => (timeout === undefined ? {} : { timeout });

@@ -13,14 +13,15 @@ describe('formatAuditPluginError / reportToStderr', () => {
       lines.push(String(chunk));
       return true;
     });
+    // The default reporter is one per process, rate-limited per (plugin, reason): this plugin is this test's.
     reportToStderr({
-      plugin: 'webhook',
+      plugin: 'webhook-a',
       reason: 'send-failed',
       error: new WebhookError('HTTP 503 Service Unavailable\nretry later', { status: 503 }),
       events: auditEvents(3),
     });
     expect(lines).toEqual([
-      'audit plugin=webhook reason=send-failed events=3 ids=e0,e1,e2 error="HTTP 503 Service Unavailable retry later"\n',
+      'audit plugin=webhook-a reason=send-failed events=3 ids=e0,e1,e2 error="HTTP 503 Service Unavailable retry later"\n',
     ]);
   });
 

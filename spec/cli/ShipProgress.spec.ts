@@ -72,4 +72,27 @@ describe('ShipProgress', () => {
     progress.stop();
     expect(text()).toBe('only this\n');
   });
+
+  it('shows the last error while batches are being retried, in the plain line and on the bar', () => {
+    const plain = stream(false);
+    const withError = {
+      ...counts,
+      lastError: 'audit webhook POST http://x/ failed: 503 Service Unavailable',
+    };
+    const progress = new ShipProgress(plain.out, {
+      totalBytes: undefined,
+      counts: () => withError,
+      plainIntervalMs: 100,
+    });
+    vi.advanceTimersByTime(150);
+    progress.stop();
+    expect(plain.text()).toContain(
+      '| last error: audit webhook POST http://x/ failed: 503 Service Unavailable\n',
+    );
+    const tty = stream(true);
+    const bar = new ShipProgress(tty.out, { totalBytes: 1000, counts: () => withError });
+    vi.advanceTimersByTime(300);
+    bar.stop();
+    expect(tty.text()).toContain('last error: audit webhook POST http://x/ failed: 503');
+  });
 });

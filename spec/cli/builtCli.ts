@@ -78,7 +78,7 @@ export interface ServeProcess {
   stop(): Promise<CliRun>;
 }
 
-/** Starts `rx-audit serve --port 0 ...args` and waits for its "listening on" line. */
+/** Starts `rx-audit serve --port 0 ...args` and waits for its "listening on" line (text on stdout, or JSON on stderr). */
 export function startServe(args: string[] = []): Promise<ServeProcess> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { cwd: repoRoot });
   const done = collect(child, 60_000);
@@ -86,9 +86,12 @@ export function startServe(args: string[] = []): Promise<ServeProcess> {
     let seen = '';
     const onData = (chunk: Buffer): void => {
       seen += chunk.toString();
-      const match = /rx-audit serve listening on (\S+)/.exec(seen);
+      const match =
+        /rx-audit serve listening on (\S+)/.exec(seen) ??
+        /"msg":"rx-audit serve listening on (\S+?)"/.exec(seen);
       if (match?.[1] === undefined) return;
       child.stdout.off('data', onData);
+      child.stderr.off('data', onData);
       resolve({
         url: match[1],
         stop: async () => {
@@ -98,6 +101,7 @@ export function startServe(args: string[] = []): Promise<ServeProcess> {
       });
     };
     child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     done.then(
       (run) => reject(new Error(`serve exited early (${run.code}): ${run.stderr}`)),
       (err: unknown) => reject(err as Error),
@@ -124,7 +128,7 @@ export function decodeFile(file: string): AuditEvent[] {
 
 /** The `delivered: N events` count from ship's summary. */
 export function deliveredCount(stdout: string): number | undefined {
-  const match = /delivered: +(\d+) events/.exec(stdout);
+  const match = /delivered: +(\d+) events?/.exec(stdout);
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
@@ -133,4 +137,34 @@ export function withoutProgressLines(stderr: string): string[] {
   return stderr
     .split('\n')
     .filter((line) => line !== '' && !/^rx-audit ship: (\d+% \| )?\d+ read \|/.test(line));
+}
+
+/** A running `rx-audit` child the test drives: its stdin stays open, signals are the test's to send. */
+export interface CliChild {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** What it printed so far. */
+  output(): { stdout: string; stderr: string };
+  /** Resolves when it exited. */
+  readonly done: Promise<CliRun>;
+}
+
+/** Starts `node dist/cjs/cli/main.js ...args` without closing its stdin. */
+export function spawnCli(args: string[], timeoutMs = 60_000): CliChild {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: repoRoot, env: { ...process.env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.on('error', () => undefined);
+  const done = collect(child, timeoutMs);
+  return { child, output: () => ({ stdout, stderr }), done };
+}
+
+/** Polls `check` every 25 ms until it returns true; rejects after `timeoutMs` with `what`. */
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }

@@ -93,4 +93,35 @@ describe('rx-audit (the built bin)', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('Usage: rx-audit');
   });
+
+  it('--help shows every flag of serve and ship with its default', async () => {
+    const [serve, ship] = await Promise.all(['serve', 'ship'].map((c) => runCli([c, '--help'])));
+    // Commander wraps long lines: compare with whitespace collapsed, one option entry at a time.
+    const entries = (help: string): string[] =>
+      help
+        .slice(help.indexOf('Options:'), help.indexOf('Examples:'))
+        .split(/\n(?= {2}-)/)
+        .slice(1)
+        .map((entry) => entry.replace(/\s+/g, ' ').trim());
+    for (const help of [serve?.stdout ?? '', ship?.stdout ?? '']) {
+      const options = entries(help).filter((e) => !e.startsWith('-h, --help') && !e.startsWith('--no-'));
+      expect(options.length).toBeGreaterThan(10);
+      // Each says its default: commander's "(default: …)", or in words ("default: none", "(default: plain HTTP)").
+      // The second half of a pair (--tls-key) and an alternative (--token) refer to their first.
+      const undocumented = options.filter(
+        (e) => !/default/.test(e) && !/^--(tls-key|token <token>|url|kubeconfig)/.test(e),
+      );
+      expect(undocumented).toEqual([]);
+    }
+    const all = (serve?.stdout ?? '').replace(/\s+/g, ' ') + (ship?.stdout ?? '').replace(/\s+/g, ' ');
+    for (const shown of [
+      'largest POST body, counted after decompression (else 413) (default: 16777216)',
+      '(choices: "text", "json", default: "text")',
+      'send what was accepted for at most this long (default: 10000)',
+      'a longer one is skipped as invalid (default: 16777216)',
+      'rotated --out files kept (out.1 newest … out.N oldest) (default: 5)',
+    ]) {
+      expect(all).toContain(shown);
+    }
+  });
 });

@@ -10,9 +10,9 @@ import { openLogInput } from '../../src/cli/openLogInput.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'rx-audit-open-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function text(stream: AsyncIterable<Buffer | string>): Promise<string> {
+async function text(stream: AsyncIterable<Buffer | string | object>): Promise<string> {
   let out = '';
-  for await (const chunk of stream) out += chunk.toString();
+  for await (const chunk of stream) out += Buffer.isBuffer(chunk) ? chunk.toString() : JSON.stringify(chunk);
   return out;
 }
 
@@ -24,7 +24,7 @@ describe('openLogInput', () => {
     writeFileSync(file, LOG);
     const input = await openLogInput(file);
     expect(input.size).toBe(Buffer.byteLength(LOG));
-    expect(await text(input.stream)).toBe(LOG);
+    expect(await text(input.chunks)).toBe(LOG);
     expect(input.gzipped()).toBe(false);
     expect(input.bytesRead()).toBe(Buffer.byteLength(LOG));
   });
@@ -34,7 +34,7 @@ describe('openLogInput', () => {
     const gz = gzipSync(LOG);
     writeFileSync(file, gz);
     const input = await openLogInput(file);
-    expect(await text(input.stream)).toBe(LOG);
+    expect(await text(input.chunks)).toBe(LOG);
     expect(input.gzipped()).toBe(true);
     expect(input.size).toBe(gz.length);
     expect(input.bytesRead()).toBe(gz.length);
@@ -48,7 +48,7 @@ describe('openLogInput', () => {
     stdin.end();
     const input = await opened;
     expect(input.size).toBeUndefined();
-    expect(await text(input.stream)).toBe('{"x":1}\n');
+    expect(await text(input.chunks)).toBe('{"x":1}\n');
     expect(input.gzipped()).toBe(true);
   });
 
@@ -56,7 +56,7 @@ describe('openLogInput', () => {
     const stdin = new PassThrough();
     stdin.end();
     const input = await openLogInput('-', stdin);
-    expect(await text(input.stream)).toBe('');
+    expect(await text(input.chunks)).toBe('');
   });
 
   it('a missing file or a folder is a usage error naming the path', async () => {

@@ -47,7 +47,7 @@ describe('rx-audit serve', () => {
     const stopped = await serve.stop();
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toMatch(
-      /^rx-audit serve stopped \(SIGTERM\): 2 events in 1 POSTs \(\d+\/s\) \| verbs: create 1, get 1 \| stages: ResponseComplete 2 \| rejected 1 \| unauthorized 1 \| failed on purpose 0$/m,
+      /^rx-audit serve stopped \(SIGTERM\): 2 events in 1 POST \(\d+\/s\) \| verbs: create 1, get 1 \| stages: ResponseComplete 2 \| rejected 1 \| unauthorized 1 \| failed on purpose 0$/m,
     );
     expect(stopped.stdout + stopped.stderr).not.toContain('t0ken');
   });
@@ -55,7 +55,7 @@ describe('rx-audit serve', () => {
   it('--out is optional: without it POSTs are answered 200 and the events only counted', async () => {
     const help = await runCli(['serve', '--help']);
     expect(help.stdout.replace(/\s+/g, ' ')).toContain(
-      'append received events to this file as JSON lines (optional: without it events are only counted)',
+      'append received events to this file as JSON lines (default: none, events are only counted)',
     );
     const serve = await startServe([]);
     const [first] = readFileSync(OPENSHIFT, 'utf8')
@@ -70,6 +70,6 @@ describe('rx-audit serve', () => {
     const stopped = await serve.stop();
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).not.toContain('appending events');
-    expect(stopped.stdout).toMatch(/^rx-audit serve stopped \(SIGTERM\): 2 events in 1 POSTs /m);
+    expect(stopped.stdout).toMatch(/^rx-audit serve stopped \(SIGTERM\): 2 events in 1 POST /m);
   });
 });

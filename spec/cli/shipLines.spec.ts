@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
-import type { JsonLine } from '../../src/cli/readJsonLines.js';
+import type { ShipRecord } from '../../src/cli/readLogRecords.js';
 import { shipLines } from '../../src/cli/shipLines.js';
 import { decodeLogLine } from '../../src/cli/shipCommand.js';
 import type { AuditBatch } from '../../src/transport/types.js';
@@ -18,8 +18,19 @@ function event(i: number): object {
   };
 }
 
-async function* lines(n: number, extra: Record<number, JsonLine> = {}): AsyncGenerator<JsonLine> {
-  for (let i = 1; i <= n; i++) yield extra[i] ?? { lineNumber: i, value: event(i) };
+const at = (i: number) => ({
+  end: i * 10,
+  resume: { offset: i * 10, line: i + 1, mode: 'lines', inArray: false } as const,
+});
+type Extra = { lineNumber: number; value: unknown } | { lineNumber: number; error: string };
+async function* lines(n: number, extra: Record<number, Extra> = {}): AsyncGenerator<ShipRecord> {
+  for (let i = 1; i <= n; i++)
+    yield { ...at(i), ...(extra[i] ?? { lineNumber: i, value: event(i) }) } as ShipRecord;
+}
+/** `n` records, then the input stays open (idle) until `signal` aborts. */
+async function* idleAfter(n: number, signal: AbortSignal): AsyncGenerator<ShipRecord> {
+  yield* lines(n);
+  await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
 }
 
 /** A slow sender: each POST takes `ms` and records its events. */
@@ -113,5 +124,86 @@ describe('shipLines', () => {
     });
     expect(result).toEqual({ read: 30, invalid: 0, interrupted: true });
     expect(sender.received).toHaveLength(30);
+  });
+
+  it('sends a partial batch after maxBatchWait while the input is idle, and stops at once on abort (batch mode)', async () => {
+    const sender = slowSender(0);
+    const backend = createWebhookBackend({
+      mode: 'batch',
+      sender: sender.send,
+      batch: { maxBatchSize: 100, maxBatchWait: 30 },
+      onError: () => undefined,
+    });
+    const controller = new AbortController();
+    const shipped = shipLines(idleAfter(3, controller.signal), {
+      backend,
+      mode: 'batch',
+      bufferSize: 1000,
+      chunkSize: 100,
+      decode: decodeLogLine,
+      onInvalid: () => undefined,
+      signal: controller.signal,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sender.received).toEqual(['id-1', 'id-2', 'id-3']);
+    const before = Date.now();
+    controller.abort();
+    expect(await shipped).toEqual({ read: 3, invalid: 0, interrupted: true });
+    expect(Date.now() - before).toBeLessThan(500);
+  });
+
+  it('blocking mode: a partial chunk is POSTed after maxBatchWait of idle input', async () => {
+    const sender = slowSender(0);
+    const backend = createWebhookBackend({ mode: 'blocking', sender: sender.send, onError: () => undefined });
+    const controller = new AbortController();
+    const shipped = shipLines(idleAfter(2, controller.signal), {
+      backend,
+      mode: 'blocking',
+      bufferSize: 1,
+      chunkSize: 50,
+      maxBatchWait: 30,
+      decode: decodeLogLine,
+      onInvalid: () => undefined,
+      signal: controller.signal,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sender.received).toEqual(['id-1', 'id-2']);
+    controller.abort();
+    expect((await shipped).interrupted).toBe(true);
+  });
+
+  it('after abort, the drain lasts at most drainTimeout: what is still undelivered is reported as send-failed', async () => {
+    const errors: AuditPluginError[] = [];
+    const backend = createWebhookBackend({
+      mode: 'batch',
+      sender: () => new Promise<void>(() => undefined), // a webhook that never answers
+      batch: { maxBatchWait: 5 },
+      timeout: 60_000,
+      onError: (e) => errors.push(e),
+    });
+    const controller = new AbortController();
+    const shipped = shipLines(idleAfter(5, controller.signal), {
+      backend,
+      mode: 'batch',
+      bufferSize: 1000,
+      chunkSize: 100,
+      decode: decodeLogLine,
+      onInvalid: () => undefined,
+      signal: controller.signal,
+      drainTimeout: 100,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = Date.now();
+    controller.abort();
+    await shipped;
+    expect(Date.now() - before).toBeLessThan(1000);
+    expect(errors.flatMap((e) => e.events.map((ev) => ev.auditID)).sort()).toEqual([
+      'id-1',
+      'id-2',
+      'id-3',
+      'id-4',
+      'id-5',
+    ]);
+    expect(errors.every((e) => e.reason === 'send-failed')).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import type { AuditMessage, InvalidAuditMessage } from '../../src/nats/fromJetSt
 import { fromJetStream } from '../../src/nats/fromJetStream.js';
 import { auditEvents } from '../internal/fixtures.js';
 import type { NatsServer } from './fixtures/natsServer.js';
-import { removeStoreDirs, startNatsServer } from './fixtures/natsServer.js';
+import { eventually, removeStoreDirs, startNatsServer } from './fixtures/natsServer.js';
 
 let server: NatsServer;
 beforeAll(async () => {
@@ -20,6 +20,10 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const eventuallyTrue = (check: () => boolean) =>
+  eventually(async () => {
+    if (!check()) throw new Error('not yet');
+  });
 
 async function fill(stream: string, count: number, prefix = 'e') {
   await ensureAuditStream({ servers: server.url, stream, subjects: [`${stream.toLowerCase()}.>`] });
@@ -165,6 +169,36 @@ describe('fromJetStream', () => {
     expect(received.map((m) => m.event.auditID).every((id) => id === 'lost-0' || id === 'lost-1')).toBe(true);
     received.forEach((m) => m.ack());
   });
+
+  it('keeps reading across a nats-server restart', async () => {
+    const own = await startNatsServer();
+    const servers = own.url;
+    await ensureAuditStream({ servers, stream: 'AGAIN', subjects: ['again.>'] });
+    const publish = async (prefix: string) => {
+      const sender = await createJetStreamSender({ servers, subject: 'again.events' });
+      await sender.publish(auditEvents(5, prefix));
+      await sender.close();
+    };
+    await publish('before-');
+    const seen: string[] = [];
+    const done = new Promise<void>((resolve) => {
+      const subscription = fromJetStream({ servers, stream: 'AGAIN', durable: 'steady' }).subscribe((m) => {
+        seen.push(m.event.auditID);
+        m.ack();
+        if (seen.length === 10) {
+          subscription.unsubscribe();
+          resolve();
+        }
+      });
+    });
+    await eventuallyTrue(() => seen.length === 5);
+    await own.stop();
+    const restarted = await startNatsServer(own.options);
+    await eventually(() => publish('after-'));
+    await done;
+    expect(seen).toEqual([...auditEvents(5, 'before-'), ...auditEvents(5, 'after-')].map((e) => e.auditID));
+    await restarted.stop();
+  }, 30_000);
 
   it('errors when the stream does not exist, and validates its options', async () => {
     await expect(

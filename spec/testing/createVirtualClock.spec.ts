@@ -55,6 +55,24 @@ describe('createVirtualClock', () => {
     expect(backend.stats()).toMatchObject({ delivered: 1 });
   });
 
+  it('shows a batch window closing at its exact instant (the doc comment example)', async () => {
+    const clock = createVirtualClock();
+    const sender = createTestSender(undefined, clock.scheduler);
+    const backend = createWebhookBackend({
+      mode: 'batch',
+      sender: sender.send,
+      batch: { maxBatchWait: 1_000 },
+      scheduler: clock.scheduler,
+    });
+    backend.run();
+    await backend.processEvents(auditEvent('a'));
+    await clock.advanceTo(999);
+    expect(sender.calls.length).toBe(0);
+    await clock.advanceTo(1_000);
+    expect(sender.calls.map((c) => [c.time, c.auditIDs])).toEqual([[1_000, ['a']]]);
+    await backend.shutdown();
+  });
+
   it('drives the scheduler it is given, and leaves the clock alone for a frame already past', async () => {
     const scheduler = createTestScheduler();
     const clock = createVirtualClock({ scheduler });

@@ -6,7 +6,9 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { gunzipSync } from 'node:zlib';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
+import { auditWebhook } from '../../src/operators/auditWebhook.js';
 import { startReceiver } from '../../src/testing/receiver.js';
 import type { Receiver, ReceiverOptions } from '../../src/testing/receiver.js';
 import { createHttpSender } from '../../src/transport/httpSender.js';
@@ -28,8 +30,11 @@ async function receiver(options: ReceiverOptions = {}): Promise<Receiver> {
   return r;
 }
 
-function sender(target: WebhookTarget, timeout?: number): HttpSender {
-  const s = createHttpSender(target, timeout === undefined ? {} : { timeout });
+function sender(target: WebhookTarget, timeout?: number, compression?: 'none' | 'gzip'): HttpSender {
+  const s = createHttpSender(target, {
+    ...(timeout === undefined ? {} : { timeout }),
+    ...(compression === undefined ? {} : { compression }),
+  });
   open.senders.push(s);
   return s;
 }
@@ -553,7 +558,9 @@ describe('hostile webhooks: bounded reads, redacted messages', () => {
 
   it('a gzip bomb answer is inflated only up to the limit', async () => {
     const { gzipSync } = await import('node:zlib');
-    const bomb = gzipSync(Buffer.alloc(256 * 1024 * 1024));
+    // 256 gzip members of 1 MiB of zeros each (~260 KB on the wire) inflate, back to back, to 256 MiB.
+    const member = gzipSync(Buffer.alloc(1024 * 1024));
+    const bomb = Buffer.concat(new Array<Buffer>(256).fill(member));
     const server = createServer((req, res) => {
       req.resume();
       res.writeHead(200, { 'Content-Encoding': 'gzip' });
@@ -592,5 +599,99 @@ describe('hostile webhooks: bounded reads, redacted messages', () => {
     }
     // eslint-disable-next-line no-control-regex
     expect(err.message).not.toMatch(/[\u0000-\u001f]/);
+  });
+});
+
+/** A webhook that records each POST's raw body bytes and Content-Encoding, answering `statuses` in turn (then 200). */
+async function rawServer(
+  statuses: number[] = [],
+): Promise<{ url: string; posts: { encoding: string | undefined; body: Buffer }[] }> {
+  const posts: { encoding: string | undefined; body: Buffer }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      posts.push({ encoding: req.headers['content-encoding'], body: Buffer.concat(chunks) });
+      res.writeHead(statuses.shift() ?? 200).end();
+    });
+  });
+  trickling.servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/audit`, posts };
+}
+
+describe("compression: 'gzip'", () => {
+  it('POSTs the body gzip-compressed with Content-Encoding: gzip; it inflates to the EventList', async () => {
+    const server = await rawServer();
+    const batch = sampleBatch(50);
+    await expect(post(sender({ url: server.url }, undefined, 'gzip'), batch)).resolves.toEqual([undefined]);
+    const [only] = server.posts;
+    expect(only?.encoding).toBe('gzip');
+    const inflated = gunzipSync(only?.body ?? Buffer.alloc(0)).toString('utf8');
+    expect(inflated).toBe(batch.body);
+    expect(JSON.parse(inflated)).toMatchObject({ kind: 'EventList', items: expect.any(Array) as unknown });
+    expect(only?.body.length).toBeLessThan(Buffer.byteLength(batch.body) / 3);
+  });
+
+  it('compresses a batch once, whatever the retries: the body is read once, the same bytes are re-sent', async () => {
+    const server = await rawServer([503, 500]);
+    const inner = sampleBatch(5);
+    let reads = 0;
+    const batch: AuditBatch = {
+      events: inner.events,
+      get body() {
+        reads++;
+        return inner.body;
+      },
+    };
+    const s = sender({ url: server.url }, undefined, 'gzip');
+    await expect(post(s, batch)).rejects.toMatchObject({ status: 503 });
+    await expect(post(s, batch)).rejects.toMatchObject({ status: 500 });
+    await expect(post(s, batch)).resolves.toEqual([undefined]);
+    expect(reads).toBe(1);
+    expect(server.posts.map((p) => p.encoding)).toEqual(['gzip', 'gzip', 'gzip']);
+    expect(new Set(server.posts.map((p) => p.body.toString('base64'))).size).toBe(1);
+  });
+
+  it("'none' (the default) sends the body as it is", async () => {
+    const server = await rawServer();
+    const batch = sampleBatch(2);
+    await post(sender({ url: server.url }, undefined, 'none'), batch);
+    expect(server.posts.map((p) => [p.encoding, p.body.toString('utf8')])).toEqual([[undefined, batch.body]]);
+  });
+
+  it('refuses an unknown compression, naming the field and the value', () => {
+    expect(() => createHttpSender({ url: 'http://127.0.0.1:1/' }, { compression: 'br' as never })).toThrow(
+      'compression must be one of none|gzip, got "br"',
+    );
+  });
+
+  it('createWebhookBackend and auditWebhook pass compression to the HTTP sender', async () => {
+    const server = await rawServer();
+    const backend = createWebhookBackend({
+      mode: 'blocking',
+      target: { url: server.url },
+      compression: 'gzip',
+    });
+    backend.run();
+    expect(await backend.processEvents(auditEvent('gz-1'), auditEvent('gz-2'))).toBe(true);
+    await backend.shutdown();
+    const deliveries = await lastValueFrom(
+      from([auditEvent('gz-3')]).pipe(
+        auditWebhook({ target: { url: server.url }, compression: 'gzip' }),
+        toArray(),
+      ),
+    );
+    expect(deliveries.map((d) => d.ok)).toEqual([true]);
+    expect(server.posts.map((p) => p.encoding)).toEqual(['gzip', 'gzip']);
+    const ids = server.posts.map((p) =>
+      (JSON.parse(gunzipSync(p.body).toString('utf8')) as { items: { auditID: string }[] }).items.map(
+        (e) => e.auditID,
+      ),
+    );
+    expect(ids).toEqual([['gz-1', 'gz-2'], ['gz-3']]);
+    expect(() =>
+      createWebhookBackend({ mode: 'blocking', target: { url: server.url }, compression: 'zip' as never }),
+    ).toThrow('compression must be one of none|gzip, got "zip"');
   });
 });

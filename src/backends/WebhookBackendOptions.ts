@@ -1,4 +1,5 @@
 import type { AuditPluginError } from './AuditBackend.js';
+import type { AuditLogger } from '../internal/loggerReporter.js';
 import type {
   BatchOptions,
   RetryOptions,
@@ -30,6 +31,12 @@ interface WebhookBackendCommonOptions extends WebhookDeliveryOptions {
    * (see {@link reportToStderr}).
    */
   onError?: (error: AuditPluginError) => void;
+  /**
+   * A pino-, bunyan-, winston-, Nest- or console-style logger that receives every `errors$` item instead
+   * (`warn` for `queue-blocked`/`shut-down`, `error` otherwise; see `loggerReporter`). An alternative to
+   * `onError`: give one, not both. @default none (one stderr line per item)
+   */
+  logger?: AuditLogger;
 }
 
 /** Options of the batch webhook (`mode: 'batch'`). */

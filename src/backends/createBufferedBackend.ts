@@ -1,6 +1,7 @@
 import type { SchedulerLike } from 'rxjs';
 import { asyncScheduler, from, map, merge } from 'rxjs';
 import type { AuditBackend, AuditPluginError } from './AuditBackend.js';
+import type { AuditLogger } from '../internal/loggerReporter.js';
 import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
 import type { BatchOptions, RetryOptions, SpoolOptions } from '../operators/options.js';
 import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
@@ -28,6 +29,8 @@ export interface BufferedBackendOptions extends BatchOptions {
   scheduler?: SchedulerLike;
   /** Receives this backend's own reports (the delegate reports through its own handler). @default one stderr line each */
   onError?: (error: AuditPluginError) => void;
+  /** A pino- or console-style logger for this backend's own reports, instead of `onError` (see `loggerReporter`). @default none */
+  logger?: AuditLogger;
   /** A durable spool on disk in front of the in-memory buffer (see docs/spool.md). @default none */
   spool?: SpoolOptions;
 }
@@ -75,7 +78,7 @@ export function createBufferedBackend(
   if (typeof delegate !== 'object' || delegate === null || typeof delegate.processEvents !== 'function') {
     throw new TypeError(`delegate must be an AuditBackend, got ${describeValue(delegate)}`);
   }
-  const { retry: retryOption, scheduler, onError, spool: spoolOption, ...batchOption } = options;
+  const { retry: retryOption, scheduler, onError, logger, spool: spoolOption, ...batchOption } = options;
   const batch = resolveBatchOptions(batchOption, '');
   const retry = resolveRetryOptions(retryOption, 1);
   optionalFunction('onError', onError);
@@ -108,7 +111,7 @@ export function createBufferedBackend(
           return ok;
         }),
       ),
-    report: routeFailure(onError),
+    report: routeFailure(onError, logger),
     // A delegate call cannot be aborted: at a deadline the delegate's own shutdown ends what it started.
     delegate: {
       isReported: isDelegateReported,

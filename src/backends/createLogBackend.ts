@@ -10,6 +10,8 @@ import { emptyStats } from './AuditBackend.js';
 import type { AuditBackend, AuditPluginError, AuditStats, DeliveryReport } from './AuditBackend.js';
 import { formatLegacyEvent } from './formatLegacyEvent.js';
 import { reportToStderr } from './reportToStderr.js';
+import { routeFailure } from '../internal/routeFailure.js';
+import { shutdownOnce } from '../internal/shutdownOnce.js';
 import { optionalFunction } from '../internal/validateOptions.js';
 
 /** The line formats of {@link createLogBackend}, as the apiserver's `--audit-log-format`. */
@@ -101,15 +103,12 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
   const errors$ = new Subject<AuditPluginError>();
   const deliveries$ = new Subject<DeliveryReport>();
   const stats: AuditStats = emptyStats();
+  const route = routeFailure(onError);
   const report = (reason: AuditPluginError['reason'], error: Error, events: AuditEvent[]): void => {
     stats.failed[reason] += events.length;
     const item: AuditPluginError = { plugin: PLUGIN, reason, error, events };
     errors$.next(item);
-    try {
-      onError(item);
-    } catch {
-      // A failing handler must not stop the log.
-    }
+    route(item);
   };
 
   const waiting: Chunk[] = [];
@@ -117,7 +116,6 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
   let awaitingDrain = false;
   let lastError: Error | undefined;
   let idleWaiters: (() => void)[] = [];
-  let shutdownPromise: Promise<void> | undefined;
 
   const notifyIdle = (): void => {
     if (waiting.length > 0 || writing > 0) return;
@@ -193,6 +191,37 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
   const encode = (event: AuditEvent): string =>
     format === 'legacy' ? formatLegacyEvent(event) : goJson(encodeEvent(event, groupVersion));
 
+  const once = shutdownOnce(async (timeout) => {
+    let timedOut = false;
+    if (timeout === undefined) {
+      await idle();
+    } else {
+      await new Promise<void>((resolve) => {
+        const sub = timer(timeout, scheduler).subscribe(() => {
+          timedOut = true;
+          resolve();
+        });
+        void idle().then(() => {
+          sub.unsubscribe();
+          resolve();
+        });
+      });
+    }
+    if (timedOut) {
+      // Whatever never reached the stream is reported; chunks being written still report themselves.
+      awaitingDrain = false;
+      failWaiting(new Error('audit log shutdown timed out'));
+    }
+    if (owned) {
+      await closeStream(stream, timedOut);
+    }
+    stream.off('drain', onDrain);
+    stream.off('close', onClose);
+    // Keep listening for errors on a file we own (it is ours to the end); a caller's stream goes back to
+    // its owner's error handling.
+    if (!owned) stream.off('error', onStreamError);
+  });
+
   return {
     name: PLUGIN,
     errors$: errors$.asObservable(),
@@ -204,7 +233,7 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
 
     processEvents(...events: AuditEvent[]): Promise<boolean> {
       if (events.length === 0) return Promise.resolve(true);
-      if (shutdownPromise !== undefined) {
+      if (once.started()) {
         report('shut-down', new Error('audit log shut down'), events);
         return Promise.resolve(false);
       }
@@ -237,40 +266,7 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
 
     flush: idle,
 
-    shutdown(opts?: { timeout?: number }): Promise<void> {
-      shutdownPromise ??= (async () => {
-        const timeout = opts?.timeout;
-        let timedOut = false;
-        if (timeout === undefined) {
-          await idle();
-        } else {
-          await new Promise<void>((resolve) => {
-            const sub = timer(timeout, scheduler).subscribe(() => {
-              timedOut = true;
-              resolve();
-            });
-            void idle().then(() => {
-              sub.unsubscribe();
-              resolve();
-            });
-          });
-        }
-        if (timedOut) {
-          // Whatever never reached the stream is reported; chunks being written still report themselves.
-          awaitingDrain = false;
-          failWaiting(new Error('audit log shutdown timed out'));
-        }
-        if (owned) {
-          await closeStream(stream, timedOut);
-        }
-        stream.off('drain', onDrain);
-        stream.off('close', onClose);
-        // Keep listening for errors on a file we own (it is ours to the end); a caller's stream goes back to
-        // its owner's error handling.
-        if (!owned) stream.off('error', onStreamError);
-      })();
-      return shutdownPromise;
-    },
+    shutdown: (opts) => once.shutdown(opts),
 
     stats: () => ({ ...stats, failed: { ...stats.failed } }),
   };

@@ -7,6 +7,8 @@ import type { GroupVersion } from '../events/GroupVersion.js';
 import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
 import type { AuditBackend, AuditPluginError, AuditStats } from './AuditBackend.js';
 import { reportToStderr } from './reportToStderr.js';
+import { routeFailure } from '../internal/routeFailure.js';
+import { shutdownOnce } from '../internal/shutdownOnce.js';
 import { optionalFunction } from '../internal/validateOptions.js';
 
 /** Options of {@link createTruncatingBackend}. */
@@ -94,13 +96,10 @@ export function createTruncatingBackend(
 ): AuditBackend {
   const { maxEventSize, maxBatchSize, groupVersion, onError } = validate(options);
   const drops$ = new Subject<AuditPluginError>();
+  const route = routeFailure(onError);
   const report = (item: AuditPluginError): void => {
     drops$.next(item);
-    try {
-      onError(item);
-    } catch {
-      // A failing handler must not break delivery of the other events.
-    }
+    route(item);
   };
   /** This layer's own reports, by reason, added to the delegate's in `stats()`. */
   const ownFailed = emptyStats().failed;
@@ -135,7 +134,9 @@ export function createTruncatingBackend(
 
     run: () => delegate.run(),
     flush: () => settle(() => delegate.flush(), 'flush'),
-    shutdown: (opts) => settle(() => delegate.shutdown(opts), 'shut down'),
+    shutdown: shutdownOnce((timeout) =>
+      settle(() => delegate.shutdown(timeout === undefined ? {} : { timeout }), 'shut down'),
+    ).shutdown,
 
     async processEvents(...events: AuditEvent[]): Promise<boolean> {
       const oversized: AuditEvent[] = [];

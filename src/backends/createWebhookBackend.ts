@@ -66,7 +66,7 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
   const sender = optionalFunction('sender', options.sender);
   const spool =
     options.mode === 'batch' && options.spool !== undefined ? resolveSpoolOptions(options.spool) : undefined;
-  const { send, close } = openSender(sender, options.target, timeout);
+  const { send, close } = openSender(sender, options.target, timeout, options.compression);
 
   const config: DeliveryEngineConfig = {
     mode,
@@ -82,7 +82,7 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
     // One AuditBatch per batch, kept across retries so the body is built once.
     send: (engineBatch, signal) =>
       send((engineBatch.payload ??= lazyBatch(engineBatch.items, groupVersion)) as AuditBatch, signal),
-    report: routeFailure(onError),
+    report: routeFailure(onError, options.logger),
   };
   let engine: DeliveryEngine;
   try {

@@ -4,6 +4,8 @@ import type { AuditEvent } from '../events/Event.js';
 import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
 import type { AuditBackend, AuditPluginError, AuditStats } from './AuditBackend.js';
 import { reportToStderr } from './reportToStderr.js';
+import { routeFailure } from '../internal/routeFailure.js';
+import { shutdownOnce } from '../internal/shutdownOnce.js';
 import { optionalFunction } from '../internal/validateOptions.js';
 
 /** Options of {@link createUnionBackend}. */
@@ -91,6 +93,7 @@ export function createUnionBackend(
   const errors$: Observable<AuditPluginError> = merge(ownErrors$, ...list.map((b) => b.errors$));
   const deliveries$ = merge(...list.map((b) => b.deliveries$));
 
+  const route = routeFailure(onError);
   const report = (backend: AuditBackend | undefined, what: string, cause: unknown, events: AuditEvent[]) => {
     ownFailed += events.length;
     const item: AuditPluginError = {
@@ -100,11 +103,7 @@ export function createUnionBackend(
       events,
     };
     ownErrors$.next(item);
-    try {
-      onError(item);
-    } catch {
-      // A failing handler must not break the other backends.
-    }
+    route(item);
   };
 
   /** Runs `fn` on every backend at once; reports each failure, resolves when all have settled. */
@@ -149,7 +148,9 @@ export function createUnionBackend(
 
     flush: () => settleAll('flush', (b) => b.flush()),
 
-    shutdown: (opts?: { timeout?: number }) => settleAll('shut down', (b) => b.shutdown(opts)),
+    shutdown: shutdownOnce((timeout) =>
+      settleAll('shut down', (b) => b.shutdown(timeout === undefined ? {} : { timeout })),
+    ).shutdown,
 
     stats(): AuditStats {
       const total = sumStats(list.map((b) => b.stats()));

@@ -7,7 +7,7 @@ export interface CliIO {
   readonly stderr: ProgressStream;
   readonly stdin: Readable;
   /** Emits `SIGINT` / `SIGTERM` (the process). */
-  readonly signals: Pick<NodeJS.Process, 'once' | 'removeListener'>;
+  readonly signals: Pick<NodeJS.Process, 'on' | 'once' | 'removeListener'>;
 }
 
 /** The real process's streams and signals. */

@@ -1,4 +1,6 @@
-import type { ReceivedRequest } from '../testing/receiver.js';
+import type { ServeOutcome } from './ServeOutcome.js';
+import { printable } from './escapeControl.js';
+import { plural } from './plural.js';
 
 /** Counts of what `serve` received, by outcome, verb and stage. */
 export interface ServeTotals {
@@ -6,23 +8,29 @@ export interface ServeTotals {
   events: number;
   /** POSTs accepted. */
   posts: number;
-  /** Bodies rejected with 400 (not a valid `EventList`). */
+  /** Bodies rejected with 400 (not a valid `EventList`, or an event that cannot be stored). */
   rejected: number;
   /** Requests refused with 401 (wrong or missing token). */
   unauthorized: number;
   /** POSTs failed on purpose (`--fail-rate`). */
   injected: number;
-  /** Other non-2xx answers (405, 413, 500). */
+  /** Bodies refused with 413 (over `--max-body-bytes`) or 415 (an unknown `Content-Encoding`). */
+  tooLarge: number;
+  /** Other non-2xx answers to POSTs (405, 500, 503). */
   otherErrors: number;
-  /** Accepted events by verb. */
-  verbs: Record<string, number>;
+  /** Accepted events by verb (a `Map`: any verb, `__proto__` included, is just a key). */
+  verbs: Map<string, number>;
   /** Accepted events by stage. */
-  stages: Record<string, number>;
+  stages: Map<string, number>;
 }
+
+/** At most this many distinct verbs (or stages) are counted by name; the rest go under `(other)`. */
+export const MAX_TALLY_KEYS = 1000;
 
 /**
  * Tallies the requests `serve` answers, and turns them into its one-line summary
- * (events/s, totals by verb and stage, rejected bodies).
+ * (events/s, totals by verb and stage, rejected bodies). Keys come from input: they are counted in `Map`s
+ * (bounded to {@link MAX_TALLY_KEYS}), and printed escaped and cut.
  */
 export class ServeTally {
   readonly totals: ServeTotals = {
@@ -31,32 +39,30 @@ export class ServeTally {
     rejected: 0,
     unauthorized: 0,
     injected: 0,
+    tooLarge: 0,
     otherErrors: 0,
-    verbs: {},
-    stages: {},
+    verbs: new Map(),
+    stages: new Map(),
   };
   private readonly started = Date.now();
   private samples: { at: number; events: number }[] = [];
 
-  /**
-   * @param injectedStatus The status `--fail-rate` failures are answered with.
-   */
-  constructor(private readonly injectedStatus: number) {}
-
-  /** Counts one answered request. */
-  add(request: ReceivedRequest): void {
+  /** Counts one answered request (`GET /healthz` and `/metrics` are not counted). */
+  add(outcome: ServeOutcome): void {
     const t = this.totals;
-    const reply = request.reply;
-    if (typeof reply === 'number' && reply >= 200 && reply < 300) {
+    if (outcome.method !== 'POST') return;
+    const status = outcome.status;
+    if (status >= 200 && status < 300) {
       t.posts++;
-      t.events += request.events.length;
-      for (const event of request.events) {
-        t.verbs[event.verb] = (t.verbs[event.verb] ?? 0) + 1;
-        t.stages[event.stage] = (t.stages[event.stage] ?? 0) + 1;
+      t.events += outcome.events.length;
+      for (const event of outcome.events) {
+        bump(t.verbs, String(event.verb));
+        bump(t.stages, String(event.stage));
       }
-    } else if (reply === 400) t.rejected++;
-    else if (reply === 401) t.unauthorized++;
-    else if (reply === this.injectedStatus && request.decodeError === undefined) t.injected++;
+    } else if (outcome.injected) t.injected++;
+    else if (status === 400) t.rejected++;
+    else if (status === 401) t.unauthorized++;
+    else if (status === 413 || status === 415) t.tooLarge++;
     else t.otherErrors++;
   }
 
@@ -70,21 +76,29 @@ export class ServeTally {
     return seconds > 0 ? (this.totals.events - since.events) / seconds : 0;
   }
 
-  /** The one-line summary. */
+  /** The one-line summary (no control character, whatever the events held). */
   line(now = Date.now()): string {
     const t = this.totals;
     // The five most frequent keys, so the line stays short enough for a terminal.
-    const top = (counts: Record<string, number>): string => {
-      const sorted = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-      const shown = sorted.slice(0, 5).map(([key, n]) => `${key} ${n}`);
+    const top = (counts: Map<string, number>): string => {
+      const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const shown = sorted.slice(0, 5).map(([key, n]) => `${printable(key, 40)} ${n}`);
       if (sorted.length > 5) shown.push('…');
       return shown.join(', ') || '-';
     };
+    const tooLarge = t.tooLarge > 0 ? ` | too large ${t.tooLarge}` : '';
     const errors = t.otherErrors > 0 ? ` | other errors ${t.otherErrors}` : '';
     return (
-      `${t.events} events in ${t.posts} POSTs (${Math.round(this.rate(now))}/s)` +
+      `${plural(t.events, 'event')} in ${plural(t.posts, 'POST')} (${Math.round(this.rate(now))}/s)` +
       ` | verbs: ${top(t.verbs)} | stages: ${top(t.stages)}` +
-      ` | rejected ${t.rejected} | unauthorized ${t.unauthorized} | failed on purpose ${t.injected}${errors}`
+      ` | rejected ${t.rejected} | unauthorized ${t.unauthorized} | failed on purpose ${t.injected}${tooLarge}${errors}`
     );
   }
+}
+
+function bump(counts: Map<string, number>, key: string): void {
+  const known = counts.get(key);
+  if (known !== undefined) counts.set(key, known + 1);
+  else if (counts.size < MAX_TALLY_KEYS) counts.set(key, 1);
+  else counts.set('(other)', (counts.get('(other)') ?? 0) + 1);
 }

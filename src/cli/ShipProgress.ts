@@ -14,6 +14,8 @@ export interface ShipCounts {
   retries: number;
   /** Raw bytes of the input read so far. */
   bytes: number;
+  /** The last failed attempt's message (redacted), while batches are being retried. */
+  lastError?: string | undefined;
 }
 
 /** A writable terminal stream (stderr). */
@@ -55,7 +57,8 @@ export class ShipProgress {
     if (options.enabled === false) return;
     if (stream.isTTY === true) {
       const sized = options.totalBytes !== undefined && options.totalBytes > 0;
-      const counts = '{read} read | {delivered} delivered | {failed} failed | {retries} retries | {rate}/s';
+      const counts =
+        '{read} read | {delivered} delivered | {failed} failed | {retries} retries | {rate}/s{lastError}';
       this.multibar = new cliProgress.MultiBar(
         {
           stream,
@@ -96,7 +99,8 @@ export class ShipProgress {
     const c = this.options.counts();
     const total = this.options.totalBytes;
     const percent = total !== undefined && total > 0 ? `${Math.floor((100 * c.bytes) / total)}% | ` : '';
-    return `${percent}${c.read} read | ${c.delivered} delivered | ${c.failed} failed | ${c.retries} retries | ${Math.round(this.rate())} ev/s`;
+    const error = c.lastError === undefined ? '' : ` | last error: ${c.lastError}`;
+    return `${percent}${c.read} read | ${c.delivered} delivered | ${c.failed} failed | ${c.retries} retries | ${Math.round(this.rate())} ev/s${error}`;
   }
 
   /** Redraws once more with the final counts and removes the timer. Idempotent. */
@@ -119,8 +123,15 @@ export class ShipProgress {
     this.bar?.update(sized ? this.options.counts().bytes : 0, this.payload());
   }
 
-  private payload(): Record<string, number> {
-    const { read, delivered, failed, retries } = this.options.counts();
-    return { read, delivered, failed, retries, rate: Math.round(this.rate()) };
+  private payload(): Record<string, number | string> {
+    const { read, delivered, failed, retries, lastError } = this.options.counts();
+    return {
+      read,
+      delivered,
+      failed,
+      retries,
+      rate: Math.round(this.rate()),
+      lastError: lastError === undefined ? '' : ` | last error: ${lastError.slice(0, 80)}`,
+    };
   }
 }

@@ -10,8 +10,12 @@ const SERVE_EXAMPLES = `
 Examples:
   $ rx-audit serve --port 8080 --out events.jsonl
   $ rx-audit serve --port 8080 --fail-rate 0.1 --delay-ms 50      # a flaky, slow webhook for testing retries
-  $ rx-audit serve --port 8443 --tls-cert tls.crt --tls-key tls.key --client-ca ca.crt --token s3cr3t
-  $ rx-audit serve --port 0                                       # any free port; the URL is printed`;
+  $ rx-audit serve --port 8443 --host 0.0.0.0 --tls-cert tls.crt --tls-key tls.key --client-ca ca.crt \\
+      --token-file /etc/rx-audit/token --out /var/log/audit/events.jsonl --out-max-bytes 104857600 --out-keep 10
+  $ rx-audit serve --port 0                                       # any free port; the URL is printed
+
+Endpoints: POST any path (an EventList, optionally Content-Encoding: gzip); GET /healthz (200 ok) and
+GET /metrics (Prometheus text), neither needing the token.`;
 
 const SHIP_EXAMPLES = `
 Examples:
@@ -19,8 +23,13 @@ Examples:
   $ rx-audit ship audit.log.gz --kubeconfig webhook.kubeconfig --max-batch-size 400 --max-batch-wait 30000
   $ tail -n +1 -f audit.log | rx-audit ship - --url http://127.0.0.1:8080/ --max-batch-wait 1000
   $ rx-audit ship audit.log --url http://127.0.0.1:8080/ --mode blocking --group-version audit.k8s.io/v1beta1
+  $ rx-audit ship --follow /var/log/kubernetes/audit.log --checkpoint /var/lib/rx-audit/audit.checkpoint \\
+      --kubeconfig /etc/rx-audit/webhook.kubeconfig --max-batch-wait 1000 --log-format json    # as a sidecar
 
-Exit code: 0 when every valid event was delivered, 1 when any was not, 2 for a usage error.`;
+Input: JSON lines, or JSON documents (an EventList, an array of events, pretty-printed or not, concatenated
+objects), detected by itself. SIGTERM/SIGINT stop reading, drain for at most --drain-timeout; again: exit 130.
+
+Exit code: 0 when every valid event was delivered, 1 when any was not (or none was valid), 2 for a usage error.`;
 
 const DEMO_EXAMPLES = `
 Examples:
@@ -87,7 +96,7 @@ Run "rx-audit <command> --help" for a command's options.`,
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option(
       '-o, --out <file>',
-      'append received events to this file as JSON lines (optional: without it events are only counted)',
+      'append received events to this file as JSON lines (default: none, events are only counted)',
     )
     .addOption(
       new Option('--fail-rate <fraction>', 'answer this fraction of POSTs with 503 (to test retries)')
@@ -99,11 +108,47 @@ Run "rx-audit <command> --help" for a command's options.`,
         .argParser(integerIn(0))
         .default(0),
     )
-    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
+    .addOption(
+      new Option(
+        '--out-max-bytes <n>',
+        'rotate --out before it would pass this many bytes (default: no rotation)',
+      ).argParser(integerIn(1)),
+    )
+    .addOption(
+      new Option('--out-keep <n>', 'rotated --out files kept (out.1 newest … out.N oldest)')
+        .argParser(integerIn(1, 1000))
+        .default(5),
+    )
+    .addOption(
+      new Option('--max-body-bytes <n>', 'largest POST body, counted after decompression (else 413)')
+        .argParser(integerIn(1))
+        .default(16 * 1024 * 1024),
+    )
+    .addOption(
+      new Option('--max-connections <n>', 'open connections at most (more are refused)')
+        .argParser(integerIn(1))
+        .default(4096),
+    )
+    .option(
+      '--tls-cert <file>',
+      'serve HTTPS with this PEM certificate, with --tls-key (default: plain HTTP)',
+    )
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
-    .option('--client-ca <file>', 'require client certificates signed by this PEM CA (mutual TLS)')
-    .option('--token <token>', 'require "Authorization: Bearer <token>" (else 401)')
+    .option(
+      '--client-ca <file>',
+      'require client certificates signed by this PEM CA: mutual TLS (default: no client certificate)',
+    )
+    .option(
+      '--token-file <file>',
+      'require "Authorization: Bearer <token in file>" (else 401); re-read when the file changes (default: no token)',
+    )
+    .option('--token <token>', 'like --token-file, the token given inline (visible in the process list)')
     .option('--no-summary', 'do not print the live summary line')
+    .addOption(
+      new Option('--log-format <format>', 'text, or json: one JSON object per line on stderr (for pods)')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
     .addHelpText('after', SERVE_EXAMPLES)
     .action(async (options: ServeCommandOptions) => {
       const { serveCommand } = await import('./serveCommand.js');
@@ -112,7 +157,7 @@ Run "rx-audit <command> --help" for a command's options.`,
 
   program
     .command('ship')
-    .description('replay an apiserver audit log (JSON lines, plain or gzip) to an audit webhook')
+    .description('replay an apiserver audit log (JSON lines or documents, plain or gzip) to an audit webhook')
     .argument('<file>', 'audit log file, or - for stdin')
     .option('--url <url>', 'webhook URL (used as-is, path included)')
     .option('--kubeconfig <file>', 'webhook kubeconfig, as the apiserver reads --audit-webhook-config-file')
@@ -147,7 +192,34 @@ Run "rx-audit <command> --help" for a command's options.`,
         .argParser(integerIn(0))
         .default(10_000),
     )
+    .addOption(
+      new Option(
+        '--max-line-bytes <n>',
+        'longest line or JSON document read; a longer one is skipped as invalid',
+      )
+        .argParser(integerIn(1))
+        .default(16 * 1024 * 1024),
+    )
+    .option(
+      '--follow',
+      'keep reading as the file grows; follow rotation (rename or truncate), like tail -F',
+      false,
+    )
+    .option(
+      '--checkpoint <file>',
+      'save the position after the last ended event here (atomically); a restart resumes there (default: none)',
+    )
+    .addOption(
+      new Option('--drain-timeout <ms>', 'after SIGTERM/SIGINT, send what was accepted for at most this long')
+        .argParser(integerIn(0))
+        .default(10_000),
+    )
     .option('--no-progress', 'do not show the progress bar / progress lines')
+    .addOption(
+      new Option('--log-format <format>', 'text, or json: one JSON object per line on stderr (for pods)')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
     .addHelpText('after', SHIP_EXAMPLES)
     .action(async (file: string, options: ShipCommandOptions) => {
       const { shipCommand } = await import('./shipCommand.js');

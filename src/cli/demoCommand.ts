@@ -4,8 +4,9 @@ import { createWebhookBackend } from '../backends/createWebhookBackend.js';
 import { formatAuditPluginError } from '../backends/reportToStderr.js';
 import type { AuditEvent } from '../events/Event.js';
 import type { CliIO } from './CliIO.js';
-import type { JsonLine } from './readJsonLines.js';
+import type { ShipRecord } from './readLogRecords.js';
 import { SAMPLE_LOG } from './sample/sampleLog.js';
+import { plural } from './plural.js';
 import { progressCounts } from './progressCounts.js';
 import { ShipProgress } from './ShipProgress.js';
 import { shipLines } from './shipLines.js';
@@ -88,14 +89,16 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIO): Promi
   );
 
   serve.onRequest((request) => {
-    if (request.reply === 200) {
+    if (request.status === 200) {
       for (const event of request.events) {
         const list = received.get(key(event)) ?? [];
         list.push(event);
         received.set(key(event), list);
       }
     } else {
-      progress.log(`  serve: answered ${String(request.reply)} to a POST of ${request.events.length} events`);
+      progress.log(
+        `  serve: answered ${String(request.status)} to a POST of ${request.events.length} events`,
+      );
     }
   });
 
@@ -178,7 +181,7 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIO): Promi
       '',
       'Report',
       `  sent:      ${sent.size} events with ${sent.size} unique (auditID, stage) keys`,
-      `  received:  ${receivedTotal} events in ${t.posts} accepted POSTs; ${t.injected} POSTs failed on purpose, ${stats.retries} retries`,
+      `  received:  ${plural(receivedTotal, 'event')} in ${t.posts} accepted ${t.posts === 1 ? 'POST' : 'POSTs'}; ${plural(t.injected, 'POST')} failed on purpose, ${plural(stats.retries, 'retry', 'retries')}`,
       `  exactly once: ${duplicates} duplicates, ${missing} missing, ${unexpected} unexpected; ${identical}/${sent.size} identical to what was sent`,
       ok
         ? `  result:    OK — every event arrived exactly once (${seconds} s)`
@@ -204,8 +207,9 @@ function sampleLines(repeat: number): string[] {
   return out;
 }
 
-async function* toJsonLines(lines: readonly string[]): AsyncGenerator<JsonLine> {
+async function* toJsonLines(lines: readonly string[]): AsyncGenerator<ShipRecord> {
   for (let i = 0; i < lines.length; i++) {
-    yield { lineNumber: i + 1, value: JSON.parse(lines[i] as string) as unknown };
+    const resume = { offset: 0, line: i + 2, mode: 'lines', inArray: false } as const;
+    yield { lineNumber: i + 1, end: 0, resume, value: JSON.parse(lines[i] as string) as unknown };
   }
 }

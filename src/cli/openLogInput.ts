@@ -1,82 +1,254 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CliUsageError } from './CliUsageError.js';
 
-/** An opened audit log: its decoded bytes, and how far through the raw input reading has got. */
+/** A followed file was rotated: what follows is the start of a new file (offsets restart at 0). */
+export interface LogRotation {
+  readonly rotated: 'renamed' | 'truncated';
+}
+
+/** Options of {@link openLogInput}. */
+export interface LogInputOptions {
+  /** Keep reading at the end of the file as it grows, following rotation (like `tail -F`). @default false */
+  follow?: boolean;
+  /** Start at this byte offset (of the decompressed text for gzip). @default 0 */
+  startOffset?: number;
+  /** Aborting stops reading at once, even while waiting for input. */
+  signal?: AbortSignal;
+  /** How often a followed file is checked for growth and rotation, in ms. @default 200 */
+  pollMs?: number;
+}
+
+/** An opened audit log: its text bytes, and how far through the raw input reading has got. */
 export interface LogInput {
-  /** The log's text bytes (gunzipped when the input starts with the gzip magic bytes). */
-  readonly stream: Readable;
+  /** The log's text bytes (gunzipped when the input starts with the gzip magic bytes); rotation markers with `follow`. */
+  readonly chunks: AsyncIterable<Buffer | LogRotation>;
   /** The raw input's size in bytes, when known (a file); `undefined` for stdin. */
   readonly size: number | undefined;
   /** Raw (possibly compressed) bytes read so far — compare with `size` for progress. */
   bytesRead(): number;
-  /** Whether the input was gzip-compressed (known once the first bytes are read). */
+  /** Whether the input is gzip-compressed. */
   gzipped(): boolean;
+  /** The inode of the file being read (`undefined` for stdin), to tell a rotated file from the one checkpointed. */
+  inode(): number | undefined;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
+const READ_SIZE = 64 * 1024;
 
 /**
  * Opens an audit log for reading: a file path, or `-` for stdin; plain text or gzip (detected by the magic
- * bytes, not the file name). Reading is pull-based, so a slow consumer pauses the file (backpressure).
+ * bytes, not the file name). Reading is pull-based (a slow consumer pauses the file) and stops as soon as
+ * `signal` aborts — also while stdin or a followed file is idle.
  *
  * @param path A file path or `-`.
  * @param stdin The stream `-` stands for.
+ * @param options Follow, resume offset, abort signal.
  * @returns The opened input.
- * @throws CliUsageError when the file does not exist or is not a regular file.
+ * @throws CliUsageError when the file does not exist, is not a regular file, or is gzip with `follow`.
  */
-export async function openLogInput(path: string, stdin: Readable = process.stdin): Promise<LogInput> {
-  let raw: Readable;
-  let size: number | undefined;
-  if (path === '-') {
-    raw = stdin;
-  } else {
-    const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
-      throw new CliUsageError(
-        err.code === 'ENOENT' ? `no such file: ${path}` : `cannot read ${path}: ${err.code ?? err.message}`,
-      );
-    });
-    if (!info.isFile()) throw new CliUsageError(`not a file: ${path}`);
-    size = info.size;
-    raw = createReadStream(path);
-  }
-
+export async function openLogInput(
+  path: string,
+  stdin: Readable = process.stdin,
+  options: LogInputOptions = {},
+): Promise<LogInput> {
+  const { signal } = options;
   let bytes = 0;
-  let isGzip = false;
-  const counted = (async function* () {
-    for await (const chunk of raw as AsyncIterable<Buffer | string>) {
+  if (path === '-') {
+    const raw = streamChunks(stdin, signal, (n) => (bytes += n));
+    // Peek until two bytes are in hand (stdin may deliver one byte at a time), then hand everything on unchanged.
+    const head: Buffer[] = [];
+    let headLength = 0;
+    let done = false;
+    while (headLength < GZIP_MAGIC.length) {
+      const next = await raw.next();
+      if (next.done === true) {
+        done = true;
+        break;
+      }
+      head.push(next.value);
+      headLength += next.value.length;
+    }
+    const first = Buffer.concat(head);
+    const gzip = first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
+    const replay = async function* (): AsyncGenerator<Buffer> {
+      if (first.length > 0) yield first;
+      if (!done) yield* raw;
+    };
+    let chunks: AsyncIterable<Buffer> = replay();
+    if (gzip) {
+      const compressed = Readable.from(replay(), { objectMode: false });
+      const inflated = compressed.pipe(createGunzip());
+      compressed.on('error', (err) => inflated.destroy(err));
+      chunks = streamChunks(inflated, signal, () => undefined, compressed);
+    }
+    return {
+      chunks: skipBytes(chunks, options.startOffset ?? 0),
+      size: undefined,
+      bytesRead: () => bytes,
+      gzipped: () => gzip,
+      inode: () => undefined,
+    };
+  }
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    throw new CliUsageError(
+      err.code === 'ENOENT' ? `no such file: ${path}` : `cannot read ${path}: ${err.code ?? err.message}`,
+    );
+  });
+  if (!info.isFile()) throw new CliUsageError(`not a file: ${path}`);
+  const head = Buffer.alloc(2);
+  const probe = await open(path, 'r');
+  const { bytesRead: headLength } = await probe.read(head, 0, 2, 0);
+  await probe.close();
+  const gzip = headLength === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+  let inode: number | undefined = info.ino;
+
+  if (gzip) {
+    if (options.follow === true) throw new CliUsageError('--follow reads plain text files, not gzip');
+    const raw = createReadStream(path);
+    raw.on('data', (chunk: Buffer | string) => void (bytes += chunk.length));
+    const inflated = raw.pipe(createGunzip());
+    raw.on('error', (err) => inflated.destroy(err));
+    return {
+      chunks: skipBytes(
+        streamChunks(inflated, signal, () => undefined, raw),
+        options.startOffset ?? 0,
+      ),
+      size: info.size,
+      bytesRead: () => bytes,
+      gzipped: () => true,
+      inode: () => inode,
+    };
+  }
+  bytes = options.startOffset ?? 0;
+  return {
+    chunks: readFile(path, {
+      follow: options.follow === true,
+      start: options.startOffset ?? 0,
+      pollMs: options.pollMs ?? 200,
+      signal,
+      onRead: (n) => (bytes += n),
+      onOpen: (ino) => {
+        inode = ino;
+        bytes = 0;
+      },
+    }),
+    size: options.follow === true ? undefined : info.size,
+    bytesRead: () => bytes,
+    gzipped: () => false,
+    inode: () => inode,
+  };
+}
+
+/** A stream's chunks, ending quietly (no error) when `signal` aborts, even while the stream is idle. */
+async function* streamChunks(
+  stream: Readable,
+  signal: AbortSignal | undefined,
+  onRead: (n: number) => void,
+  destroyAlso?: Readable,
+): AsyncGenerator<Buffer> {
+  const stop = (): void => {
+    stream.destroy();
+    destroyAlso?.destroy();
+  };
+  if (signal?.aborted) return;
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      if (signal?.aborted) return;
       const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      bytes += buffer.length;
+      onRead(buffer.length);
       yield buffer;
     }
-  })();
-
-  // Peek until two bytes are in hand (stdin may deliver one byte at a time), then hand everything on unchanged.
-  const head: Buffer[] = [];
-  let headLength = 0;
-  let done = false;
-  while (headLength < GZIP_MAGIC.length) {
-    const next = await counted.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    head.push(next.value);
-    headLength += next.value.length;
+  } catch (err) {
+    if (signal?.aborted) return;
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', stop);
   }
-  const first = Buffer.concat(head);
-  isGzip = first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
-  const replay = Readable.from(
-    (async function* () {
-      if (first.length > 0) yield first;
-      if (!done) yield* counted;
-    })(),
-    { objectMode: false },
-  );
-  const stream = isGzip ? replay.pipe(createGunzip()) : replay;
-  if (isGzip) replay.on('error', (err) => stream.destroy(err));
+}
 
-  return { stream, size, bytesRead: () => bytes, gzipped: () => isGzip };
+async function* skipBytes(source: AsyncIterable<Buffer>, skip: number): AsyncGenerator<Buffer> {
+  let left = skip;
+  for await (const chunk of source) {
+    if (left >= chunk.length) {
+      left -= chunk.length;
+      continue;
+    }
+    yield left > 0 ? chunk.subarray(left) : chunk;
+    left = 0;
+  }
+}
+
+/**
+ * A plain file's bytes from `start`; with `follow`, at the end it waits for more and follows rotation like
+ * `tail -F`: a new file under the name (rename) is opened from its start after the old one is read to its end; a
+ * file that shrank (truncate) is read again from its start. Each rotation is marked in the output.
+ */
+async function* readFile(
+  path: string,
+  options: {
+    follow: boolean;
+    start: number;
+    pollMs: number;
+    signal: AbortSignal | undefined;
+    onRead: (n: number) => void;
+    onOpen: (ino: number) => void;
+  },
+): AsyncGenerator<Buffer | LogRotation> {
+  const { signal } = options;
+  let file: FileHandle = await open(path, 'r');
+  let ino = (await file.stat()).ino;
+  let position = options.start;
+  try {
+    while (!signal?.aborted) {
+      const buffer = Buffer.allocUnsafe(READ_SIZE);
+      const { bytesRead } = await file.read(buffer, 0, READ_SIZE, position);
+      if (bytesRead > 0) {
+        position += bytesRead;
+        options.onRead(bytesRead);
+        yield buffer.subarray(0, bytesRead);
+        continue;
+      }
+      if (!options.follow) return;
+      const now = await stat(path).catch(() => undefined);
+      if (now !== undefined && now.ino !== ino) {
+        // Renamed away and re-created: the old file is read to its end (above); go on with the new one.
+        const next = await open(path, 'r').catch(() => undefined);
+        if (next !== undefined) {
+          await file.close();
+          file = next;
+          ino = (await file.stat()).ino;
+          position = 0;
+          options.onOpen(ino);
+          yield { rotated: 'renamed' };
+          continue;
+        }
+      } else if (now !== undefined && now.size < position) {
+        position = 0;
+        options.onOpen(ino);
+        yield { rotated: 'truncated' };
+        continue;
+      }
+      await sleep(options.pollMs, signal);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

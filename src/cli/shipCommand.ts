@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { basename, resolve as resolvePath } from 'node:path';
+import { from, tap } from 'rxjs';
 import type { AuditBackend } from '../backends/AuditBackend.js';
 import { createWebhookBackend } from '../backends/createWebhookBackend.js';
 import { formatAuditPluginError } from '../backends/reportToStderr.js';
@@ -6,14 +7,23 @@ import type { AuditEvent } from '../events/Event.js';
 import { decodeEvent } from '../events/decodeEvent.js';
 import { decodeEventList } from '../events/decodeEventList.js';
 import { isGroupVersion } from '../events/GroupVersion.js';
+import { redactMessage } from '../internal/redactMessage.js';
+import { createHttpSender } from '../transport/httpSender.js';
 import { loadWebhookTarget } from '../transport/loadWebhookTarget.js';
 import { redactUrl } from '../transport/redactUrl.js';
 import type { WebhookTarget } from '../transport/target.js';
+import type { AuditSender } from '../transport/types.js';
 import type { CliIO } from './CliIO.js';
+import type { LogFormat } from './CliLog.js';
+import { createCliLog } from './CliLog.js';
 import { CliUsageError } from './CliUsageError.js';
+import { escapeControl, printable } from './escapeControl.js';
 import { openLogInput } from './openLogInput.js';
-import { readJsonLines } from './readJsonLines.js';
+import { plural } from './plural.js';
 import { progressCounts } from './progressCounts.js';
+import { readLogRecords } from './readLogRecords.js';
+import type { CheckpointState } from './ShipCheckpoint.js';
+import { CheckpointWriter, loadCheckpoint, ShipCheckpoint } from './ShipCheckpoint.js';
 import { ShipProgress } from './ShipProgress.js';
 import { shipLines } from './shipLines.js';
 
@@ -39,19 +49,31 @@ export interface ShipCommandOptions {
   retryAttempts?: number;
   /** @default 10000 */
   retryInitialDelay: number;
+  /** The longest line or JSON document, in bytes. @default 16777216 */
+  maxLineBytes: number;
+  /** Keep reading as the file grows, following rotation. @default false */
+  follow: boolean;
+  /** Record the position after the last ended event here; resume from it. */
+  checkpoint?: string;
+  /** After SIGTERM/SIGINT, the longest the drain may take, in ms. @default 10000 */
+  drainTimeout: number;
   /** Show progress. @default true */
   progress: boolean;
+  /** @default 'text' */
+  logFormat: LogFormat;
 }
 
-/** At most this many invalid lines are reported one by one; the rest are only counted. */
+/** At most this many invalid records are reported one by one; the rest are only counted. */
 const MAX_INVALID_REPORTED = 100;
+/** A failed attempt is printed (besides the progress's `last error`) at most this often. */
+const ATTEMPT_LOG_INTERVAL_MS = 5000;
 
 /**
- * Turns one parsed log line into events: an audit `Event` (any supported version), or an `EventList`'s items.
+ * Turns one parsed log record into events: an audit `Event` (any supported version), or an `EventList`'s items.
  *
- * @param value A parsed JSON line.
+ * @param value A parsed JSON line or document.
  * @returns The decoded v1 events.
- * @throws AuditDecodeError when the line is not a valid event or list.
+ * @throws AuditDecodeError when the record is not a valid event or list.
  */
 export function decodeLogLine(value: unknown): AuditEvent[] {
   const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
@@ -59,8 +81,11 @@ export function decodeLogLine(value: unknown): AuditEvent[] {
 }
 
 /**
- * Runs `rx-audit ship <file|-> (--url URL | --kubeconfig FILE) …`: streams an audit log through a webhook
- * backend with backpressure and a progress display, then prints a summary.
+ * Runs `rx-audit ship <file|-> (--url URL | --kubeconfig FILE) …`: streams an audit log (JSON lines or JSON
+ * documents) through a webhook backend with backpressure and a progress display, then prints a summary. With
+ * `--follow` it keeps reading as the file grows and rotates; with `--checkpoint` it resumes where the last run's
+ * ended events stop. SIGTERM/SIGINT stop reading at once and drain for at most `--drain-timeout`; a second
+ * signal exits 130 at once.
  *
  * @param file A log file (plain or gzip) or `-` for stdin.
  * @param options The parsed flags.
@@ -70,30 +95,100 @@ export function decodeLogLine(value: unknown): AuditEvent[] {
  */
 export async function shipCommand(file: string, options: ShipCommandOptions, io: CliIO): Promise<number> {
   const mode = options.mode === 'blocking' ? 'blocking' : 'batch';
+  const log = createCliLog(options.logFormat, 'ship', io);
   if (!isGroupVersion(options.groupVersion)) {
     throw new CliUsageError(
       `--group-version must be one of audit.k8s.io/v1, audit.k8s.io/v1beta1, audit.k8s.io/v1alpha1, got "${options.groupVersion}"`,
     );
   }
+  if (file === '-' && (options.follow || options.checkpoint !== undefined)) {
+    throw new CliUsageError(`${options.follow ? '--follow' : '--checkpoint'} needs a file, not stdin`);
+  }
   const target = resolveTarget(options);
-  const input = await openLogInput(file, io.stdin);
+  const source = file === '-' ? 'stdin' : printable(basename(file), 200);
+
+  let resume: CheckpointState | undefined;
+  const saved = options.checkpoint === undefined ? undefined : await loadCheckpoint(options.checkpoint);
+  const controller = new AbortController();
+  let input = await openLogInput(file, io.stdin, { follow: options.follow, signal: controller.signal });
+  if (saved !== undefined) {
+    if (saved.inode !== undefined && saved.inode !== input.inode()) {
+      log.info(
+        `rx-audit ship: ${source} is not the file the checkpoint was taken from (rotated?): reading it from the start`,
+      );
+    } else if (input.size !== undefined && saved.offset > input.size) {
+      log.info(
+        `rx-audit ship: ${source} is shorter than the checkpoint (truncated?): reading it from the start`,
+      );
+    } else {
+      resume = saved;
+      input = await openLogInput(file, io.stdin, {
+        follow: options.follow,
+        signal: controller.signal,
+        startOffset: saved.offset,
+      });
+      log.info(
+        `rx-audit ship: resuming ${source} at byte ${saved.offset} (line ${saved.line}) from the checkpoint`,
+      );
+    }
+  }
 
   const counts = { read: 0, invalid: 0, delivered: 0, failed: 0, retries: 0, bytes: 0 };
+  let lastError: string | undefined;
   let backend: AuditBackend | undefined;
+  const baseCounts = progressCounts(
+    counts,
+    () => backend,
+    () => input.bytesRead(),
+  );
   const progress = new ShipProgress(io.stderr, {
     totalBytes: input.size,
-    enabled: options.progress,
-    counts: progressCounts(
-      counts,
-      () => backend,
-      () => input.bytesRead(),
-    ),
+    enabled: options.progress && options.logFormat === 'text',
+    counts: () => ({ ...baseCounts(), lastError }),
   });
+  const warn = (line: string): void => {
+    if (options.logFormat === 'text') progress.log(escapeControl(line));
+    else log.warn(line);
+  };
+
+  const writer = options.checkpoint === undefined ? undefined : new CheckpointWriter(options.checkpoint);
+  const checkpoint = writer === undefined ? undefined : new ShipCheckpoint((state) => writer.save(state));
+
+  // The HTTP sender, wrapped: each failed attempt becomes the progress's "last error" (and a line now and then),
+  // each delivered batch moves the checkpoint.
+  let http: ReturnType<typeof createHttpSender>;
+  try {
+    http = createHttpSender(target, { timeout: options.timeout });
+  } catch (err) {
+    progress.stop();
+    throw new CliUsageError(oneLine(err));
+  }
+  let lastLogged = 0;
+  let lastLoggedMessage = '';
+  const sender: AuditSender = (batch, signal) =>
+    from(http.send(batch, signal)).pipe(
+      tap({
+        complete: () => {
+          lastError = undefined;
+          checkpoint?.ended(batch.events, true);
+        },
+        error: (err: unknown) => {
+          if (signal.aborted) return;
+          lastError = redactMessage(String((err as Error)?.message ?? err));
+          const now = Date.now();
+          if (lastError !== lastLoggedMessage || now - lastLogged >= ATTEMPT_LOG_INTERVAL_MS) {
+            lastLogged = now;
+            lastLoggedMessage = lastError;
+            warn(`rx-audit ship: a POST of ${plural(batch.events.length, 'event')} failed: ${lastError}`);
+          }
+        },
+      }),
+    );
 
   try {
     backend = createWebhookBackend({
       mode,
-      target,
+      sender,
       groupVersion: options.groupVersion,
       timeout: options.timeout,
       batch: {
@@ -105,60 +200,88 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
         initialDelay: options.retryInitialDelay,
         ...(options.retryAttempts === undefined ? {} : { attempts: options.retryAttempts }),
       },
-      onError: (item) => progress.log(`rx-audit ship: not delivered: ${formatAuditPluginError(item)}`),
+      onError: (item) => {
+        checkpoint?.ended(item.events, false);
+        warn(`rx-audit ship: not delivered: ${formatAuditPluginError(item)}`);
+      },
     });
   } catch (err) {
     progress.stop();
+    http.close();
     throw new CliUsageError(oneLine(err));
   }
 
-  const controller = new AbortController();
   const force = (): void => {
     progress.stop();
+    const stats = backend?.stats();
+    io.stderr.write(
+      `rx-audit ship: interrupted again — exiting now: ${plural(counts.read, 'event')} read, ` +
+        `${stats?.delivered ?? 0} delivered, ${(stats?.queued ?? 0) + (stats?.inFlight ?? 0)} not yet delivered\n`,
+    );
     process.exit(130);
   };
   const interrupt = (): void => {
-    progress.log(
-      'rx-audit ship: interrupted — stopped reading, draining what was accepted (again to quit now)',
-    );
+    checkpoint?.freeze();
     controller.abort();
-    io.signals.once('SIGINT', force);
-    io.signals.once('SIGTERM', force);
+    warn(
+      `rx-audit ship: interrupted — stopped reading, draining what was accepted for at most ` +
+        `${options.drainTimeout / 1000} s (again to quit now)`,
+    );
   };
-  io.signals.once('SIGINT', interrupt);
-  io.signals.once('SIGTERM', interrupt);
+  // One listener for the whole run, never removed in between: while a signal has no listener its default
+  // action (exit) would apply, and a second signal sent right after the first could kill the process unreported.
+  let signalled = 0;
+  const onSignal = (): void => {
+    signalled++;
+    if (signalled === 1) interrupt();
+    else force();
+  };
+  io.signals.on('SIGINT', onSignal);
+  io.signals.on('SIGTERM', onSignal);
 
   const started = Date.now();
   let result;
   try {
-    result = await shipLines(readJsonLines(input.stream), {
-      backend,
-      mode,
-      bufferSize: options.bufferSize,
-      chunkSize: options.maxBatchSize,
-      decode: decodeLogLine,
-      signal: controller.signal,
-      onInvalid: (lineNumber, message) => {
-        if (counts.invalid < MAX_INVALID_REPORTED) {
-          progress.log(`rx-audit ship: line ${lineNumber}: skipped: ${message.replace(/\s*\n\s*/g, '; ')}`);
-        } else if (counts.invalid === MAX_INVALID_REPORTED) {
-          progress.log(`rx-audit ship: more invalid lines: only counted from here on`);
-        }
-        counts.invalid++;
+    result = await shipLines(
+      readLogRecords(input.chunks, {
+        maxRecordBytes: options.maxLineBytes,
+        ...(resume === undefined ? {} : { resume }),
+        inode: () => input.inode(),
+      }),
+      {
+        backend,
+        mode,
+        bufferSize: options.bufferSize,
+        chunkSize: options.maxBatchSize,
+        maxBatchWait: options.maxBatchWait,
+        decode: decodeLogLine,
+        signal: controller.signal,
+        drainTimeout: options.drainTimeout,
+        ...(checkpoint === undefined
+          ? {}
+          : { onRecord: (record, events) => checkpoint.record(record, events) }),
+        onInvalid: (lineNumber, message) => {
+          if (counts.invalid < MAX_INVALID_REPORTED) {
+            warn(`rx-audit ship: line ${lineNumber}: skipped: ${message.replace(/\s*\n\s*/g, '; ')}`);
+          } else if (counts.invalid === MAX_INVALID_REPORTED) {
+            warn(`rx-audit ship: more invalid records: only counted from here on`);
+          }
+          counts.invalid++;
+        },
+        onProgress: ({ read }) => {
+          counts.read = read;
+        },
       },
-      onProgress: ({ read }) => {
-        counts.read = read;
-      },
-    });
+    );
   } catch (err) {
     progress.stop();
-    io.stderr.write(`rx-audit ship: reading ${file === '-' ? 'stdin' : file} failed: ${oneLine(err)}\n`);
+    log.warn(`rx-audit ship: reading ${source} failed: ${oneLine(err)}`);
     return 1;
   } finally {
-    io.signals.removeListener('SIGINT', interrupt);
-    io.signals.removeListener('SIGTERM', interrupt);
-    io.signals.removeListener('SIGINT', force);
-    io.signals.removeListener('SIGTERM', force);
+    http.close();
+    await writer?.flush();
+    io.signals.removeListener('SIGINT', onSignal);
+    io.signals.removeListener('SIGTERM', onSignal);
   }
   progress.stop();
 
@@ -166,23 +289,42 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
   const failed = Object.entries(stats.failed).filter(([, n]) => n > 0);
   const failedTotal = failed.reduce((sum, [, n]) => sum + n, 0);
   const seconds = (Date.now() - started) / 1000;
-  const source = file === '-' ? 'stdin' : basename(file);
   const destination =
     options.url === undefined ? `${redactUrl(target.url)} (kubeconfig)` : redactUrl(target.url);
+  const noEvents = result.read === 0 && !result.interrupted && !options.follow;
+  // Interrupted (SIGTERM in a pod) is fine as long as everything read was delivered.
+  const ok = !noEvents && failedTotal === 0 && stats.delivered === result.read;
   const lines = [
     `rx-audit ship: ${source}${input.gzipped() ? ' (gzip)' : ''} → ${destination}, ${mode} mode`,
-    `  read:      ${result.read} events, ${result.invalid} invalid lines skipped${result.interrupted ? ' (interrupted)' : ''}`,
-    `  delivered: ${stats.delivered} events in ${stats.batches} batches, ${stats.retries} retries, ${seconds.toFixed(2)} s` +
+    `  read:      ${plural(result.read, 'event')}, ${plural(result.invalid, 'invalid line')} skipped${result.interrupted ? ' (interrupted)' : ''}`,
+    `  delivered: ${plural(stats.delivered, 'event')} in ${plural(stats.batches, 'batch')}, ${plural(stats.retries, 'retry', 'retries')}, ${seconds.toFixed(2)} s` +
       ` (${Math.round(stats.delivered / Math.max(seconds, 0.001))} events/s)`,
-    `  failed:    ${failedTotal} events${failed.length > 0 ? ` (${failed.map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
+    `  failed:    ${plural(failedTotal, 'event')}${failed.length > 0 ? ` (${failed.map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
   ];
-  const ok = !result.interrupted && failedTotal === 0 && stats.delivered === result.read;
+  if (checkpoint !== undefined) {
+    const at = checkpoint.state;
+    lines.push(
+      `  checkpoint: ${at === undefined ? 'unchanged' : `byte ${at.offset} (line ${at.line})`}` +
+        (writer?.error === undefined ? '' : ` — NOT SAVED: ${writer.error}`),
+    );
+  }
   lines.push(
     ok
       ? `  result:    OK, every valid event was delivered`
-      : `  result:    FAILED, not every valid event was delivered`,
+      : noEvents
+        ? `  result:    FAILED, no valid audit event in ${source}${result.invalid > 0 ? ` (${plural(result.invalid, 'invalid line')})` : ''}`
+        : `  result:    FAILED, not every valid event was delivered`,
   );
-  io.stdout.write(`${lines.join('\n')}\n`);
+  log.out(lines.join('\n'), {
+    read: result.read,
+    invalid: result.invalid,
+    delivered: stats.delivered,
+    failed: failedTotal,
+    batches: stats.batches,
+    retries: stats.retries,
+    interrupted: result.interrupted,
+    ok,
+  });
   return ok ? 0 : 1;
 }
 
@@ -192,7 +334,7 @@ function resolveTarget(options: ShipCommandOptions): WebhookTarget {
   }
   if (options.kubeconfig !== undefined) {
     try {
-      return loadWebhookTarget(options.kubeconfig);
+      return loadWebhookTarget(resolvePath(options.kubeconfig));
     } catch (err) {
       throw new CliUsageError(oneLine(err));
     }

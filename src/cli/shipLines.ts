@@ -1,7 +1,7 @@
 import { firstValueFrom, merge, timer } from 'rxjs';
 import type { AuditBackend } from '../backends/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
-import type { JsonLine } from './readJsonLines.js';
+import type { ShipRecord } from './readLogRecords.js';
 
 /** Options of {@link shipLines}. */
 export interface ShipLinesOptions {
@@ -11,15 +11,27 @@ export interface ShipLinesOptions {
   mode: 'batch' | 'blocking';
   /** The backend's `batch.bufferSize`: in batch mode, reading pauses while queued + in-flight events reach it. */
   bufferSize: number;
-  /** Events per `processEvents` call (in blocking mode, events per POST). */
+  /** Events per `processEvents` call in blocking mode (events per POST). */
   chunkSize: number;
-  /** Turns one parsed line into events (an `Event`, or an `EventList`'s items); throws when it is not valid. */
+  /**
+   * Blocking mode: a partial chunk is sent after input was idle this long, in ms (batch mode: the backend's own
+   * `maxBatchWait` does it). @default 60000
+   */
+  maxBatchWait?: number;
+  /** Turns one parsed record into events (an `Event`, or an `EventList`'s items); throws when it is not valid. */
   decode: (value: unknown) => AuditEvent[];
-  /** Called for each line skipped as invalid. */
+  /** Called for each record skipped as invalid. */
   onInvalid: (lineNumber: number, message: string) => void;
-  /** Aborting stops reading; what was already accepted is still drained. */
+  /** Called for each record, in input order, with the events it held once they are accepted (none if invalid). */
+  onRecord?: (record: ShipRecord, events: readonly AuditEvent[]) => void;
+  /**
+   * Aborting stops reading at once (the input should stop too) and begins the drain: what was accepted is still
+   * sent, for at most `drainTimeout`.
+   */
   signal?: AbortSignal;
-  /** Called after each line, e.g. to refresh a progress display. */
+  /** After `signal` aborted, the longest the drain may take, in ms. @default no limit */
+  drainTimeout?: number;
+  /** Called after each record, e.g. to refresh a progress display. */
   onProgress?: (counts: { read: number; invalid: number }) => void;
 }
 
@@ -27,30 +39,54 @@ export interface ShipLinesOptions {
 export interface ShipLinesResult {
   /** Valid events read. */
   read: number;
-  /** Invalid lines skipped. */
+  /** Invalid records skipped. */
   invalid: number;
   /** Whether reading stopped early because `signal` was aborted. */
   interrupted: boolean;
 }
 
 /**
- * Ships a stream of JSON lines through an audit backend with backpressure: in batch mode, no more is read while
+ * Ships a stream of log records through an audit backend with backpressure: in batch mode, no more is read while
  * the backend's buffer (queued plus in-flight events) is full, so a log of any size is shipped whole rather than
- * dropped as `queue-blocked`. Invalid lines are reported through `onInvalid` and skipped. Resolves after the
- * backend has shut down (drained), so `backend.stats()` then holds the final counts.
+ * dropped as `queue-blocked`. Each record's events are offered as soon as it is read — the backend's
+ * `maxBatchWait` sends a partial batch while the input is idle. Invalid records are reported through
+ * `onInvalid` and skipped. Resolves after the backend has shut down (drained), so `backend.stats()` then holds
+ * the final counts.
  *
- * @param lines Parsed JSON lines (see `readJsonLines`).
+ * @param records Log records (see `readLogRecords`).
  * @param options How to ship.
  * @returns Counts of what was read.
  */
 export async function shipLines(
-  lines: AsyncIterable<JsonLine>,
+  records: AsyncIterable<ShipRecord>,
   options: ShipLinesOptions,
 ): Promise<ShipLinesResult> {
-  const { backend, mode, bufferSize, chunkSize, decode, onInvalid, signal, onProgress } = options;
+  const { backend, mode, bufferSize, chunkSize, decode, onInvalid, signal, onProgress, onRecord } = options;
+  const maxBatchWait = options.maxBatchWait ?? 60_000;
   let read = 0;
   let invalid = 0;
-  let pending: AuditEvent[] = [];
+  let pending: { record: ShipRecord; events: AuditEvent[] }[] = [];
+  let pendingEvents = 0;
+
+  let drain: Promise<void> | undefined;
+  const startDrain = (): Promise<void> =>
+    (drain ??= backend.shutdown(
+      signal?.aborted === true && options.drainTimeout !== undefined
+        ? { timeout: options.drainTimeout }
+        : undefined,
+    ));
+  const aborted = new Promise<'aborted'>((resolve) => {
+    if (signal?.aborted) resolve('aborted');
+    signal?.addEventListener(
+      'abort',
+      () => {
+        resolve('aborted');
+        // Stop accepting and start the drain now: a blocking POST in flight gets the drain deadline too.
+        void startDrain();
+      },
+      { once: true },
+    );
+  });
 
   const free = (): number => {
     const { queued, inFlight } = backend.stats();
@@ -60,59 +96,91 @@ export async function shipLines(
   const spaceChanged = (): Promise<unknown> =>
     firstValueFrom(merge(backend.deliveries$, backend.errors$, timer(25)));
 
-  const offer = async (events: AuditEvent[]): Promise<void> => {
-    if (mode === 'blocking') {
-      for (let start = 0; start < events.length; start += chunkSize) {
-        await backend.processEvents(...events.slice(start, start + chunkSize));
-      }
-      return;
-    }
+  const offerBatch = async (record: ShipRecord, events: AuditEvent[]): Promise<void> => {
+    // Announced before they are offered: a sent event may end before processEvents resolves.
+    onRecord?.(record, events);
     let rest = events;
     while (rest.length > 0) {
       let room = free();
       while (room <= 0) {
-        await spaceChanged();
+        if ((await Promise.race([spaceChanged(), aborted])) === 'aborted') return;
         room = free();
       }
+      if (signal?.aborted) return;
       const part = rest.length <= room ? rest : rest.slice(0, room);
       rest = rest.length <= room ? [] : rest.slice(room);
       await backend.processEvents(...part);
     }
   };
 
+  const flushBlocking = async (): Promise<void> => {
+    const chunk = pending;
+    pending = [];
+    pendingEvents = 0;
+    const events = chunk.flatMap((p) => p.events);
+    for (const p of chunk) onRecord?.(p.record, p.events);
+    for (let start = 0; start < events.length; start += chunkSize) {
+      if (signal?.aborted) return;
+      await backend.processEvents(...events.slice(start, start + chunkSize));
+    }
+  };
+
   backend.run();
   let interrupted = false;
+  const iterator = records[Symbol.asyncIterator]();
   try {
-    for await (const line of lines) {
+    for (;;) {
+      const next = iterator.next();
+      let result: IteratorResult<ShipRecord> | 'aborted' | 'idle';
+      for (;;) {
+        const idle =
+          mode === 'blocking' && pendingEvents > 0
+            ? new Promise<'idle'>((resolve) => setTimeout(() => resolve('idle'), maxBatchWait).unref())
+            : undefined;
+        result = await Promise.race(idle === undefined ? [next, aborted] : [next, aborted, idle]);
+        if (result !== 'idle') break;
+        await flushBlocking();
+      }
+      if (result === 'aborted') {
+        interrupted = true;
+        // The input stops on the same signal; let its generator finish before leaving.
+        void next.catch(() => undefined);
+        break;
+      }
+      if (result.done === true) break;
+      const record = result.value;
+      let events: AuditEvent[] = [];
+      if (record.error !== undefined) {
+        invalid++;
+        onInvalid(record.lineNumber, record.error);
+      } else {
+        try {
+          events = decode(record.value);
+          read += events.length;
+        } catch (err) {
+          invalid++;
+          onInvalid(record.lineNumber, err instanceof Error ? err.message : String(err));
+        }
+      }
+      if (mode === 'batch') {
+        if (events.length > 0) await offerBatch(record, events);
+        else onRecord?.(record, events);
+      } else {
+        pending.push({ record, events });
+        pendingEvents += events.length;
+        if (pendingEvents >= chunkSize) await flushBlocking();
+      }
+      onProgress?.({ read, invalid });
       if (signal?.aborted) {
         interrupted = true;
         break;
       }
-      if (line.error !== undefined) {
-        invalid++;
-        onInvalid(line.lineNumber, line.error);
-      } else {
-        try {
-          const events = decode(line.value);
-          read += events.length;
-          pending.push(...events);
-        } catch (err) {
-          invalid++;
-          onInvalid(line.lineNumber, err instanceof Error ? err.message : String(err));
-        }
-      }
-      if (pending.length >= chunkSize) {
-        const chunk = pending;
-        pending = [];
-        await offer(chunk);
-      }
-      onProgress?.({ read, invalid });
     }
+    if (!interrupted && pending.length > 0) await flushBlocking();
     if (signal?.aborted) interrupted = true;
-    if (pending.length > 0) await offer(pending);
     onProgress?.({ read, invalid });
   } finally {
-    await backend.shutdown();
+    await startDrain();
   }
   return { read, invalid, interrupted };
 }

@@ -24,6 +24,7 @@ export class BufferRoom {
   heldBytes = 0;
   readonly #waiters: RoomWaiter[] = [];
   #admitting = false;
+  #closed = false;
 
   constructor(
     private readonly limits: Pick<ResolvedBatchOptions, 'bufferSize' | 'maxBufferBytes'>,
@@ -31,7 +32,11 @@ export class BufferRoom {
   ) {}
 
   #fits(item: EngineItem): boolean {
-    return this.held < this.limits.bufferSize && this.heldBytes + item.bytes <= this.limits.maxBufferBytes;
+    return (
+      !this.#closed &&
+      this.held < this.limits.bufferSize &&
+      this.heldBytes + item.bytes <= this.limits.maxBufferBytes
+    );
   }
 
   #take(item: EngineItem): void {
@@ -93,8 +98,17 @@ export class BufferRoom {
     }
   }
 
-  /** Removes every waiter (at shutdown) and returns them; the caller reports their rest and calls `done(false)`. */
-  refuseAll(): RoomWaiter[] {
+  /**
+   * Shutdown: nothing is placed any more — not even by a loop under way (a callback inside `place` may have
+   * begun the shutdown). Returns every waiter; the caller reports their rest and calls `done(false)`.
+   */
+  close(): RoomWaiter[] {
+    this.#closed = true;
     return this.#waiters.splice(0);
+  }
+
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed;
   }
 }

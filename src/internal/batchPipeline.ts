@@ -30,6 +30,9 @@ export function batchPipeline<T extends { readonly bytes: number }, B>(
     batchEvents<T>({
       maxBatchSize: batch.maxBatchSize,
       maxBatchWait: batch.maxBatchWait,
+      maxBatchBytes: batch.maxBatchBytes,
+      byteLength: (item) => item.bytes,
+      envelopeBytes: config.envelopeBytes,
       scheduler,
       ...(config.flush === undefined ? {} : { flush: config.flush }),
     }),

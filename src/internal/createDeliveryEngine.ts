@@ -125,6 +125,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     // reported, so each event still ends once.
     if (error !== undefined)
       report('invalid', error instanceof Error ? error : new Error(String(error)), sources.slice(placed));
+    else if (room.closed) report('shut-down', refusal('shut down'), sources.slice(placed));
     else report('queue-blocked', refusal('queue blocked'), sources.slice(placed));
     return false;
   };
@@ -209,7 +210,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
 
   /** At shutdown: what waiting callers have not placed is reported (processEvents) or handed back (enqueue). */
   const refuseWaiters = (): void => {
-    for (const w of room.refuseAll()) {
+    for (const w of room.close()) {
       if (w.sources !== undefined) report('shut-down', refusal('shut down'), w.sources.slice(w.placed));
       w.done(false);
     }

@@ -1,5 +1,6 @@
 // Not public: the sender behind the webhook backend and `auditWebhook` — the caller's `sender`, or the HTTP
 // transport for `target`.
+import { resolveCompression } from '../transport/Compression.js';
 import { createHttpSender } from '../transport/httpSender.js';
 import type { WebhookTargetOption } from '../transport/target.js';
 import type { AuditSender } from '../transport/types.js';
@@ -14,7 +15,8 @@ export interface OpenSender {
 }
 
 /**
- * `sender` when given, else an HTTP sender for `target` (throws for a bad target). Who retries: the caller's
+ * `sender` when given, else an HTTP sender for `target` with `compression` (throws for a bad target or
+ * compression). Who retries: the caller's
  * RxJS pipeline, on its scheduler; the HTTP sender makes one request per call, with `timeout` as its
  * socket-level backstop (`Infinity` is the pipeline's business; the HTTP client needs a finite number).
  */
@@ -22,11 +24,17 @@ export function openSender(
   sender: AuditSender | undefined,
   target: WebhookTargetOption | undefined,
   timeout: number,
+  compression?: unknown,
 ): OpenSender {
+  // Checked even with a custom sender (which ignores it): a typo should not pass silently.
+  const gzip = resolveCompression(compression);
   if (sender !== undefined) return { send: sender, close: () => {} };
   if (target === undefined || target === null) {
     throw new TypeError('target is required unless sender is given, got undefined');
   }
-  const http = createHttpSender(target, { timeout: Number.isFinite(timeout) ? timeout : MAX_TIMER_MS });
+  const http = createHttpSender(target, {
+    timeout: Number.isFinite(timeout) ? timeout : MAX_TIMER_MS,
+    compression: gzip,
+  });
   return { send: http.send, close: () => http.close() };
 }

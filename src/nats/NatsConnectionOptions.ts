@@ -37,6 +37,7 @@ export interface NatsConnectionOptions {
 }
 
 const MAX_SERVERS = 64;
+const CONNECT_TIMEOUT_MS = 5_000;
 
 function fail(name: string, what: string, value: unknown): never {
   throw new TypeError(`${name} must be ${what}, got ${describeValue(value)}`);
@@ -79,6 +80,8 @@ export function resolveConnectionOptions(options: NatsConnectionOptions): Connec
     // A sink or a consumer lives as long as its process: keep reconnecting through restarts and failovers.
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
+    // A server that refuses the handshake (say, a client certificate missing) may just hang up: fail in seconds.
+    timeout: CONNECT_TIMEOUT_MS,
     ...(token === undefined ? {} : { token }),
     ...(user === undefined || pass === undefined ? {} : { user, pass }),
   };

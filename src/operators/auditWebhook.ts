@@ -75,7 +75,7 @@ export function auditWebhook(
 
   return (source) =>
     new Observable<Delivery<AuditEvent>>((subscriber) => {
-      const { send, close } = openSender(options.sender, options.target, timeout);
+      const { send, close } = openSender(options.sender, options.target, timeout, options.compression);
       const items = new Observable<Item>((s) =>
         source.subscribe({
           next: (event) => {

@@ -43,14 +43,14 @@ export interface BatchEventsConfig<E = unknown> {
    * Bytes of one event as an item of the body, called once per event when `maxBatchBytes` is finite; must
    * return a non-negative number (else the stream errors with a TypeError). Pass the length of the item as it
    * will be sent (for example of the pre-serialized JSON of another group version).
-   * @default {@link jsonByteLength} — `Buffer.byteLength(JSON.stringify(event))`
+   * @default `Buffer.byteLength(JSON.stringify(event))`
    */
   byteLength?: (event: E) => number;
   /**
    * Bytes of the body with no items: the `EventList` envelope, `{"kind":"EventList","apiVersion":…,
    * "metadata":{},"items":[]}`. For another group version, pass the byte length of
    * `JSON.stringify(encodeEventList([], groupVersion))`.
-   * @default 76 ({@link EVENT_LIST_ENVELOPE_BYTES}, for `audit.k8s.io/v1`)
+   * @default 76 (the `audit.k8s.io/v1` envelope)
    */
   envelopeBytes?: number;
   /** Runs the window timer. @default asyncScheduler */

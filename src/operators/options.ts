@@ -94,6 +94,12 @@ export interface WebhookDeliveryOptions {
   retry?: RetryOptions;
   /** Timeout of each attempt, in milliseconds; the sender's `AbortSignal` aborts when it passes. @default 30000 */
   timeout?: number;
+  /**
+   * `'gzip'`: the HTTP transport gzips each POST body off the main thread (`Content-Encoding: gzip`), once per
+   * batch whatever the retries; the webhook must accept it. Ignored by a custom `sender`.
+   * @default 'none'
+   */
+  compression?: 'none' | 'gzip';
   /** Runs every timer (batch window, retry delay, throttle, timeouts). @default asyncScheduler */
   scheduler?: SchedulerLike;
 }

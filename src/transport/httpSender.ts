@@ -3,10 +3,13 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { AgentOptions as HttpsAgentOptions } from 'node:https';
 import type { Readable } from 'node:stream';
 import { checkServerIdentity } from 'node:tls';
+import { gzip } from 'node:zlib';
 import axios from 'axios';
 import type { AxiosRequestConfig } from 'axios';
 import { Observable } from 'rxjs';
 import { classifyAxiosError } from './classifyAxiosError.js';
+import { resolveCompression } from './Compression.js';
+import type { Compression } from './Compression.js';
 import { readResponseBody } from './readResponseBody.js';
 import { redactUrl } from './redactUrl.js';
 import { resolveWebhookTarget } from './resolveWebhookTarget.js';
@@ -25,10 +28,28 @@ export interface HttpSenderOptions {
    * @default 30000
    */
   timeout?: number;
+  /**
+   * `'gzip'` compresses each POST body with gzip (zlib's default level) off the event loop's main thread — zlib's
+   * async API runs on the libuv threadpool — and sends it with `Content-Encoding: gzip`. A batch is
+   * compressed once, however often it is retried. The webhook must accept gzip (`rx-audit serve` does; the
+   * Kubernetes apiserver's own webhook backend never compresses).
+   * @default 'none'
+   */
+  compression?: Compression;
 }
 
 /** The defaults of {@link HttpSenderOptions}. */
-export const HTTP_SENDER_DEFAULTS: Required<HttpSenderOptions> = { timeout: 30_000 };
+export const HTTP_SENDER_DEFAULTS: Required<HttpSenderOptions> = { timeout: 30_000, compression: 'none' };
+
+/** The gzip level of `compression: 'gzip'`: 6, zlib's default, a good ratio for JSON at a fair speed. */
+export const GZIP_LEVEL = 6;
+
+/** Gzips `body` on the libuv threadpool. */
+function gzipBody(body: string | Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    gzip(body, { level: GZIP_LEVEL }, (error, compressed) => (error ? reject(error) : resolve(compressed))),
+  );
+}
 
 /**
  * TCP keep-alive probe delay of the agents' sockets: the 60 s axios sets on every request's socket. With the
@@ -82,15 +103,17 @@ export interface HttpSender {
  * ```
  *
  * @param target The webhook target, or `{ kubeconfig: path }`.
- * @param options `timeout` per request.
+ * @param options `timeout` per request and `compression`.
  * @returns `{ send, close }`.
- * @throws {KubeconfigError} for a bad target; `RangeError` for a bad `timeout`.
+ * @throws {KubeconfigError} for a bad target; `RangeError` for a bad `timeout`; `TypeError` for a bad
+ * `compression`.
  */
 export function createHttpSender(target: WebhookTargetOption, options: HttpSenderOptions = {}): HttpSender {
   const timeout = options.timeout ?? HTTP_SENDER_DEFAULTS.timeout;
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
     throw new RangeError(`timeout must be a positive number of milliseconds, got ${String(timeout)}`);
   }
+  const compression = resolveCompression(options.compression ?? HTTP_SENDER_DEFAULTS.compression);
   const resolved = resolveWebhookTarget(target);
   const url = resolved.url;
 
@@ -151,6 +174,8 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
   const failure = (reason: string, retryable: boolean) =>
     new WebhookError(`audit webhook POST ${redactUrl(url)} failed: ${reason}`, { retryable });
   let closed = false;
+  // One compressed body per batch, shared by its retries; dropped with the batch.
+  const compressed = new WeakMap<object, Promise<Buffer>>();
 
   const send: AuditSender = (batch, signal) =>
     new Observable<void>((subscriber) => {
@@ -169,41 +194,67 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
         if (!finished) controller.abort();
       };
 
-      let body: string | Buffer;
-      try {
-        const encoded = (batch as Partial<EncodedBodyBatch>)[ENCODED_BODY];
-        body = typeof encoded === 'function' ? encoded.call(batch) : batch.body;
-      } catch (err) {
-        finished = true;
-        subscriber.error(err);
+      // A retry of a compressed batch reuses its compressed body: the body is read and gzipped once.
+      const cached = compression === 'gzip' ? compressed.get(batch) : undefined;
+      let body: string | Buffer = '';
+      if (cached === undefined) {
+        try {
+          const encoded = (batch as Partial<EncodedBodyBatch>)[ENCODED_BODY];
+          body = typeof encoded === 'function' ? encoded.call(batch) : batch.body;
+        } catch (err) {
+          finished = true;
+          subscriber.error(err);
+          return teardown;
+        }
+      }
+      const post = (data: string | Buffer, extra: Record<string, string>) =>
+        client.post<Readable>(url, data, { signal: controller.signal, headers: extra }).then(
+          (response) => {
+            // The status decides; the body is read (the round trip ends with it, and a whole body lets the
+            // socket be reused) but only up to MAX_RESPONSE_BYTES, then the connection is closed.
+            const read = isReadable(response.data) ? readResponseBody(response.data, 0) : Promise.resolve();
+            void read.then(() => {
+              finished = true;
+              subscriber.next();
+              subscriber.complete();
+            });
+          },
+          (err: unknown) => {
+            const data: unknown = axios.isAxiosError(err) ? err.response?.data : undefined;
+            const excerpt = isReadable(data)
+              ? readResponseBody(data, EXCERPT_BYTES, EXCERPT_BYTES)
+              : undefined;
+            void Promise.resolve(excerpt).then((read) => {
+              finished = true;
+              subscriber.error(
+                isTimeout(err) && !signal.aborted
+                  ? failure(`timeout of ${timeout}ms exceeded`, true)
+                  : classifyAxiosError(err, {
+                      url,
+                      secrets,
+                      ...(read === undefined ? {} : { body: read.head.toString('utf8') }),
+                    }),
+              );
+            });
+          },
+        );
+      if (compression === 'none') {
+        void post(body, {});
         return teardown;
       }
-      client.post<Readable>(url, body, { signal: controller.signal }).then(
-        (response) => {
-          // The status decides; the body is read (the round trip ends with it, and a whole body lets the
-          // socket be reused) but only up to MAX_RESPONSE_BYTES, then the connection is closed.
-          const read = isReadable(response.data) ? readResponseBody(response.data, 0) : Promise.resolve();
-          void read.then(() => {
-            finished = true;
-            subscriber.next();
-            subscriber.complete();
-          });
+      let gzipped = cached;
+      if (gzipped === undefined) {
+        gzipped = gzipBody(body);
+        compressed.set(batch, gzipped);
+      }
+      gzipped.then(
+        (data) => {
+          if (!controller.signal.aborted) void post(data, { 'Content-Encoding': 'gzip' });
         },
         (err: unknown) => {
-          const data: unknown = axios.isAxiosError(err) ? err.response?.data : undefined;
-          const excerpt = isReadable(data) ? readResponseBody(data, EXCERPT_BYTES, EXCERPT_BYTES) : undefined;
-          void Promise.resolve(excerpt).then((read) => {
-            finished = true;
-            subscriber.error(
-              isTimeout(err) && !signal.aborted
-                ? failure(`timeout of ${timeout}ms exceeded`, true)
-                : classifyAxiosError(err, {
-                    url,
-                    secrets,
-                    ...(read === undefined ? {} : { body: read.head.toString('utf8') }),
-                  }),
-            );
-          });
+          finished = true;
+          const reason = err instanceof Error ? err.message : String(err);
+          subscriber.error(failure(`gzip compression failed (${reason})`, false));
         },
       );
       return teardown;

@@ -4,8 +4,7 @@ import { showValue } from '../events/showValue.js';
 import { parseUntrustedYaml } from '../internal/parseUntrustedYaml.js';
 import type { YamlPathSegment } from '../internal/parseUntrustedYaml.js';
 import { formatCodecErrors } from './formatCodecErrors.js';
-import { Kubeconfig } from './Kubeconfig.js';
-import type { KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './Kubeconfig.js';
+import { Kubeconfig, KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './Kubeconfig.js';
 import { KubeconfigError } from './KubeconfigError.js';
 import type { WebhookTarget } from './target.js';
 import { targetProblems } from './validateWebhookTarget.js';
@@ -74,12 +73,30 @@ function parseKubeconfig(text: string, file: string): unknown {
   );
 }
 
+/**
+ * The keys a kubeconfig message may name. Any other key of the file is shown as `<key>`: in a malformed file
+ * a "key" can be a secret that lost its indentation.
+ */
+const KNOWN_KEYS: ReadonlySet<string> = new Set([
+  ...Object.keys(Kubeconfig.props),
+  ...Object.keys(KubeconfigCluster.props),
+  ...Object.keys(KubeconfigUser.props),
+  ...Object.keys(KubeconfigContext.props),
+  'name',
+  'cluster',
+  'user',
+  'context',
+]);
+
 /** A field path as kubeconfig messages write it: `users[0].user.password`. */
 function kubeconfigPath(path: readonly YamlPathSegment[]): string {
   let out = '';
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
-    else out += out === '' ? segment : `.${segment}`;
+    else {
+      const key = KNOWN_KEYS.has(segment) ? segment : '<key>';
+      out += out === '' ? key : `.${key}`;
+    }
   }
   return out;
 }

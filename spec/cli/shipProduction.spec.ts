@@ -1,0 +1,291 @@
+// `rx-audit ship` as a production sidecar (the BUILT bin, real child processes, real signals, real files):
+// JSON documents, no valid event, idle batches, SIGTERM with --drain-timeout, a second signal, --follow through
+// rename and truncate rotations, --checkpoint restarts, last errors, --log-format json, kubeconfig with
+// client-certificate-data over mutual TLS to serve --token-file.
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateTls } from '../transport/fixtures/tls.js';
+import {
+  assertBuilt,
+  corpusDir,
+  decodeLines,
+  deliveredCount,
+  eventKey,
+  OPENSHIFT,
+  runCli,
+  spawnCli,
+  startServe,
+  waitUntil,
+} from './builtCli.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'rx-audit-cli-prod-'));
+beforeAll(assertBuilt);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const FAST = ['--max-batch-wait', '50', '--retry-initial-delay', '10', '--no-progress'];
+const LINES = readFileSync(OPENSHIFT, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '');
+const linesOf = (out: string): number =>
+  existsSync(out) ? readFileSync(out, 'utf8').split('\n').length - 1 : 0;
+
+describe('rx-audit ship in production', { timeout: 60_000 }, () => {
+  it('reads pretty-printed JSON documents; a log with no valid event exits 1 saying so', async () => {
+    const out = path.join(dir, 'docs.jsonl');
+    const serve = await startServe(['--out', out]);
+    const list = await runCli([
+      'ship',
+      path.join(corpusDir, 'kubernetes__website__audit.md.v1alpha1-eventlist.json'),
+      '--url',
+      serve.url,
+      ...FAST,
+    ]);
+    expect(list.code).toBe(0);
+    expect(deliveredCount(list.stdout)).toBe(1);
+    const single = await runCli([
+      'ship',
+      path.join(corpusDir, 'openshift__cluster-logging-operator__raw_audit_openshift.json'),
+      '--url',
+      serve.url,
+      ...FAST,
+    ]);
+    expect(single.code).toBe(0);
+    expect(single.stdout).toMatch(/read: +1 event, 0 invalid lines skipped/);
+    expect(single.stdout).toMatch(/delivered: +1 event in 1 batch, 0 retries/);
+    // An array of events, concatenated pretty objects.
+    const mixed = path.join(dir, 'mixed.json');
+    const [a, b, c] = LINES.map((l) => JSON.parse(l) as object);
+    writeFileSync(mixed, `${JSON.stringify([a, b], null, 2)}\n${JSON.stringify(c, null, 2)}`);
+    expect(deliveredCount((await runCli(['ship', mixed, '--url', serve.url, ...FAST])).stdout)).toBe(3);
+
+    const falco = await runCli([
+      'ship',
+      path.join(corpusDir, 'falcosecurity__falco__fal_01_003.json'),
+      '--url',
+      serve.url,
+      ...FAST,
+    ]);
+    expect(falco.code).toBe(1);
+    expect(falco.stdout).toContain(
+      'FAILED, no valid audit event in falcosecurity__falco__fal_01_003.json (1 invalid line)',
+    );
+    const empty = path.join(dir, 'empty.log');
+    writeFileSync(empty, '');
+    const none = await runCli(['ship', empty, '--url', serve.url, ...FAST]);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toContain('FAILED, no valid audit event in empty.log');
+    await serve.stop();
+    expect(decodeLines(readFileSync(out, 'utf8'))).toHaveLength(5);
+  });
+
+  it('sends a partial batch while stdin is idle; SIGTERM stops reading at once and exits 0 when all was delivered', async () => {
+    const out = path.join(dir, 'idle.jsonl');
+    const serve = await startServe(['--out', out]);
+    const ship = spawnCli(['ship', '-', '--url', serve.url, ...FAST, '--max-batch-size', '100']);
+    ship.child.stdin.write(`${LINES.slice(0, 5).join('\n')}\n`);
+    await waitUntil(() => linesOf(out) === 5, '5 events sent while stdin stays open');
+    const before = Date.now();
+    ship.child.kill('SIGTERM');
+    const run = await ship.done;
+    expect(Date.now() - before).toBeLessThan(3000);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      'rx-audit ship: interrupted — stopped reading, draining what was accepted for at most 10 s',
+    );
+    expect(run.stdout).toMatch(/read: +5 events, 0 invalid lines skipped \(interrupted\)/);
+    expect(deliveredCount(run.stdout)).toBe(5);
+    await serve.stop();
+  });
+
+  it('the drain lasts at most --drain-timeout, then exits 1; a second signal exits 130 at once with the counts', async () => {
+    const serve = await startServe(['--delay-ms', '60000']); // a webhook that takes a minute to answer
+    const file = path.join(dir, 'ten.log');
+    writeFileSync(file, `${LINES.slice(0, 10).join('\n')}\n`);
+    const ship = spawnCli(['ship', file, '--url', serve.url, ...FAST, '--follow', '--drain-timeout', '500']);
+    await new Promise((resolve) => setTimeout(resolve, 700)); // the batch is in flight
+    const before = Date.now();
+    ship.child.kill('SIGTERM');
+    const run = await ship.done;
+    expect(Date.now() - before).toBeLessThan(3000);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/failed: +10 events \(send-failed 10\)/);
+    expect(run.stdout).toContain('FAILED, not every valid event was delivered');
+
+    const again = spawnCli([
+      'ship',
+      file,
+      '--url',
+      serve.url,
+      ...FAST,
+      '--follow',
+      '--drain-timeout',
+      '30000',
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    again.child.kill('SIGTERM');
+    await waitUntil(() => again.output().stderr.includes('interrupted'), 'the first signal is seen');
+    const second = Date.now();
+    again.child.kill('SIGTERM');
+    const forced = await again.done;
+    expect(Date.now() - second).toBeLessThan(2000);
+    expect(forced.code).toBe(130);
+    const last = forced.stderr.trimEnd().split('\n').at(-1);
+    expect(last).toBe(
+      'rx-audit ship: interrupted again — exiting now: 10 events read, 0 delivered, 10 not yet delivered',
+    );
+    await serve.stop();
+  });
+
+  it('--follow keeps shipping through a rename and a truncate; --checkpoint resumes with nothing twice and nothing skipped', async () => {
+    const out = path.join(dir, 'follow.jsonl');
+    const log = path.join(dir, 'audit.log');
+    const checkpoint = path.join(dir, 'audit.checkpoint');
+    const serve = await startServe(['--out', out]);
+    writeFileSync(log, `${LINES.slice(0, 10).join('\n')}\n`);
+    const args = ['ship', log, '--url', serve.url, ...FAST, '--checkpoint', checkpoint];
+    const ship = spawnCli([...args, '--follow']);
+    await waitUntil(() => linesOf(out) === 10, 'the first 10 events');
+    appendFileSync(log, `${LINES.slice(10, 15).join('\n')}\n`);
+    await waitUntil(() => linesOf(out) === 15, '5 appended events');
+    // Rotation by rename: the old file gets one last line after the rename, then a new file appears.
+    renameSync(log, `${log}.1`);
+    appendFileSync(`${log}.1`, `${LINES[15]}\n`);
+    writeFileSync(log, `${LINES.slice(16, 40).join('\n')}\n`);
+    await waitUntil(() => linesOf(out) === 40, "the renamed file's last line and the new file");
+    // Rotation by truncation (copytruncate): the file shrinks, then gets new lines.
+    truncateSync(log, 0);
+    writeFileSync(log, `${LINES.slice(40, 43).join('\n')}\n`);
+    await waitUntil(() => linesOf(out) === 43, 'the lines after the truncation');
+    ship.child.kill('SIGTERM');
+    const first = await ship.done;
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/checkpoint: byte \d+ \(line 4\)/);
+
+    // While it was down, the log grew; the restart sends only the new lines.
+    appendFileSync(log, `${LINES.slice(43, 50).join('\n')}\n`);
+    const second = await runCli(args);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/resuming audit\.log at byte \d+ \(line 4\) from the checkpoint/);
+    expect(second.stdout).toMatch(/read: +7 events/);
+    // And once more: nothing new, nothing sent.
+    const third = await runCli(args);
+    expect(third.stdout).toMatch(/read: +0 events/);
+    await serve.stop();
+    const received = decodeLines(readFileSync(out, 'utf8'));
+    expect(received).toHaveLength(50);
+    expect(new Set(received.map(eventKey)).size).toBe(50);
+    expect(received).toEqual(decodeLines(LINES.slice(0, 50).join('\n')));
+  });
+
+  it('says why a POST fails while it retries (last error); --log-format json writes only JSON lines on stderr', async () => {
+    const serve = await startServe(['--fail-rate', '1']);
+    const run = await runCli([
+      'ship',
+      OPENSHIFT,
+      '--url',
+      `${serve.url}?token=s3cret`,
+      ...FAST,
+      '--retry-attempts',
+      '2',
+      '--log-format',
+      'json',
+    ]);
+    await serve.stop();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    const records = run.stderr
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: string; msg: string; ok?: boolean; delivered?: number });
+    const failure = records.find((r) => r.msg.includes('failed: audit webhook POST'));
+    expect(failure).toMatchObject({ level: 'warn' });
+    expect(failure?.msg).toMatch(
+      /^rx-audit ship: a POST of \d+ events? failed: audit webhook POST http:\/\/127\.0\.0\.1:\d+\/ failed: 503/,
+    );
+    expect(run.stderr).not.toContain('s3cret');
+    const summary = records.at(-1);
+    expect(summary).toMatchObject({ level: 'info', ok: false, delivered: 0 });
+    expect(summary?.msg).toContain('FAILED, not every valid event was delivered');
+  });
+
+  it('ships to serve over mutual TLS with a kubeconfig holding client-certificate-data and a token from --token-file', async () => {
+    const tls = generateTls(mkdtempSync(path.join(dir, 'tls-')));
+    const tokenFile = path.join(dir, 'serve.token');
+    writeFileSync(tokenFile, 'rotating-t0ken\n');
+    const out = path.join(dir, 'mtls.jsonl');
+    const serve = await startServe([
+      '--tls-cert',
+      tls.server.certFile,
+      '--tls-key',
+      tls.server.keyFile,
+      '--client-ca',
+      tls.clientCa.certFile,
+      '--token-file',
+      tokenFile,
+      '--out',
+      out,
+    ]);
+    const b64 = (text: string): string => Buffer.from(text).toString('base64');
+    const kubeconfig = path.join(dir, 'data.kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          {
+            name: 'audit',
+            cluster: { server: `${serve.url}audit`, 'certificate-authority-data': b64(tls.ca.cert) },
+          },
+        ],
+        users: [
+          {
+            name: 'apiserver',
+            user: {
+              'client-certificate-data': b64(tls.client.cert),
+              'client-key-data': b64(tls.client.key),
+              token: 'rotating-t0ken',
+            },
+          },
+        ],
+        contexts: [{ name: 'default', context: { cluster: 'audit', user: 'apiserver' } }],
+        'current-context': 'default',
+      }),
+    );
+    const run = await runCli(['ship', OPENSHIFT, '--kubeconfig', kubeconfig, ...FAST]);
+    expect(run.code).toBe(0);
+    expect(deliveredCount(run.stdout)).toBe(100);
+    const stopped = await serve.stop();
+    expect(stopped.stdout).toMatch(/: 100 events in \d+ POSTs? .* unauthorized 0 /);
+    expect(decodeLines(readFileSync(out, 'utf8'))).toEqual(decodeLines(LINES.join('\n')));
+  });
+
+  it('gzip input is bounded and interruptible: 1 GiB of one line inflating, SIGTERM stops it at once', async () => {
+    // Gzip members concatenate: 16 copies of 64 MiB of "a" (no newline) inflate to 1 GiB from about 1 MB.
+    const member = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x61), { level: 9 });
+    const bomb = path.join(dir, 'bomb.log.gz');
+    writeFileSync(bomb, Buffer.concat(Array.from({ length: 16 }, () => member)));
+    const serve = await startServe([]);
+    const ship = spawnCli(['ship', bomb, '--url', serve.url, ...FAST, '--max-line-bytes', '1048576']);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const before = Date.now();
+    ship.child.kill('SIGTERM');
+    const run = await ship.done;
+    await serve.stop();
+    expect(Date.now() - before).toBeLessThan(2000);
+    expect(run.code).toBe(0); // nothing valid was read, and nothing is undelivered
+    expect(run.stdout).toMatch(/read: +0 events, 0 invalid lines skipped \(interrupted\)/);
+  });
+});

@@ -1,0 +1,278 @@
+/** Where reading resumes: a byte offset between two records, its line number and the detected format. */
+export interface SplitterPosition {
+  readonly offset: number;
+  readonly line: number;
+  readonly mode: 'detect' | 'lines' | 'documents';
+  /** Inside a top-level array (its elements are the records). */
+  readonly inArray: boolean;
+}
+
+/** One record of an audit log: a line of JSON lines, or one JSON document (or one element of a top-level array). */
+export type LogRecord = {
+  /** The line the record starts on (1-based, as an editor numbers them). */
+  readonly lineNumber: number;
+  /** The byte offset just after the record. */
+  readonly end: number;
+  /** Where a reader resumes to read what follows this record (a checkpoint). */
+  readonly resume: SplitterPosition;
+} & (
+  | { readonly value: unknown; readonly error?: undefined }
+  | { readonly value?: undefined; readonly error: string }
+);
+
+const NL = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+const isSpace = (c: number): boolean => c === SPACE || c === NL || c === CR || c === TAB;
+
+/**
+ * Splits a byte stream into JSON records in one pass, in time linear in the input — each byte is looked at once,
+ * however long a line is — and memory bounded by `maxRecordBytes` per record. The format is detected by itself:
+ *
+ * - **JSON lines** (the apiserver's log backend): the first value ends on its first line. Each line is a record,
+ *   so a torn or invalid line costs only itself.
+ * - **JSON documents**: the first value spans lines (pretty-printed), or the input starts with `[`. Each top-level
+ *   value is a record (an `EventList`, an event, concatenated objects), and each element of a top-level array.
+ *
+ * A record over `maxRecordBytes` becomes an error record (its bytes are skipped, not held). `end` is the byte
+ * offset just after the record (after its newline for JSON lines): where reading resumes after it.
+ */
+export class JsonRecordSplitter {
+  private mode: 'detect' | 'lines' | 'documents' = 'detect';
+  /** Absolute offset of the start of the chunk being scanned. */
+  private offset = 0;
+  private line = 1;
+  private pieces: Buffer[] = [];
+  private size = 0;
+  private inRecord = false;
+  private recordLine = 0;
+  private tooLong = false;
+  private garbage = false;
+  private depth = 0;
+  private inString = false;
+  private escape = false;
+  private inArray = false;
+  private started = false;
+
+  /**
+   * @param maxRecordBytes The longest record (line or document) kept, in bytes.
+   * @param resume Where a previous reader stopped (see {@link JsonRecordSplitter.position}), between two records.
+   * @default the start of the input
+   */
+  constructor(
+    private readonly maxRecordBytes: number,
+    resume?: SplitterPosition,
+  ) {
+    if (resume !== undefined) {
+      this.offset = resume.offset;
+      this.line = resume.line;
+      this.mode = resume.mode;
+      this.inArray = resume.inArray;
+      this.started = resume.offset > 0;
+    }
+  }
+
+  /** Whether the input was detected as JSON documents (`false` while undecided or for JSON lines). */
+  get documents(): boolean {
+    return this.mode === 'documents';
+  }
+
+  /** Whether part of a record is held, waiting for more input. */
+  get partial(): boolean {
+    return this.inRecord || this.depth > 0;
+  }
+
+  /**
+   * Scans one chunk.
+   *
+   * @param chunk The next bytes.
+   * @returns The records completed in it.
+   */
+  push(chunk: Buffer): LogRecord[] {
+    const out: LogRecord[] = [];
+    let from = 0;
+    if (!this.started) {
+      this.started = true;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) from = 3;
+    }
+    while (from < chunk.length) {
+      from = this.mode === 'lines' ? this.scanLines(chunk, from, out) : this.scanDocuments(chunk, from, out);
+    }
+    this.offset += chunk.length;
+    return out;
+  }
+
+  /**
+   * Ends the input: a last line without a newline is a record; an unfinished document is an error record.
+   *
+   * @returns The last records.
+   */
+  end(): LogRecord[] {
+    if (!this.inRecord) return [];
+    const out: LogRecord[] = [];
+    if (this.mode === 'documents' && !this.garbage) {
+      this.reset();
+      const resume = { offset: this.offset, line: this.line, mode: this.mode, inArray: this.inArray };
+      out.push({
+        lineNumber: this.recordLine,
+        end: this.offset,
+        resume,
+        error: 'the input ends inside a JSON document',
+      });
+    } else {
+      this.finish(out, this.offset);
+    }
+    return out;
+  }
+
+  private scanLines(chunk: Buffer, from: number, out: LogRecord[]): number {
+    const newline = chunk.indexOf(NL, from);
+    if (!this.inRecord) {
+      this.inRecord = true;
+      this.recordLine = this.line;
+    }
+    this.take(chunk.subarray(from, newline === -1 ? chunk.length : newline));
+    if (newline === -1) return chunk.length;
+    this.finish(out, this.offset + newline + 1, this.line + 1);
+    this.line++;
+    return newline + 1;
+  }
+
+  private scanDocuments(chunk: Buffer, from: number, out: LogRecord[]): number {
+    let sliceStart = this.inRecord ? from : -1;
+    for (let i = from; i < chunk.length; i++) {
+      const c = chunk[i] as number;
+      if (!this.inRecord) {
+        if (c === NL) this.line++;
+        if (isSpace(c)) continue;
+        if (this.inArray) {
+          if (c === COMMA) continue;
+          if (c === CLOSE_BRACKET) {
+            this.inArray = false;
+            continue;
+          }
+        }
+        if (this.mode === 'detect') {
+          if (c === OPEN_BRACKET) {
+            this.mode = 'documents';
+            this.inArray = true;
+            continue;
+          }
+          if (c !== OPEN_BRACE) {
+            // Not a document: JSON lines whose first line is not an object (an invalid line).
+            this.mode = 'lines';
+            return i;
+          }
+        }
+        this.inRecord = true;
+        this.recordLine = this.line;
+        sliceStart = i;
+        if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+          this.garbage = false;
+          this.depth = 1;
+        } else {
+          this.garbage = true;
+        }
+        continue;
+      }
+      if (this.garbage) {
+        // Not JSON structure: the record runs to the end of its line (or the array's next element).
+        if (c === NL || (this.inArray && (c === COMMA || c === CLOSE_BRACKET))) {
+          this.take(chunk.subarray(sliceStart, i));
+          this.finish(out, this.offset + i);
+          sliceStart = -1;
+          i--; // the newline, comma or bracket is handled between records
+        }
+        continue;
+      }
+      if (c === NL) {
+        this.line++;
+        if (this.mode === 'detect') this.mode = 'documents';
+      }
+      if (this.inString) {
+        if (this.escape) this.escape = false;
+        else if (c === BACKSLASH) this.escape = true;
+        else if (c === QUOTE) this.inString = false;
+        continue;
+      }
+      if (c === QUOTE) this.inString = true;
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) this.depth++;
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        this.depth--;
+        if (this.depth === 0) {
+          this.take(chunk.subarray(sliceStart, i + 1));
+          this.finish(out, this.offset + i + 1);
+          sliceStart = -1;
+          if (this.mode === 'detect') {
+            // The first value ended on its first line: JSON lines from here on.
+            this.mode = 'lines';
+            return i + 1;
+          }
+        }
+      }
+    }
+    if (this.inRecord && sliceStart !== -1) this.take(chunk.subarray(sliceStart));
+    return chunk.length;
+  }
+
+  private take(bytes: Buffer): void {
+    if (this.tooLong || bytes.length === 0) return;
+    this.size += bytes.length;
+    if (this.size > this.maxRecordBytes) {
+      this.tooLong = true;
+      this.pieces = [];
+      return;
+    }
+    this.pieces.push(bytes);
+  }
+
+  private finish(out: LogRecord[], end: number, endLine = this.line): void {
+    const lineNumber = this.recordLine;
+    const resume: SplitterPosition = {
+      offset: end,
+      line: endLine,
+      mode: this.mode === 'detect' ? 'lines' : this.mode,
+      inArray: this.inArray,
+    };
+    const tooLong = this.tooLong;
+    const text = tooLong ? '' : Buffer.concat(this.pieces, this.size).toString('utf8');
+    this.reset();
+    if (tooLong) {
+      out.push({ lineNumber, end, resume, error: `longer than --max-line-bytes ${this.maxRecordBytes}` });
+      return;
+    }
+    const trimmed = text.trim();
+    if (trimmed === '') return;
+    try {
+      out.push({ lineNumber, end, resume, value: JSON.parse(trimmed) as unknown });
+    } catch (err) {
+      // The engine's message quotes the offending text; keep only where it went wrong, never the content.
+      const position = /at position (\d+)/.exec((err as Error).message)?.[1];
+      const where =
+        position === undefined || this.mode === 'documents'
+          ? ''
+          : ` at column ${Number(position) + 1 + text.length - text.trimStart().length}`;
+      out.push({ lineNumber, end, resume, error: `not valid JSON${where}` });
+    }
+  }
+
+  private reset(): void {
+    this.inRecord = false;
+    this.pieces = [];
+    this.size = 0;
+    this.tooLong = false;
+    this.garbage = false;
+    this.depth = 0;
+    this.inString = false;
+    this.escape = false;
+  }
+}
