@@ -67,7 +67,15 @@ export function createSpoolFeeder(options: SpoolFeederOptions): SpoolFeeder {
   const handWaiters: { until: number; resolve: () => void }[] = [];
   const roomWaiters: { bytes: number; resolve: () => void }[] = [];
   let damageReported = 0;
-  const writing = new Set<Promise<void>>();
+  // Appends not yet written (or failed), and who waits for them all.
+  let writing = 0;
+  let writtenWaiters: (() => void)[] = [];
+  const writeEnded = (): void => {
+    if (--writing > 0) return;
+    const waiters = writtenWaiters;
+    writtenWaiters = [];
+    for (const resolve of waiters) resolve();
+  };
 
   const reportDamage = (): void => {
     // The store adds damage as it finds it (at open, or when reading a segment of this run).
@@ -134,16 +142,18 @@ export function createSpoolFeeder(options: SpoolFeederOptions): SpoolFeeder {
         count++;
       }
       if (count === 0) return { count, written: Promise.resolve() };
-      const written = store.append(count === jsons.length ? jsons : jsons.slice(0, count)).then(() => {
-        readable += count;
-        void pump();
-      });
-      const settled = written.then(
-        () => undefined,
-        () => undefined,
+      writing++;
+      const written = store.append(count === jsons.length ? jsons : jsons.slice(0, count)).then(
+        () => {
+          readable += count;
+          writeEnded();
+          void pump();
+        },
+        (error: unknown) => {
+          writeEnded();
+          throw error;
+        },
       );
-      writing.add(settled);
-      void settled.then(() => writing.delete(settled));
       return { count, written };
     },
     whenRoom(bytes) {
@@ -160,7 +170,8 @@ export function createSpoolFeeder(options: SpoolFeederOptions): SpoolFeeder {
       void pump();
     },
     written() {
-      return Promise.all([...writing]).then(() => undefined);
+      if (writing === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => writtenWaiters.push(resolve));
     },
     handedOver() {
       if (handed >= readable || stopped) return Promise.resolve();
