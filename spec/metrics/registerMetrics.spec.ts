@@ -288,7 +288,7 @@ describe('registerMetrics', () => {
     }
   });
 
-  it('rx-audit never loads prom-client itself (it is an optional peer)', () => {
+  it('rx-audit never loads prom-client itself (it is an optional peer; only the CLI imports it, on demand)', () => {
     const files = (dir: string): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
         d.isDirectory()
@@ -297,12 +297,18 @@ describe('registerMetrics', () => {
             ? [path.join(dir, d.name)]
             : [],
       );
-    const offenders = files(path.join(repoRoot, 'src')).filter((f) =>
+    const code = (f: string): string => readFileSync(f, 'utf8').replace(/^\s*(?:\/\/|\*).*$/gm, '');
+    const loads = (f: string): boolean =>
       /(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"]prom-client['"]/.test(
-        readFileSync(f, 'utf8').replace(/^\s*(?:\/\/|\*).*$/gm, ''),
-      ),
-    );
+        code(f).replace(/import type[^;]*;/g, ''),
+      );
+    const cli = path.join(repoRoot, 'src', 'cli');
+    const offenders = files(path.join(repoRoot, 'src')).filter((f) => !f.startsWith(cli) && loads(f));
     expect(offenders).toEqual([]);
+    // `rx-audit serve` serves /metrics when prom-client is installed: a dynamic import, never a static one.
+    const cliLoaders = files(cli).filter(loads);
+    expect(cliLoaders.map((f) => path.relative(repoRoot, f))).toEqual(['src/cli/ServeMetrics.ts']);
+    expect(code(cliLoaders[0] as string)).not.toMatch(/^import\s+(?!type)[^;]*['"]prom-client['"]/m);
     const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
       dependencies?: Record<string, string>;
       peerDependencies?: Record<string, string>;
