@@ -134,6 +134,7 @@ async function replay(lib, url, corpus, total) {
       total,
       ms: Math.round(ms),
       heapBeforeMB: +(before / MB).toFixed(1),
+      midReplayHeapMB: +((midHeap ?? 0) / MB).toFixed(1),
       peakHeapMB: +(peak / MB).toFixed(1),
     };
   } finally {
@@ -150,15 +151,21 @@ runPart(async (config) => {
   const corpus = loadCorpus(typeof lib.decodeEvent === 'function' ? lib.decodeEvent : undefined);
   const receiver = await startReceiver();
   try {
+    const {
+      only = 'throughput,always,replay',
+      replaySizes = quick ? [20_000, 200_000] : [100_000, 1_000_000],
+    } = config;
+    const parts = new Set(only.split(','));
     const events = makeEvents(corpus, quick ? 20_000 : 100_000);
     const results = {
-      throughput: await throughput(lib, receiver.url, events, quick ? 1 : 3),
-      always: await always(lib, receiver.url, events.slice(0, 20_000)),
-      replay: [
-        await replay(lib, receiver.url, corpus, quick ? 20_000 : 100_000),
-        await replay(lib, receiver.url, corpus, quick ? 200_000 : 1_000_000),
-      ],
+      ...(parts.has('throughput')
+        ? { throughput: await throughput(lib, receiver.url, events, quick ? 1 : 3) }
+        : {}),
+      ...(parts.has('always') ? { always: await always(lib, receiver.url, events.slice(0, 20_000)) } : {}),
+      replay: [],
     };
+    if (!parts.has('replay')) return results;
+    for (const size of replaySizes) results.replay.push(await replay(lib, receiver.url, corpus, size));
     const [small, large] = results.replay;
     results.replayHeapRatio = Number((large.midReplayHeapMB / small.midReplayHeapMB).toFixed(2));
     results.replayPeakRatio = Number((large.peakHeapMB / small.peakHeapMB).toFixed(2));
