@@ -115,7 +115,7 @@ const contenders = [
       const backend = core.createWebhookBackend({
         mode: 'batch',
         sender: sender.send,
-        batch: { maxBatchSize: BATCH, maxBatchWait: 5, bufferSize: 10_000 },
+        batch: { maxBatchSize: BATCH, maxBatchWait: 5, bufferSize: 10_000, maxInFlight: 4 },
         onError: () => {},
       });
       backend.run();

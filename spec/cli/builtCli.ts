@@ -2,7 +2,7 @@
 // `npm test` builds before vitest; in a local run do `npm run build` first.
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeEvent } from '../../src/events/decodeEvent.js';
@@ -166,5 +166,23 @@ export async function waitUntil(check: () => boolean, what: string, timeoutMs = 
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * Whether process `pid` has `file` open (Linux: /proc/<pid>/fd). `ship` opens its input after it listens for
+ * signals, so this says a signal sent now is handled by ship, not by the default action.
+ */
+export function hasOpen(pid: number | undefined, file: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
   }
 }

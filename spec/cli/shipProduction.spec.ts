@@ -12,6 +12,8 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
@@ -23,6 +25,7 @@ import {
   decodeLines,
   deliveredCount,
   eventKey,
+  hasOpen,
   OPENSHIFT,
   runCli,
   spawnCli,
@@ -110,11 +113,15 @@ describe('rx-audit ship in production', { timeout: 60_000 }, () => {
   });
 
   it('the drain lasts at most --drain-timeout, then exits 1; a second signal exits 130 at once with the counts', async () => {
-    const serve = await startServe(['--delay-ms', '60000']); // a webhook that takes a minute to answer
+    // A webhook that never answers, and says when a POST has arrived.
+    let arrived = 0;
+    const hanging = createServer(() => void arrived++);
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const serve = { url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/` };
     const file = path.join(dir, 'ten.log');
     writeFileSync(file, `${LINES.slice(0, 10).join('\n')}\n`);
     const ship = spawnCli(['ship', file, '--url', serve.url, ...FAST, '--follow', '--drain-timeout', '500']);
-    await new Promise((resolve) => setTimeout(resolve, 700)); // the batch is in flight
+    await waitUntil(() => arrived === 1, 'the batch is in flight');
     const before = Date.now();
     ship.child.kill('SIGTERM');
     const run = await ship.done;
@@ -133,7 +140,7 @@ describe('rx-audit ship in production', { timeout: 60_000 }, () => {
       '--drain-timeout',
       '30000',
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await waitUntil(() => arrived === 2, "the second run's batch is in flight");
     again.child.kill('SIGTERM');
     await waitUntil(() => again.output().stderr.includes('interrupted'), 'the first signal is seen');
     const second = Date.now();
@@ -145,7 +152,8 @@ describe('rx-audit ship in production', { timeout: 60_000 }, () => {
     expect(last).toBe(
       'rx-audit ship: interrupted again — exiting now: 10 events read, 0 delivered, 10 not yet delivered',
     );
-    await serve.stop();
+    hanging.closeAllConnections();
+    await new Promise((resolve) => hanging.close(resolve));
   });
 
   it('--follow keeps shipping through a rename and a truncate; --checkpoint resumes with nothing twice and nothing skipped', async () => {
@@ -279,7 +287,8 @@ describe('rx-audit ship in production', { timeout: 60_000 }, () => {
     writeFileSync(bomb, Buffer.concat(Array.from({ length: 16 }, () => member)));
     const serve = await startServe([]);
     const ship = spawnCli(['ship', bomb, '--url', serve.url, ...FAST, '--max-line-bytes', '1048576']);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await waitUntil(() => hasOpen(ship.child.pid, bomb), 'ship to open its input');
+    await new Promise((resolve) => setTimeout(resolve, 500)); // inflating
     const before = Date.now();
     ship.child.kill('SIGTERM');
     const run = await ship.done;
@@ -287,5 +296,60 @@ describe('rx-audit ship in production', { timeout: 60_000 }, () => {
     expect(Date.now() - before).toBeLessThan(2000);
     expect(run.code).toBe(0); // nothing valid was read, and nothing is undelivered
     expect(run.stdout).toMatch(/read: +0 events, 0 invalid lines skipped \(interrupted\)/);
+  });
+
+  it('--follow waits for a file that does not exist yet, and SIGTERM while waiting is a clean exit', async () => {
+    const out = path.join(dir, 'late.jsonl');
+    const late = path.join(dir, 'late.log');
+    const serve = await startServe(['--out', out]);
+    const ship = spawnCli(['ship', late, '--url', serve.url, ...FAST, '--follow']);
+    await waitUntil(
+      () => ship.output().stderr.includes('waiting for late.log to appear'),
+      'the waiting notice',
+    );
+    writeFileSync(late, `${LINES.slice(0, 3).join('\n')}\n`);
+    await waitUntil(() => linesOf(out) === 3, 'the 3 events of the late file');
+    ship.child.kill('SIGTERM');
+    expect((await ship.done).code).toBe(0);
+
+    const never = spawnCli(['ship', path.join(dir, 'never.log'), '--url', serve.url, ...FAST, '--follow']);
+    await waitUntil(() => never.output().stderr.includes('waiting for never.log'), 'the waiting notice');
+    never.child.kill('SIGTERM');
+    const run = await never.done;
+    await serve.stop();
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/read: +0 events, 0 invalid lines skipped \(interrupted\)/);
+  });
+
+  it('--compression gzip --max-batch-bytes N --when-full block reach the backend: gzip on the wire, batches cut by bytes', async () => {
+    const out = path.join(dir, 'gzip-wire.jsonl');
+    const serve = await startServe(['--out', out]);
+    const run = await runCli([
+      'ship',
+      OPENSHIFT,
+      '--url',
+      serve.url,
+      ...FAST,
+      '--compression',
+      'gzip',
+      '--max-batch-bytes',
+      '400000',
+      '--when-full',
+      'block',
+      '--buffer-size',
+      '10',
+    ]);
+    expect(run.code).toBe(0);
+    expect(deliveredCount(run.stdout)).toBe(100);
+    const metrics = await (await fetch(`${serve.url}metrics`)).text();
+    await serve.stop();
+    const raw = readFileSync(OPENSHIFT).length;
+    // The corpus (810 KB of JSON) crossed the wire compressed, in batches of at most 400 000 bytes each.
+    const wire = Number(/^rx_audit_serve_received_bytes_total (\d+)$/m.exec(metrics)?.[1]);
+    expect(wire).toBeGreaterThan(0);
+    expect(wire).toBeLessThan(raw / 2); // this corpus compresses about 2.5 : 1
+    const posts = Number(/^rx_audit_serve_posts_total\{code="200"\} (\d+)$/m.exec(metrics)?.[1]);
+    expect(posts).toBeGreaterThanOrEqual(Math.ceil(raw / 400_000));
+    expect(decodeLines(readFileSync(out, 'utf8'))).toEqual(decodeLines(LINES.join('\n')));
   });
 });

@@ -160,6 +160,12 @@ describe('loadPolicy', () => {
       }
     });
 
+    it('a policy path that never ends (/dev/zero) is read to a bounded size', () => {
+      expect(() => loadPolicy('/dev/zero')).toThrow(
+        'invalid audit policy /dev/zero: cannot read the file (file is larger than 4194304 bytes)',
+      );
+    });
+
     it('thousands of bad rules give a bounded message', () => {
       const path = file('many.yaml', `${rules}${'- level: Everything\n'.repeat(10_000)}`);
       let message = '';

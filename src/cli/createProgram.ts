@@ -144,6 +144,16 @@ Run "rx-audit <command> --help" for a command's options.`,
     )
     .option('--token <token>', 'like --token-file, the token given inline (visible in the process list)')
     .option('--no-summary', 'do not print the live summary line')
+    .option(
+      '--jetstream <url>',
+      'a gateway: publish accepted events to NATS JetStream at this URL, with --subject (default: none, --out)',
+    )
+    .option('--subject <subject>', 'JetStream subject of --jetstream; a stream must store it (default: none)')
+    .addOption(
+      new Option('--publish-timeout <ms>', 'with --jetstream: answer 503 when the acks take longer')
+        .argParser(integerIn(1))
+        .default(10_000),
+    )
     .addOption(
       new Option('--log-format <format>', 'text, or json: one JSON object per line on stderr (for pods)')
         .choices(['text', 'json'])
@@ -161,6 +171,11 @@ Run "rx-audit <command> --help" for a command's options.`,
     .argument('<file>', 'audit log file, or - for stdin')
     .option('--url <url>', 'webhook URL (used as-is, path included)')
     .option('--kubeconfig <file>', 'webhook kubeconfig, as the apiserver reads --audit-webhook-config-file')
+    .option(
+      '--jetstream <url>',
+      'publish to NATS JetStream at this URL instead of a webhook, with --subject (default: none, a webhook)',
+    )
+    .option('--subject <subject>', 'JetStream subject of --jetstream; a stream must store it (default: none)')
     .addOption(
       new Option('--mode <mode>', 'batch: buffered, concurrent POSTs; blocking: one awaited POST at a time')
         .choices(['batch', 'blocking'])
@@ -178,6 +193,27 @@ Run "rx-audit <command> --help" for a command's options.`,
       new Option('--buffer-size <n>', 'events held in memory at most (reading pauses while full)')
         .argParser(integerIn(1))
         .default(1000),
+    )
+    .addOption(
+      new Option(
+        '--max-batch-bytes <n>',
+        'a batch is cut before its EventList body would pass this many bytes',
+      )
+        .argParser(integerIn(1))
+        .default(10 * 1024 * 1024),
+    )
+    .addOption(
+      new Option(
+        '--when-full <mode>',
+        'block: a full buffer makes ship wait; drop: the rest is reported as queue-blocked (batch mode)',
+      )
+        .choices(['block', 'drop'])
+        .default('block'),
+    )
+    .addOption(
+      new Option('--compression <kind>', 'gzip: compress each POST body (Content-Encoding: gzip)')
+        .choices(['none', 'gzip'])
+        .default('none'),
     )
     .option('--group-version <version>', 'audit.k8s.io version of the EventLists sent', 'audit.k8s.io/v1')
     .addOption(new Option('--timeout <ms>', 'per-request timeout').argParser(integerIn(1)).default(30_000))

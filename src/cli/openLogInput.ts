@@ -20,6 +20,8 @@ export interface LogInputOptions {
   signal?: AbortSignal;
   /** How often a followed file is checked for growth and rotation, in ms. @default 200 */
   pollMs?: number;
+  /** With `follow`, called once when the file does not exist yet and reading waits for it. */
+  onWait?: () => void;
 }
 
 /** An opened audit log: its text bytes, and how far through the raw input reading has got. */
@@ -48,7 +50,8 @@ const READ_SIZE = 64 * 1024;
  * @param stdin The stream `-` stands for.
  * @param options Follow, resume offset, abort signal.
  * @returns The opened input.
- * @throws CliUsageError when the file does not exist, is not a regular file, or is gzip with `follow`.
+ * @throws CliUsageError when the file does not exist (with `follow`: it is waited for), is not a regular file, or is
+ * gzip with `follow`.
  */
 export async function openLogInput(
   path: string,
@@ -93,11 +96,29 @@ export async function openLogInput(
       inode: () => undefined,
     };
   }
-  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+  let info = await stat(path).catch((err: NodeJS.ErrnoException) => err);
+  if (options.follow === true && info instanceof Error && info.code === 'ENOENT') {
+    // A sidecar may start before the apiserver has written its first line: wait for the file, as tail -F does.
+    options.onWait?.();
+    while (info instanceof Error && info.code === 'ENOENT' && signal?.aborted !== true) {
+      await sleep(options.pollMs ?? 200, signal);
+      info = await stat(path).catch((err: NodeJS.ErrnoException) => err);
+    }
+    if (signal?.aborted === true) {
+      return {
+        chunks: (async function* (): AsyncGenerator<Buffer> {})(),
+        size: undefined,
+        bytesRead: () => 0,
+        gzipped: () => false,
+        inode: () => undefined,
+      };
+    }
+  }
+  if (info instanceof Error) {
     throw new CliUsageError(
-      err.code === 'ENOENT' ? `no such file: ${path}` : `cannot read ${path}: ${err.code ?? err.message}`,
+      info.code === 'ENOENT' ? `no such file: ${path}` : `cannot read ${path}: ${info.code ?? info.message}`,
     );
-  });
+  }
   if (!info.isFile()) throw new CliUsageError(`not a file: ${path}`);
   const head = Buffer.alloc(2);
   const probe = await open(path, 'r');

@@ -1,11 +1,14 @@
 import type { CliIO } from './CliIO.js';
 import type { LogFormat } from './CliLog.js';
 import { createCliLog } from './CliLog.js';
+import type { JetStreamFlags } from '../nats/openJetStreamForCli.js';
+import { openJetStreamSink, resolveJetStreamFlags } from '../nats/openJetStreamForCli.js';
+import { CliUsageError } from './CliUsageError.js';
 import type { ServeOptions } from './startServe.js';
 import { startServe } from './startServe.js';
 
 /** Options of `rx-audit serve` (see `rx-audit serve --help` and docs/cli.md). */
-export interface ServeCommandOptions extends ServeOptions {
+export interface ServeCommandOptions extends ServeOptions, JetStreamFlags {
   /** Print the live summary line. @default true */
   summary: boolean;
   /** @default 'text' */
@@ -22,11 +25,28 @@ export interface ServeCommandOptions extends ServeOptions {
  */
 export async function serveCommand(options: ServeCommandOptions, io: CliIO): Promise<number> {
   const log = createCliLog(options.logFormat, 'serve', io);
-  const serve = await startServe({ ...options, onNotice: (line) => log.info(`rx-audit serve: ${line}`) });
+  const jetStream = resolveJetStreamFlags(
+    options,
+    { '--out': options.out },
+    (message) => new CliUsageError(message),
+  );
+  const sink =
+    jetStream === undefined
+      ? undefined
+      : await openJetStreamSink(jetStream, options.publishTimeout ?? 10_000);
+  const serve = await startServe({
+    ...options,
+    ...(sink === undefined ? {} : { sink }),
+    onNotice: (line) => log.info(`rx-audit serve: ${line}`),
+  }).catch(async (err: unknown) => {
+    await sink?.close();
+    throw err;
+  });
   const { stderr } = io;
   log.out(`rx-audit serve listening on ${serve.url}`, { url: serve.url });
   if (options.out !== undefined)
     log.out(`rx-audit serve appending events to ${options.out}`, { out: options.out });
+  if (jetStream !== undefined) log.out(`rx-audit serve publishing events to ${jetStream.description}`);
   if (options.failRate > 0)
     log.out(`rx-audit serve failing ${Math.round(options.failRate * 100)}% of POSTs with 503 on purpose`);
   if (!serve.metrics) log.info('rx-audit serve: GET /metrics answers 501: install prom-client to enable it');

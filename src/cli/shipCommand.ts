@@ -6,8 +6,11 @@ import { formatAuditPluginError } from '../backends/reportToStderr.js';
 import type { AuditEvent } from '../events/Event.js';
 import { decodeEvent } from '../events/decodeEvent.js';
 import { decodeEventList } from '../events/decodeEventList.js';
+import type { GroupVersion } from '../events/GroupVersion.js';
 import { isGroupVersion } from '../events/GroupVersion.js';
 import { redactMessage } from '../internal/redactMessage.js';
+import type { JetStreamFlags } from '../nats/openJetStreamForCli.js';
+import { openJetStreamSender, resolveJetStreamFlags } from '../nats/openJetStreamForCli.js';
 import { createHttpSender } from '../transport/httpSender.js';
 import { loadWebhookTarget } from '../transport/loadWebhookTarget.js';
 import { redactUrl } from '../transport/redactUrl.js';
@@ -28,7 +31,7 @@ import { ShipProgress } from './ShipProgress.js';
 import { shipLines } from './shipLines.js';
 
 /** Options of `rx-audit ship` (see `rx-audit ship --help` and docs/cli.md). */
-export interface ShipCommandOptions {
+export interface ShipCommandOptions extends JetStreamFlags {
   /** Webhook URL (one of `url` / `kubeconfig`). */
   url?: string;
   /** Webhook kubeconfig file (one of `url` / `kubeconfig`). */
@@ -41,6 +44,12 @@ export interface ShipCommandOptions {
   maxBatchWait: number;
   /** @default 1000 */
   bufferSize: number;
+  /** A batch is cut before its body would pass this many bytes. @default 10485760 */
+  maxBatchBytes: number;
+  /** A full buffer makes ship wait (`block`) or reports the rest as `queue-blocked` (`drop`). @default 'block' */
+  whenFull: 'block' | 'drop';
+  /** `gzip` compresses each POST body (`Content-Encoding: gzip`). @default 'none' */
+  compression: 'none' | 'gzip';
   /** @default 'audit.k8s.io/v1' */
   groupVersion: string;
   /** @default 30000 */
@@ -111,239 +120,270 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
   if (file === '-' && (options.follow || options.checkpoint !== undefined)) {
     throw new CliUsageError(`${options.follow ? '--follow' : '--checkpoint'} needs a file, not stdin`);
   }
-  const target = resolveTarget(options);
+  const jetStream = resolveJetStreamFlags(
+    options,
+    { '--url': options.url, '--kubeconfig': options.kubeconfig },
+    (message) => new CliUsageError(message),
+  );
+  const target = jetStream === undefined ? resolveTarget(options) : undefined;
   const source = file === '-' ? 'stdin' : printable(basename(file), 200);
 
   let resume: CheckpointState | undefined;
   const saved = options.checkpoint === undefined ? undefined : await loadCheckpoint(options.checkpoint);
   const controller = new AbortController();
-  let input = await openLogInput(file, io.stdin, { follow: options.follow, signal: controller.signal });
-  if (saved !== undefined) {
-    if (saved.inode !== undefined && saved.inode !== input.inode()) {
-      log.info(
-        `rx-audit ship: ${source} is not the file the checkpoint was taken from (rotated?): reading it from the start`,
-      );
-    } else if (input.size !== undefined && saved.offset > input.size) {
-      log.info(
-        `rx-audit ship: ${source} is shorter than the checkpoint (truncated?): reading it from the start`,
-      );
-    } else {
-      resume = saved;
-      input = await openLogInput(file, io.stdin, {
-        follow: options.follow,
-        signal: controller.signal,
-        startOffset: saved.offset,
-      });
-      log.info(
-        `rx-audit ship: resuming ${source} at byte ${saved.offset} (line ${saved.line}) from the checkpoint`,
-      );
-    }
-  }
-
-  const counts = { read: 0, invalid: 0, delivered: 0, failed: 0, retries: 0, bytes: 0 };
-  let lastError: string | undefined;
-  let backend: AuditBackend | undefined;
-  const baseCounts = progressCounts(
-    counts,
-    () => backend,
-    () => input.bytesRead(),
-  );
-  const progress = new ShipProgress(io.stderr, {
-    totalBytes: input.size,
-    enabled: options.progress && options.logFormat === 'text',
-    counts: () => ({ ...baseCounts(), lastError }),
-  });
-  const warn = (line: string): void => {
-    if (options.logFormat === 'text') progress.log(escapeControl(line));
-    else log.warn(line);
-  };
-
-  const writer = options.checkpoint === undefined ? undefined : new CheckpointWriter(options.checkpoint);
-  const checkpoint = writer === undefined ? undefined : new ShipCheckpoint((state) => writer.save(state));
-
-  // The HTTP sender, wrapped: each failed attempt becomes the progress's "last error" (and a line now and then),
-  // each delivered batch moves the checkpoint.
-  let http: ReturnType<typeof createHttpSender>;
-  try {
-    http = createHttpSender(target, { timeout: options.timeout });
-  } catch (err) {
-    progress.stop();
-    throw new CliUsageError(oneLine(err));
-  }
-  let lastLogged = 0;
-  let lastLoggedMessage = '';
-  const sender: AuditSender = (batch, signal) =>
-    from(http.send(batch, signal)).pipe(
-      tap({
-        complete: () => {
-          lastError = undefined;
-          checkpoint?.ended(batch.events, true);
-        },
-        error: (err: unknown) => {
-          if (signal.aborted) return;
-          lastError = redactMessage(String((err as Error)?.message ?? err));
-          const now = Date.now();
-          if (lastError !== lastLoggedMessage || now - lastLogged >= ATTEMPT_LOG_INTERVAL_MS) {
-            lastLogged = now;
-            lastLoggedMessage = lastError;
-            warn(`rx-audit ship: a POST of ${plural(batch.events.length, 'event')} failed: ${lastError}`);
-          }
-        },
-      }),
-    );
-
-  try {
-    backend = createWebhookBackend({
-      mode,
-      sender,
-      groupVersion: options.groupVersion,
-      timeout: options.timeout,
-      batch: {
-        bufferSize: options.bufferSize,
-        maxBatchSize: options.maxBatchSize,
-        maxBatchWait: options.maxBatchWait,
-      },
-      ...(options.spool === undefined ? {} : { spool: { dir: options.spool } }),
-      retry: {
-        initialDelay: options.retryInitialDelay,
-        ...(options.retryAttempts === undefined ? {} : { attempts: options.retryAttempts }),
-      },
-      onError: (item) => {
-        checkpoint?.ended(item.events, false);
-        warn(`rx-audit ship: not delivered: ${formatAuditPluginError(item)}`);
-      },
-    });
-  } catch (err) {
-    progress.stop();
-    http.close();
-    throw new CliUsageError(oneLine(err));
-  }
-
-  const force = (): void => {
-    progress.stop();
-    const stats = backend?.stats();
-    io.stderr.write(
-      `rx-audit ship: interrupted again — exiting now: ${plural(counts.read, 'event')} read, ` +
-        `${stats?.delivered ?? 0} delivered, ${(stats?.queued ?? 0) + (stats?.inFlight ?? 0)} not yet delivered\n`,
-    );
-    process.exit(130);
-  };
-  const interrupt = (): void => {
-    checkpoint?.freeze();
-    controller.abort();
-    warn(
-      `rx-audit ship: interrupted — stopped reading, draining what was accepted for at most ` +
-        `${options.drainTimeout / 1000} s (again to quit now)`,
-    );
-  };
-  // One listener for the whole run, never removed in between: while a signal has no listener its default
-  // action (exit) would apply, and a second signal sent right after the first could kill the process unreported.
+  // One listener for the whole run (from before the input is opened: a followed file may not exist yet), never
+  // removed in between: while a signal has no listener its default action (exit) would apply, and a second
+  // signal sent right after the first could kill the process unreported.
+  const hooks = { interrupt: (): void => controller.abort(), force: (): void => process.exit(130) };
   let signalled = 0;
   const onSignal = (): void => {
     signalled++;
-    if (signalled === 1) interrupt();
-    else force();
+    if (signalled === 1) hooks.interrupt();
+    else hooks.force();
   };
   io.signals.on('SIGINT', onSignal);
   io.signals.on('SIGTERM', onSignal);
-
-  const started = Date.now();
-  let result;
   try {
-    result = await shipLines(
-      readLogRecords(input.chunks, {
-        maxRecordBytes: options.maxLineBytes,
-        ...(resume === undefined ? {} : { resume }),
-        inode: () => input.inode(),
-      }),
-      {
-        backend,
-        mode,
-        bufferSize: options.bufferSize,
-        chunkSize: options.maxBatchSize,
-        maxBatchWait: options.maxBatchWait,
-        decode: decodeLogLine,
-        signal: controller.signal,
-        drainTimeout: options.drainTimeout,
-        ...(checkpoint === undefined
-          ? {}
-          : { onRecord: (record, events) => checkpoint.record(record, events) }),
-        onInvalid: (lineNumber, message) => {
-          if (counts.invalid < MAX_INVALID_REPORTED) {
-            warn(`rx-audit ship: line ${lineNumber}: skipped: ${message.replace(/\s*\n\s*/g, '; ')}`);
-          } else if (counts.invalid === MAX_INVALID_REPORTED) {
-            warn(`rx-audit ship: more invalid records: only counted from here on`);
-          }
-          counts.invalid++;
-        },
-        onProgress: ({ read }) => {
-          counts.read = read;
-        },
-      },
-    );
-  } catch (err) {
-    progress.stop();
-    log.warn(`rx-audit ship: reading ${source} failed: ${oneLine(err)}`);
-    return 1;
+    return await run();
   } finally {
-    http.close();
-    await writer?.flush();
     io.signals.removeListener('SIGINT', onSignal);
     io.signals.removeListener('SIGTERM', onSignal);
   }
-  progress.stop();
 
-  const stats = backend.stats();
-  const failed = Object.entries(stats.failed).filter(([, n]) => n > 0);
-  const failedTotal = failed.reduce((sum, [, n]) => sum + n, 0);
-  const seconds = (Date.now() - started) / 1000;
-  const destination =
-    options.url === undefined ? `${redactUrl(target.url)} (kubeconfig)` : redactUrl(target.url);
-  const noEvents = result.read === 0 && !result.interrupted && !options.follow;
-  // Interrupted (SIGTERM in a pod) is fine as long as everything read was delivered.
-  // With --spool, delivered also counts what an earlier run left in the spool; what is still spooled is not delivered.
-  const allDelivered =
-    stats.spooledEvents === undefined
-      ? stats.delivered === result.read
-      : stats.spooledEvents === 0 && stats.delivered >= result.read;
-  const ok = !noEvents && failedTotal === 0 && allDelivered;
-  const lines = [
-    `rx-audit ship: ${source}${input.gzipped() ? ' (gzip)' : ''} → ${destination}, ${mode} mode`,
-    `  read:      ${plural(result.read, 'event')}, ${plural(result.invalid, 'invalid line')} skipped${result.interrupted ? ' (interrupted)' : ''}`,
-    `  delivered: ${plural(stats.delivered, 'event')} in ${plural(stats.batches, 'batch')}, ${plural(stats.retries, 'retry', 'retries')}, ${seconds.toFixed(2)} s` +
-      ` (${Math.round(stats.delivered / Math.max(seconds, 0.001))} events/s)`,
-    `  failed:    ${plural(failedTotal, 'event')}${failed.length > 0 ? ` (${failed.map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
-  ];
-  if (stats.spooledEvents !== undefined && stats.spooledEvents > 0) {
-    lines.push(
-      `  spooled:   ${plural(stats.spooledEvents, 'event')} left in ${options.spool} (the next run sends them first)`,
+  async function run(): Promise<number> {
+    let input = await openLogInput(file, io.stdin, {
+      follow: options.follow,
+      signal: controller.signal,
+      onWait: () => log.info(`rx-audit ship: waiting for ${source} to appear (--follow)`),
+    });
+    if (saved !== undefined) {
+      if (saved.inode !== undefined && saved.inode !== input.inode()) {
+        log.info(
+          `rx-audit ship: ${source} is not the file the checkpoint was taken from (rotated?): reading it from the start`,
+        );
+      } else if (input.size !== undefined && saved.offset > input.size) {
+        log.info(
+          `rx-audit ship: ${source} is shorter than the checkpoint (truncated?): reading it from the start`,
+        );
+      } else {
+        resume = saved;
+        input = await openLogInput(file, io.stdin, {
+          follow: options.follow,
+          signal: controller.signal,
+          startOffset: saved.offset,
+        });
+        log.info(
+          `rx-audit ship: resuming ${source} at byte ${saved.offset} (line ${saved.line}) from the checkpoint`,
+        );
+      }
+    }
+
+    const counts = { read: 0, invalid: 0, delivered: 0, failed: 0, retries: 0, bytes: 0 };
+    let lastError: string | undefined;
+    let backend: AuditBackend | undefined;
+    const baseCounts = progressCounts(
+      counts,
+      () => backend,
+      () => input.bytesRead(),
     );
-  }
-  if (checkpoint !== undefined) {
-    const at = checkpoint.state;
+    const progress = new ShipProgress(io.stderr, {
+      totalBytes: input.size,
+      enabled: options.progress && options.logFormat === 'text',
+      counts: () => ({ ...baseCounts(), lastError }),
+    });
+    const warn = (line: string): void => {
+      if (options.logFormat === 'text') progress.log(escapeControl(line));
+      else log.warn(line);
+    };
+
+    const writer = options.checkpoint === undefined ? undefined : new CheckpointWriter(options.checkpoint);
+    const checkpoint = writer === undefined ? undefined : new ShipCheckpoint((state) => writer.save(state));
+
+    // The HTTP sender, wrapped: each failed attempt becomes the progress's "last error" (and a line now and then),
+    // each delivered batch moves the checkpoint.
+    let http: { send: AuditSender; close(): unknown };
+    try {
+      http =
+        target === undefined
+          ? await openJetStreamSender(jetStream!, options.timeout)
+          : createHttpSender(target, { timeout: options.timeout, compression: options.compression });
+    } catch (err) {
+      progress.stop();
+      throw new CliUsageError(oneLine(err));
+    }
+    let lastLogged = 0;
+    let lastLoggedMessage = '';
+    const sender: AuditSender = (batch, signal) =>
+      from(http.send(batch, signal)).pipe(
+        tap({
+          complete: () => {
+            lastError = undefined;
+            checkpoint?.ended(batch.events, true);
+          },
+          error: (err: unknown) => {
+            if (signal.aborted) return;
+            lastError = redactMessage(String((err as Error)?.message ?? err));
+            const now = Date.now();
+            if (lastError !== lastLoggedMessage || now - lastLogged >= ATTEMPT_LOG_INTERVAL_MS) {
+              lastLogged = now;
+              lastLoggedMessage = lastError;
+              warn(`rx-audit ship: a POST of ${plural(batch.events.length, 'event')} failed: ${lastError}`);
+            }
+          },
+        }),
+      );
+
+    try {
+      backend = createWebhookBackend({
+        mode,
+        sender,
+        groupVersion: options.groupVersion as GroupVersion,
+        timeout: options.timeout,
+        batch: {
+          bufferSize: options.bufferSize,
+          maxBatchSize: options.maxBatchSize,
+          maxBatchWait: options.maxBatchWait,
+          maxBatchBytes: options.maxBatchBytes,
+          whenFull: options.whenFull,
+        },
+        ...(options.spool === undefined ? {} : { spool: { dir: options.spool } }),
+        retry: {
+          initialDelay: options.retryInitialDelay,
+          ...(options.retryAttempts === undefined ? {} : { attempts: options.retryAttempts }),
+        },
+        onError: (item) => {
+          checkpoint?.ended(item.events, false);
+          warn(`rx-audit ship: not delivered: ${formatAuditPluginError(item)}`);
+        },
+      });
+    } catch (err) {
+      progress.stop();
+      void http.close();
+      throw new CliUsageError(oneLine(err));
+    }
+
+    const force = (): void => {
+      progress.stop();
+      const stats = backend?.stats();
+      io.stderr.write(
+        `rx-audit ship: interrupted again — exiting now: ${plural(counts.read, 'event')} read, ` +
+          `${stats?.delivered ?? 0} delivered, ${(stats?.queued ?? 0) + (stats?.inFlight ?? 0)} not yet delivered\n`,
+      );
+      process.exit(130);
+    };
+    const interrupt = (): void => {
+      checkpoint?.freeze();
+      controller.abort();
+      warn(
+        `rx-audit ship: interrupted — stopped reading, draining what was accepted for at most ` +
+          `${options.drainTimeout / 1000} s (again to quit now)`,
+      );
+    };
+    hooks.interrupt = interrupt;
+    hooks.force = force;
+    if (controller.signal.aborted) interrupt();
+
+    const started = Date.now();
+    let result;
+    try {
+      result = await shipLines(
+        readLogRecords(input.chunks, {
+          maxRecordBytes: options.maxLineBytes,
+          ...(resume === undefined ? {} : { resume }),
+          inode: () => input.inode(),
+        }),
+        {
+          backend,
+          mode,
+          bufferSize: options.bufferSize,
+          chunkSize: options.maxBatchSize,
+          maxBatchWait: options.maxBatchWait,
+          decode: decodeLogLine,
+          signal: controller.signal,
+          drainTimeout: options.drainTimeout,
+          ...(checkpoint === undefined
+            ? {}
+            : { onRecord: (record, events) => checkpoint.record(record, events) }),
+          onInvalid: (lineNumber, message) => {
+            if (counts.invalid < MAX_INVALID_REPORTED) {
+              warn(`rx-audit ship: line ${lineNumber}: skipped: ${message.replace(/\s*\n\s*/g, '; ')}`);
+            } else if (counts.invalid === MAX_INVALID_REPORTED) {
+              warn(`rx-audit ship: more invalid records: only counted from here on`);
+            }
+            counts.invalid++;
+          },
+          onProgress: ({ read }) => {
+            counts.read = read;
+          },
+        },
+      );
+    } catch (err) {
+      progress.stop();
+      log.warn(`rx-audit ship: reading ${source} failed: ${oneLine(err)}`);
+      return 1;
+    } finally {
+      // Not awaited: a JetStream connection drains in the background (what was acked is stored already).
+      void http.close();
+      await writer?.flush();
+    }
+    progress.stop();
+
+    const stats = backend.stats();
+    const failed = Object.entries(stats.failed).filter(([, n]) => n > 0);
+    const failedTotal = failed.reduce((sum, [, n]) => sum + n, 0);
+    const seconds = (Date.now() - started) / 1000;
+    const destination =
+      target === undefined
+        ? jetStream!.description
+        : options.url === undefined
+          ? `${redactUrl(target.url)} (kubeconfig)`
+          : redactUrl(target.url);
+    const noEvents = result.read === 0 && !result.interrupted && !options.follow;
+    // Interrupted (SIGTERM in a pod) is fine as long as everything read was delivered.
+    // With --spool, delivered also counts what an earlier run left in the spool; what is still spooled is not delivered.
+    const allDelivered =
+      stats.spooledEvents === undefined
+        ? stats.delivered === result.read
+        : stats.spooledEvents === 0 && stats.delivered >= result.read;
+    const ok = !noEvents && failedTotal === 0 && allDelivered;
+    const lines = [
+      `rx-audit ship: ${source}${input.gzipped() ? ' (gzip)' : ''} → ${destination}, ${mode} mode`,
+      `  read:      ${plural(result.read, 'event')}, ${plural(result.invalid, 'invalid line')} skipped${result.interrupted ? ' (interrupted)' : ''}`,
+      `  delivered: ${plural(stats.delivered, 'event')} in ${plural(stats.batches, 'batch')}, ${plural(stats.retries, 'retry', 'retries')}, ${seconds.toFixed(2)} s` +
+        ` (${Math.round(stats.delivered / Math.max(seconds, 0.001))} events/s)`,
+      `  failed:    ${plural(failedTotal, 'event')}${failed.length > 0 ? ` (${failed.map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
+    ];
+    if (stats.spooledEvents !== undefined && stats.spooledEvents > 0) {
+      lines.push(
+        `  spooled:   ${plural(stats.spooledEvents, 'event')} left in ${printable(options.spool ?? '', 200)} (the next run sends them first)`,
+      );
+    }
+    if (checkpoint !== undefined) {
+      const at = checkpoint.state;
+      lines.push(
+        `  checkpoint: ${at === undefined ? 'unchanged' : `byte ${at.offset} (line ${at.line})`}` +
+          (writer?.error === undefined ? '' : ` — NOT SAVED: ${writer.error}`),
+      );
+    }
     lines.push(
-      `  checkpoint: ${at === undefined ? 'unchanged' : `byte ${at.offset} (line ${at.line})`}` +
-        (writer?.error === undefined ? '' : ` — NOT SAVED: ${writer.error}`),
+      ok
+        ? `  result:    OK, every valid event was delivered`
+        : noEvents
+          ? `  result:    FAILED, no valid audit event in ${source}${result.invalid > 0 ? ` (${plural(result.invalid, 'invalid line')})` : ''}`
+          : `  result:    FAILED, not every valid event was delivered`,
     );
+    log.out(lines.join('\n'), {
+      read: result.read,
+      invalid: result.invalid,
+      delivered: stats.delivered,
+      failed: failedTotal,
+      batches: stats.batches,
+      retries: stats.retries,
+      interrupted: result.interrupted,
+      ok,
+    });
+    return ok ? 0 : 1;
   }
-  lines.push(
-    ok
-      ? `  result:    OK, every valid event was delivered`
-      : noEvents
-        ? `  result:    FAILED, no valid audit event in ${source}${result.invalid > 0 ? ` (${plural(result.invalid, 'invalid line')})` : ''}`
-        : `  result:    FAILED, not every valid event was delivered`,
-  );
-  log.out(lines.join('\n'), {
-    read: result.read,
-    invalid: result.invalid,
-    delivered: stats.delivered,
-    failed: failedTotal,
-    batches: stats.batches,
-    retries: stats.retries,
-    interrupted: result.interrupted,
-    ok,
-  });
-  return ok ? 0 : 1;
 }
 
 function resolveTarget(options: ShipCommandOptions): WebhookTarget {

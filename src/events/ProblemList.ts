@@ -16,7 +16,7 @@
 export const MAX_REPORTED_PROBLEMS = 20;
 
 /** The longest one problem line may be, in characters; a longer one is cut and ends with `…`. */
-export const MAX_PROBLEM_LENGTH = 240;
+export const MAX_PROBLEM_LENGTH = 200;
 
 // C0 and C1 control characters, DEL and the Unicode line/paragraph separators: none may reach a message.
 // eslint-disable-next-line no-control-regex

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { parseUntrustedYaml } from '../internal/parseUntrustedYaml.js';
+import { readBoundedFile } from '../internal/readBoundedFile.js';
 import type { Policy } from './Policy.js';
 import { PolicyError } from './PolicyError.js';
 import { decodePolicy } from './decodePolicy.js';
@@ -26,9 +26,11 @@ import { decodePolicy } from './decodePolicy.js';
 export function loadPolicy(path: string): Policy {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBoundedFile(path).toString('utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'read error';
+    const code = isFileTooLarge(error)
+      ? error.message
+      : ((error as NodeJS.ErrnoException).code ?? 'read error');
     throw new PolicyError([`cannot read the file (${code})`], { source: path, cause: error });
   }
   const parsed = parseUntrustedYaml(text);
@@ -45,4 +47,8 @@ export function loadPolicy(path: string): Policy {
     throw new PolicyError(['rules: a policy needs at least one rule'], { source: path });
   }
   return policy;
+}
+
+function isFileTooLarge(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'FileTooLargeError';
 }

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { showValue } from '../events/showValue.js';
 import { parseUntrustedYaml } from '../internal/parseUntrustedYaml.js';
+import { readBoundedFile } from '../internal/readBoundedFile.js';
 import type { YamlPathSegment } from '../internal/parseUntrustedYaml.js';
 import { formatCodecErrors } from './formatCodecErrors.js';
 import { Kubeconfig, KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './Kubeconfig.js';
@@ -46,7 +46,7 @@ export function loadWebhookTarget(path: string): WebhookTarget {
   const file = resolve(path);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBoundedFile(file).toString('utf8');
   } catch (err) {
     throw new KubeconfigError(file, [`unable to read the file (${fsReason(err)})`], { cause: err });
   }
@@ -248,7 +248,7 @@ function buildTarget(
   const readFile = (field: string, owner: string, path: string): Buffer | undefined => {
     const full = isAbsolute(path) ? path : resolve(base, path);
     try {
-      return readFileSync(full);
+      return readBoundedFile(full);
     } catch (err) {
       problems.push(`unable to read ${field} ${full} for ${owner} due to ${fsReason(err)}`);
       return undefined;
@@ -324,6 +324,8 @@ function known(list: string, map: ReadonlyMap<string, unknown>): string {
   return names.length === 0 ? '' : ` (${list}: ${names.map((n) => `"${n}"`).join(', ')})`;
 }
 
+/** The file system's reason, without the `, open '<path>'` it appends: the message names the file already. */
 function fsReason(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/, \w+ '[^']*'$/, '');
 }
