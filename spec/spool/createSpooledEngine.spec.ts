@@ -172,6 +172,12 @@ describe('batch mode with a spool', () => {
     expect(h.errors).toEqual([]);
   });
 
+  it("whenFull 'block': an event larger than spool.maxBytes alone is refused at once, never waited for", async () => {
+    const h = spooled(tempDir(), { maxBytes: 100, whenFull: 'block' });
+    expect(await h.backend.processEvents(event(1, 200))).toBe(false);
+    expect(h.errors.map((e) => [e.reason, ids(e.events)])).toEqual([['queue-blocked', ['id-1']]]);
+  });
+
   it('shutdown reports calls still waiting for room as shut-down; what is spooled stays for the next run', async () => {
     const recordBytes = 16 + JSON.stringify(event(1)).length;
     const dir = tempDir();

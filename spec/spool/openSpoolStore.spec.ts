@@ -142,6 +142,16 @@ describe('openSpoolStore', () => {
     expect(ids(store.read(10, Infinity))).toEqual([1]);
   });
 
+  it('sync always: a read while an older segment waits for its sync does not skip that segment', async () => {
+    // segmentBytes 1: each append starts a new segment file.
+    const store = open(tempDir(), { sync: 'always', segmentBytes: 1 });
+    const first = store.append([ev(1)]);
+    const second = store.append([ev(2)]);
+    expect(store.read(10, Infinity)).toEqual([]);
+    await Promise.all([first, second]);
+    expect(ids(store.read(10, Infinity))).toEqual([1, 2]);
+  });
+
   it('sync interval: the sync timer runs on the scheduler and close() stops it', () => {
     const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
     scheduler.run(({ flush }) => {
