@@ -263,7 +263,9 @@ describe('batch mode with a spool on a full disk (a 1 MiB tmpfs; needs root)', (
   } catch {
     rmSync(mountPoint, { recursive: true, force: true });
     // Never silent: a machine that cannot mount a tmpfs (not root, no CAP_SYS_ADMIN) says so in the output.
-    console.warn(`spec/spool/createSpooledEngine.spec.ts: full-disk test skipped, a tmpfs cannot be mounted here (needs root)`);
+    console.warn(
+      `spec/spool/createSpooledEngine.spec.ts: full-disk test skipped, a tmpfs cannot be mounted here (needs root)`,
+    );
   }
   afterAll(() => {
     if (!mounted) return;
