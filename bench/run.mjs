@@ -1,7 +1,7 @@
 // rx-audit benchmarks: `npm run bench` (builds first). Each part runs in its own process (receivers in yet
 // another), results are printed as tables and written to bench/results.md. See docs/performance.md.
 //
-//   node bench/run.mjs [--quick] [--only=throughput,enqueue,memory,blocking,backpressure] [--otel-body=object|string|both]
+//   node bench/run.mjs [--quick] [--only=throughput,enqueue,memory,blocking,backpressure,gzip] [--otel-body=object|string|both]
 //                      [--profile] [--no-write]
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,7 @@ const config = quick
       memory: { total: 200_000, mark: 20_000 },
       blocking: { calls: 500, rounds: 1, warmup: 50 },
       backpressure: { n: 5_000, rounds: 1, warmup: 500 },
+      gzip: { n: 10_000, rounds: 1 },
     }
   : {
       throughput: { n: 100_000, rounds: 3, warmup: 10_000, otelBodies },
@@ -36,6 +37,7 @@ const config = quick
       memory: { total: 1_000_000, mark: 100_000 },
       blocking: { calls: 3_000, rounds: 3, warmup: 300 },
       backpressure: { n: 50_000, rounds: 3, warmup: 5_000 },
+      gzip: { n: 50_000, rounds: 3 },
     };
 
 function runPart(name, partConfig) {
@@ -298,6 +300,58 @@ if (wanted('backpressure')) {
       '≥ 0.9',
       ratio(v),
       v >= 0.9 ? 'met' : 'missed',
+    ]);
+  }
+}
+
+if (wanted('gzip')) {
+  const r = await runPart('gzip', config.gzip);
+  skipNote('Gzip', r);
+  if (!r.error && r.throughput) {
+    const t = r.throughput;
+    sections.push(
+      `### Gzip: ${fmt(r.n)} events, batches of ${fmt(r.batchSize)}, ${r.maxInFlight} in flight, level ${r.level}\n\n` +
+        `\`compression: 'gzip'\` against \`'none'\` through a batch backend to a real receiver (which inflates). ` +
+        `The stall is the event loop's longest delay (monitorEventLoopDelay) while one ` +
+        `${fmt(r.stall.batchBytes / 1048576, 1)} MB batch is compressed and sent; gzipSync would block ${fmt(r.stall.gzipSyncWouldBlockMs, 1)} ms.\n\n` +
+        table(
+          ['compression', 'median ms', 'events/s', 'bytes on the wire', 'longest stall ms'],
+          [
+            [
+              'none',
+              fmt(t.noneMs),
+              fmt(t.noneEventsPerSec),
+              fmt(r.wire.noneBytes),
+              fmt(r.stall.noneMaxStallMs, 1),
+            ],
+            [
+              'gzip',
+              fmt(t.gzipMs),
+              fmt(t.gzipEventsPerSec),
+              fmt(r.wire.gzipBytes),
+              fmt(r.stall.gzipMaxStallMs, 1),
+            ],
+          ],
+        ),
+    );
+    targets.push([
+      'gzip throughput / uncompressed',
+      '≥ 0.7',
+      ratio(t.ratio),
+      verdict(t.ratio, t.ratio >= 0.7),
+    ]);
+    targets.push([
+      'gzip bytes on the wire / uncompressed',
+      '≤ 0.2',
+      ratio(r.wire.ratio),
+      verdict(r.wire.ratio, r.wire.ratio <= 0.2),
+    ]);
+    const stall = r.stall.gzipMaxStallMs;
+    targets.push([
+      `gzip longest event-loop stall, ${fmt(r.stall.batchBytes / 1048576, 1)} MB batch (ms)`,
+      '< 20',
+      fmt(stall, 1),
+      verdict(stall, stall < 20),
     ]);
   }
 }

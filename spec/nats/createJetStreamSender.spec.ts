@@ -145,12 +145,34 @@ describe('createJetStreamSender', () => {
     expect((await readStream(small.url, 'BIG2')).messages).toBe(0);
   });
 
-  // DESIGN ("Backends", the sender contract): a sender error with `reason: 'too-large'` is reported as
-  // `too-large`. The sender sets it (tested above); the engine's mapping is ENGINE's (issue 12) — make this
-  // `expect(reports.map((r) => r.reason)).toEqual(['too-large'])` in the test above once it lands.
-  it.todo(
-    "a backend reports the sender's reason: 'too-large' error as too-large (needs the engine's mapping)",
-  );
+  // DESIGN ("Backends", the sender contract): a sender error with `reason: 'too-large'` is reported as `too-large`.
+  it("a backend reports the sender's reason: 'too-large' error as too-large, once, with every event of the batch", async () => {
+    await ensureAuditStream({ servers: small.url, stream: 'BIG3', subjects: ['big3.>'] });
+    const sender = await createJetStreamSender({ servers: small.url, subject: 'big3.events' });
+    const reports: AuditPluginError[] = [];
+    const backend = createWebhookBackend({
+      mode: 'batch',
+      sender: sender.send,
+      // One batch of both events: the sender publishes none of a batch with an event over max_payload.
+      batch: { maxBatchSize: 2, maxBatchWait: 60_000 },
+      retry: { initialDelay: 10, jitter: 0 },
+      onError: (report) => reports.push(report),
+    });
+    backend.run();
+    await backend.processEvents(
+      auditEvent('fits'),
+      auditEvent('huge', { annotations: { note: 'z'.repeat(5000) } }),
+    );
+    await backend.shutdown();
+    await sender.close();
+    expect(reports.map((r) => [r.reason, r.events.map((e) => e.auditID)])).toEqual([
+      ['too-large', ['fits', 'huge']],
+    ]);
+    expect(backend.stats().failed['too-large']).toBe(2);
+    expect(backend.stats().failed['send-failed']).toBe(0);
+    expect(backend.stats().retries).toBe(0);
+    expect((await readStream(small.url, 'BIG3')).messages).toBe(0);
+  });
 
   it('authenticates with a token; a wrong token is a clear connection error without the token', async () => {
     const guarded = await startNatsServer({ config: 'authorization { token: "s3cret-token" }' });

@@ -6,6 +6,7 @@ import {
   optionalFunction,
   positiveInteger,
 } from '../internal/validateOptions.js';
+import { BATCH_DEFAULTS } from './options.js';
 
 /**
  * Bytes of an empty `audit.k8s.io/v1` `EventList` body, `{"kind":"EventList","apiVersion":"audit.k8s.io/v1",
@@ -82,8 +83,16 @@ export interface BatchEventsConfig<E = unknown> {
  * @returns An operator from events to non-empty arrays of events, in arrival order.
  */
 export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunction<E, E[]> {
-  const maxBatchSize = positiveInteger('maxBatchSize', config.maxBatchSize ?? 100, true);
-  const maxBatchWait = nonNegativeNumber('maxBatchWait', config.maxBatchWait ?? 60_000, true);
+  const maxBatchSize = positiveInteger(
+    'maxBatchSize',
+    config.maxBatchSize ?? BATCH_DEFAULTS.maxBatchSize,
+    true,
+  );
+  const maxBatchWait = nonNegativeNumber(
+    'maxBatchWait',
+    config.maxBatchWait ?? BATCH_DEFAULTS.maxBatchWait,
+    true,
+  );
   const maxBatchBytes = positiveInteger('maxBatchBytes', config.maxBatchBytes ?? Infinity, true);
   const byteLength: (event: E) => number =
     optionalFunction('byteLength', config.byteLength) ?? jsonByteLength;
