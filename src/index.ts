@@ -24,27 +24,23 @@ export type {
   AuditPluginError,
   AuditStats,
   DeliveryReport,
-} from './backends/AuditBackend.js';
-export { AUDIT_ERROR_REASONS, emptyStats } from './backends/AuditBackend.js';
+} from './contract/AuditBackend.js';
+export { AUDIT_ERROR_REASONS, emptyStats } from './contract/AuditBackend.js';
 export { createWebhookBackend } from './backends/createWebhookBackend.js';
 export { createBufferedBackend } from './backends/createBufferedBackend.js';
 export type { BufferedBackendOptions } from './backends/createBufferedBackend.js';
-export {
-  BATCH_DEFAULTS,
-  KUBERNETES_DEFAULTS,
-  RETRY_DEFAULTS,
-  WEBHOOK_DEFAULTS,
-} from './backends/WebhookBackendOptions.js';
+export { BATCH_DEFAULTS, RETRY_DEFAULTS, WEBHOOK_DEFAULTS } from './contract/options.js';
 export type {
   BatchOptions,
   RetryOptions,
+  SpoolOptions,
   ThrottleOptions,
-  WebhookBackendOptions,
   WebhookDeliveryOptions,
-  WebhookMode,
-} from './backends/WebhookBackendOptions.js';
-export { createStderrReporter, formatAuditPluginError, reportToStderr } from './backends/reportToStderr.js';
-export type { StderrReporterOptions } from './backends/reportToStderr.js';
+} from './contract/options.js';
+export { KUBERNETES_DEFAULTS } from './backends/WebhookBackendOptions.js';
+export type { WebhookBackendOptions, WebhookMode } from './backends/WebhookBackendOptions.js';
+export { createStderrReporter, formatAuditPluginError, reportToStderr } from './internal/reportToStderr.js';
+export type { StderrReporterOptions } from './internal/reportToStderr.js';
 export { loggerReporter } from './internal/loggerReporter.js';
 export type {
   AuditLogFields,
@@ -63,7 +59,6 @@ export type { LogBackendOptions, LogFormat } from './backends/createLogBackend.j
 export { formatLegacyEvent } from './backends/formatLegacyEvent.js';
 export { createUnionBackend, union, UNION_DEFAULTS } from './backends/union.js';
 export type { UnionBackendOptions } from './backends/union.js';
-export type { SpoolOptions } from './backends/WebhookBackendOptions.js';
 export { SPOOL_DEFAULTS } from './spool/SpoolOptions.js';
 export { SpoolError, isSpoolError } from './spool/SpoolError.js';
 
@@ -76,10 +71,10 @@ export { auditWebhook } from './operators/auditWebhook.js';
 export type { AuditWebhookOptions } from './operators/auditWebhook.js';
 
 // ─── Transport ───────────────────────────────────────────────────────────────
-export type { AuditBatch, AuditSender } from './transport/types.js';
+export type { AuditBatch, AuditSender } from './contract/AuditSender.js';
 export { WebhookError, isWebhookError, isRetryable, isRetryableStatus } from './transport/WebhookError.js';
 export type { WebhookErrorOptions } from './transport/WebhookError.js';
-export type { WebhookTarget, WebhookTargetOption } from './transport/target.js';
+export type { WebhookTarget, WebhookTargetOption } from './contract/WebhookTarget.js';
 export { createHttpSender, GZIP_LEVEL, HTTP_SENDER_DEFAULTS } from './transport/httpSender.js';
 export { COMPRESSIONS } from './transport/Compression.js';
 export type { Compression } from './transport/Compression.js';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { SchedulerLike } from 'rxjs';
 import { EMPTY, NEVER, Observable, Subject, throwError, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { AuditBackend, AuditPluginError, AuditStats } from '../../src/backends/AuditBackend.js';
+import type { AuditBackend, AuditPluginError, AuditStats } from '../../src/contract/AuditBackend.js';
 import type { BufferedBackendOptions } from '../../src/backends/createBufferedBackend.js';
 import { createBufferedBackend } from '../../src/backends/createBufferedBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';

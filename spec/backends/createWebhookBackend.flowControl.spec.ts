@@ -5,12 +5,12 @@ import type { Observable } from 'rxjs';
 import { Subject, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import type {
   BatchWebhookBackendOptions,
   WebhookBackendOptions,
 } from '../../src/backends/WebhookBackendOptions.js';
-import type { BatchOptions } from '../../src/operators/options.js';
+import type { BatchOptions } from '../../src/contract/options.js';
 import { createBufferedBackend } from '../../src/backends/createBufferedBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { auditWebhook } from '../../src/operators/auditWebhook.js';

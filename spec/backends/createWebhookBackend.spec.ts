@@ -2,7 +2,7 @@ import type { ObservableInput } from 'rxjs';
 import { EMPTY, NEVER, Subject, config as rxjsConfig, mergeMap, throwError, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AuditPluginError, DeliveryReport } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError, DeliveryReport } from '../../src/contract/AuditBackend.js';
 import type { WebhookBackendOptions } from '../../src/backends/WebhookBackendOptions.js';
 import { KUBERNETES_DEFAULTS } from '../../src/backends/WebhookBackendOptions.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';

@@ -2,7 +2,7 @@
 // come first served for room; `ended` is told exactly once per placed item when it ends, delivered or not.
 import { throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import type { EngineItem } from '../../src/internal/EngineBatch.js';
 import { createDeliveryEngine } from '../../src/internal/createDeliveryEngine.js';
 import { restoreItems } from '../../src/internal/encodeItems.js';

@@ -2,7 +2,7 @@ import { Console } from 'node:console';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import type { AuditLogger } from '../../src/internal/loggerReporter.js';
 import { auditLogFields, loggerReporter } from '../../src/internal/loggerReporter.js';

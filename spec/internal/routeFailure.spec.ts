@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { routeFailure } from '../../src/internal/routeFailure.js';
 import { auditEvent } from './fixtures.js';

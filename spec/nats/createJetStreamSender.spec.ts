@@ -1,6 +1,6 @@
 import { from, lastValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { createJetStreamSender } from '../../src/nats/createJetStreamSender.js';
 import { ensureAuditStream } from '../../src/nats/ensureAuditStream.js';

@@ -1,7 +1,7 @@
 // nats-server killed (SIGKILL) and restarted on the same store in the middle of a run: a batch-mode
 // webhook backend with the JetStream sender retries, and every event is stored exactly once.
 import { afterAll, expect, it } from 'vitest';
-import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { createJetStreamSender } from '../../src/nats/createJetStreamSender.js';
 import { ensureAuditStream } from '../../src/nats/ensureAuditStream.js';

@@ -1,9 +1,9 @@
 import type { SchedulerLike } from 'rxjs';
 import { asyncScheduler, from, map, merge } from 'rxjs';
-import type { AuditBackend, AuditPluginError } from './AuditBackend.js';
+import type { AuditBackend, AuditPluginError } from '../contract/AuditBackend.js';
 import type { AuditLogger } from '../internal/loggerReporter.js';
-import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
-import type { BatchOptions, RetryOptions, SpoolOptions } from '../operators/options.js';
+import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
+import type { BatchOptions, RetryOptions, SpoolOptions } from '../contract/options.js';
 import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from '../internal/DeliveryEngineConfig.js';
 import { createSpooledEngine } from '../spool/createSpooledEngine.js';

@@ -1,7 +1,7 @@
 import { asyncScheduler } from 'rxjs';
-import type { AuditBackend } from './AuditBackend.js';
+import type { AuditBackend } from '../contract/AuditBackend.js';
 import type { WebhookBackendOptions } from './WebhookBackendOptions.js';
-import { WEBHOOK_DEFAULTS } from './WebhookBackendOptions.js';
+import { WEBHOOK_DEFAULTS } from '../contract/options.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from '../internal/DeliveryEngineConfig.js';
@@ -18,7 +18,7 @@ import {
   resolveRetryOptions,
   resolveTimeout,
 } from '../internal/validateOptions.js';
-import type { AuditBatch } from '../transport/types.js';
+import type { AuditBatch } from '../contract/AuditSender.js';
 
 const MODES = ['batch', 'blocking'] as const;
 

@@ -1,9 +1,9 @@
 import { Subject, merge } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
-import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
-import type { AuditBackend, AuditPluginError, AuditStats } from './AuditBackend.js';
-import { reportToStderr } from './reportToStderr.js';
+import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
+import type { AuditBackend, AuditPluginError, AuditStats } from '../contract/AuditBackend.js';
+import { reportToStderr } from '../internal/reportToStderr.js';
 import { routeFailure } from '../internal/routeFailure.js';
 import { shutdownOnce } from '../internal/shutdownOnce.js';
 import { optionalFunction } from '../internal/validateOptions.js';

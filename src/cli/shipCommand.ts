@@ -1,8 +1,8 @@
 import { basename, resolve as resolvePath } from 'node:path';
 import { from, tap } from 'rxjs';
-import type { AuditBackend } from '../backends/AuditBackend.js';
+import type { AuditBackend } from '../contract/AuditBackend.js';
 import { createWebhookBackend } from '../backends/createWebhookBackend.js';
-import { formatAuditPluginError } from '../backends/reportToStderr.js';
+import { formatAuditPluginError } from '../internal/reportToStderr.js';
 import type { AuditEvent } from '../events/Event.js';
 import { decodeEvent } from '../events/decodeEvent.js';
 import { decodeEventList } from '../events/decodeEventList.js';
@@ -14,8 +14,8 @@ import { openJetStreamSender, resolveJetStreamFlags } from '../nats/openJetStrea
 import { createHttpSender } from '../transport/httpSender.js';
 import { loadWebhookTarget } from '../transport/loadWebhookTarget.js';
 import { redactUrl } from '../transport/redactUrl.js';
-import type { WebhookTarget } from '../transport/target.js';
-import type { AuditSender } from '../transport/types.js';
+import type { WebhookTarget } from '../contract/WebhookTarget.js';
+import type { AuditSender } from '../contract/AuditSender.js';
 import type { CliIO } from './CliIO.js';
 import type { LogFormat } from './CliLog.js';
 import { createCliLog } from './CliLog.js';

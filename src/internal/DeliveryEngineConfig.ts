@@ -1,7 +1,7 @@
 import type { Observable, ObservableInput, SchedulerLike } from 'rxjs';
-import type { AuditPluginError, AuditStats, DeliveryReport } from '../backends/AuditBackend.js';
+import type { AuditPluginError, AuditStats, DeliveryReport } from '../contract/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
-import type { RetryOptions } from '../operators/options.js';
+import type { RetryOptions } from '../contract/options.js';
 import type { EngineBatch, EngineItem } from './EngineBatch.js';
 import type { ResolvedBatchOptions } from './validateOptions.js';
 

@@ -11,8 +11,8 @@
 // into it synchronously.
 import type { Observable, ObservableInput, Subscription } from 'rxjs';
 import { EMPTY, Subject, catchError, concatMap, mergeMap, tap } from 'rxjs';
-import type { AuditErrorReason, AuditPluginError, DeliveryReport } from '../backends/AuditBackend.js';
-import { emptyStats } from '../backends/AuditBackend.js';
+import type { AuditErrorReason, AuditPluginError, DeliveryReport } from '../contract/AuditBackend.js';
+import { emptyStats } from '../contract/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
 import { toDeliveryError } from '../operators/deliverBatches.js';
 import { WebhookError } from '../transport/WebhookError.js';

@@ -6,7 +6,7 @@ import { decodeEventList } from '../events/decodeEventList.js';
 import { encodeEventList } from '../events/encodeEventList.js';
 import { ENCODED_BODY } from '../transport/httpSender.js';
 import type { EncodedBodyBatch } from '../transport/httpSender.js';
-import type { AuditBatch } from '../transport/types.js';
+import type { AuditBatch } from '../contract/AuditSender.js';
 
 /** Something that holds one pre-serialized wire item (and, when known, its UTF-8 bytes). */
 export interface SerializedItem {

@@ -1,5 +1,5 @@
 // The `logger` option's adapter: errors$ items to a pino-, bunyan-, winston-, Nest- or console-style logger.
-import type { AuditErrorReason, AuditPluginError } from '../backends/AuditBackend.js';
+import type { AuditErrorReason, AuditPluginError } from '../contract/AuditBackend.js';
 import { formatAuditPluginError } from './reportToStderr.js';
 import { redactMessage } from './redactMessage.js';
 import { describeValue } from './validateOptions.js';

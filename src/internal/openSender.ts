@@ -2,8 +2,8 @@
 // transport for `target`.
 import { resolveCompression } from '../transport/Compression.js';
 import { createHttpSender } from '../transport/httpSender.js';
-import type { WebhookTargetOption } from '../transport/target.js';
-import type { AuditSender } from '../transport/types.js';
+import type { WebhookTargetOption } from '../contract/WebhookTarget.js';
+import type { AuditSender } from '../contract/AuditSender.js';
 
 /** The longest delay Node timers accept (~24.8 days): the HTTP client's timeout when attempts have none. */
 export const MAX_TIMER_MS = 2_147_483_647;

@@ -1,8 +1,8 @@
 // The default error line of every backend. It lives here, below the backends, so the delivery engine can use
-// it; `backends/reportToStderr.ts` re-exports it as public API.
+// it; `src/index.ts` exports it as public API.
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike, Subscription } from 'rxjs';
-import type { AuditPluginError } from '../backends/AuditBackend.js';
+import type { AuditPluginError } from '../contract/AuditBackend.js';
 import { redactMessage } from './redactMessage.js';
 
 const MAX_IDS = 10;

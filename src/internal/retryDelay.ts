@@ -1,4 +1,4 @@
-import type { RetryOptions } from '../operators/options.js';
+import type { RetryOptions } from '../contract/options.js';
 import { MAX_RETRY_AFTER_MS } from '../transport/parseRetryAfter.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { AuditPluginError } from '../backends/AuditBackend.js';
+import type { AuditPluginError } from '../contract/AuditBackend.js';
 import type { AuditLogger } from './loggerReporter.js';
 import { loggerReporter } from './loggerReporter.js';
 import { reportToStderr } from './reportToStderr.js';

@@ -1,6 +1,6 @@
 import type { ObservableInput, SchedulerLike, Subscription } from 'rxjs';
 import { Observable, from, retry, throwError, timer } from 'rxjs';
-import type { RetryOptions } from '../operators/options.js';
+import type { RetryOptions } from '../contract/options.js';
 import { WebhookError, isRetryable } from '../transport/WebhookError.js';
 import { retryDelay } from './retryDelay.js';
 

@@ -1,6 +1,6 @@
 import type { MonoTypeOperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import { Observable } from 'rxjs';
-import type { ThrottleOptions } from '../operators/options.js';
+import type { ThrottleOptions } from '../contract/options.js';
 
 /**
  * A token bucket on the scheduler, one token per value: up to `burst` values pass at once, then one every

@@ -1,5 +1,5 @@
-import type { BatchOptions, RetryOptions, ThrottleOptions, WhenFull } from '../operators/options.js';
-import { BATCH_DEFAULTS, RETRY_DEFAULTS } from '../operators/options.js';
+import type { BatchOptions, RetryOptions, ThrottleOptions, WhenFull } from '../contract/options.js';
+import { BATCH_DEFAULTS, RETRY_DEFAULTS } from '../contract/options.js';
 
 /** Batch options with every default applied and every value checked. */
 export interface ResolvedBatchOptions {

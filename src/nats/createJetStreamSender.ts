@@ -5,7 +5,7 @@ import type { AuditEvent } from '../events/Event.js';
 import { encodeEvent } from '../events/encodeEvent.js';
 import { describeValue, optionalFunction, positiveInteger } from '../internal/validateOptions.js';
 import { redactMessage } from '../internal/redactMessage.js';
-import type { AuditSender } from '../transport/types.js';
+import type { AuditSender } from '../contract/AuditSender.js';
 import { JetStreamPublishError } from './JetStreamPublishError.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
 import { connectNats, resolveConnectionOptions } from './NatsConnectionOptions.js';

@@ -14,8 +14,8 @@ import {
 import { WebhookError } from '../transport/WebhookError.js';
 import type { Delivery } from './deliverBatches.js';
 import { deliverOne } from './deliverBatches.js';
-import type { BatchOptions, WebhookDeliveryOptions } from './options.js';
-import { WEBHOOK_DEFAULTS } from './options.js';
+import type { BatchOptions, WebhookDeliveryOptions } from '../contract/options.js';
+import { WEBHOOK_DEFAULTS } from '../contract/options.js';
 
 /** Options of {@link auditWebhook}: the webhook backend's delivery options, without `mode` and `onError`. */
 export interface AuditWebhookOptions extends WebhookDeliveryOptions {

@@ -1,7 +1,7 @@
 import type { Observable, ObservableInput, OperatorFunction, SchedulerLike } from 'rxjs';
 import { asyncScheduler, catchError, concat, defer, mergeMap, of } from 'rxjs';
-import type { RetryOptions } from './options.js';
-import { BATCH_DEFAULTS, WEBHOOK_DEFAULTS } from './options.js';
+import type { RetryOptions } from '../contract/options.js';
+import { BATCH_DEFAULTS, WEBHOOK_DEFAULTS } from '../contract/options.js';
 import { redactMessage } from '../internal/redactMessage.js';
 import { sendWithRetry } from '../internal/sendAttempt.js';
 import { positiveInteger, resolveRetryOptions, resolveTimeout } from '../internal/validateOptions.js';

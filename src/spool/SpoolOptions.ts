@@ -1,4 +1,4 @@
-import type { SpoolOptions } from '../operators/options.js';
+import type { SpoolOptions } from '../contract/options.js';
 import { describeValue, positiveInteger, positiveNumber } from '../internal/validateOptions.js';
 
 /** {@link SpoolOptions} with every default applied and every value checked. */

@@ -5,8 +5,8 @@
 // engine's bufferSize/maxBufferBytes then bound only memory; the spool's maxBytes bounds what is accepted.
 import type { Observable } from 'rxjs';
 import { Subject, merge } from 'rxjs';
-import type { AuditErrorReason, AuditPluginError, AuditStats } from '../backends/AuditBackend.js';
-import { AUDIT_ERROR_REASONS, emptyStats } from '../backends/AuditBackend.js';
+import type { AuditErrorReason, AuditPluginError, AuditStats } from '../contract/AuditBackend.js';
+import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
 import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from '../internal/DeliveryEngineConfig.js';

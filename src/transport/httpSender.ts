@@ -13,8 +13,8 @@ import type { Compression } from './Compression.js';
 import { readResponseBody } from './readResponseBody.js';
 import { redactUrl } from './redactUrl.js';
 import { resolveWebhookTarget } from './resolveWebhookTarget.js';
-import type { WebhookTargetOption } from './target.js';
-import type { AuditSender } from './types.js';
+import type { WebhookTargetOption } from '../contract/WebhookTarget.js';
+import type { AuditSender } from '../contract/AuditSender.js';
 import { WebhookError } from './WebhookError.js';
 
 /** Options for {@link createHttpSender}. */

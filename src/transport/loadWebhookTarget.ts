@@ -6,7 +6,7 @@ import type { YamlPathSegment } from '../internal/parseUntrustedYaml.js';
 import { formatCodecErrors } from './formatCodecErrors.js';
 import { Kubeconfig, KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './Kubeconfig.js';
 import { KubeconfigError } from './KubeconfigError.js';
-import type { WebhookTarget } from './target.js';
+import type { WebhookTarget } from '../contract/WebhookTarget.js';
 import { targetProblems } from './validateWebhookTarget.js';
 import type { TargetFieldNames } from './validateWebhookTarget.js';
 

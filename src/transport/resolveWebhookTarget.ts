@@ -1,6 +1,6 @@
 import { KubeconfigError } from './KubeconfigError.js';
 import { loadWebhookTarget } from './loadWebhookTarget.js';
-import type { WebhookTarget, WebhookTargetOption } from './target.js';
+import type { WebhookTarget, WebhookTargetOption } from '../contract/WebhookTarget.js';
 import { validateWebhookTarget } from './validateWebhookTarget.js';
 
 /**

@@ -5,7 +5,7 @@ import * as t from 'io-ts';
 import { formatCodecErrors } from './formatCodecErrors.js';
 import { KubeconfigError } from './KubeconfigError.js';
 import { redactUrl } from './redactUrl.js';
-import type { WebhookTarget } from './target.js';
+import type { WebhookTarget } from '../contract/WebhookTarget.js';
 
 /** How each {@link WebhookTarget} field is called in messages (`target.ca`, `certificate-authority-data for "prod"`). */
 export type TargetFieldNames = { readonly [K in keyof WebhookTarget]-?: string } & {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUDIT_ERROR_REASONS, emptyStats } from '../../src/backends/AuditBackend.js';
+import { AUDIT_ERROR_REASONS, emptyStats } from '../../src/contract/AuditBackend.js';
 import * as api from '../../src/index.js';
 
 describe('AUDIT_ERROR_REASONS and emptyStats', () => {

@@ -1,10 +1,9 @@
 // The options shared by every layer that batches and delivers (operators, the engine, the backends). They live
-// here, below the backends, so that operators and internal helpers never import from backends/ (which
-// re-exports them as public API).
+// in contract/, below everything that uses them; src/index.ts exports them as public API.
 import type { SchedulerLike } from 'rxjs';
 import type { GroupVersion } from '../events/GroupVersion.js';
-import type { AuditSender } from '../transport/types.js';
-import type { WebhookTargetOption } from '../transport/target.js';
+import type { AuditSender } from './AuditSender.js';
+import type { WebhookTargetOption } from './WebhookTarget.js';
 
 /** A token bucket for outgoing batches: one token per batch. */
 export interface ThrottleOptions {
