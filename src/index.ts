@@ -39,15 +39,15 @@ export type {
 } from './contract/options.js';
 export { KUBERNETES_DEFAULTS } from './backends/WebhookBackendOptions.js';
 export type { WebhookBackendOptions, WebhookMode } from './backends/WebhookBackendOptions.js';
-export { createStderrReporter, formatAuditPluginError, reportToStderr } from './internal/reportToStderr.js';
-export type { StderrReporterOptions } from './internal/reportToStderr.js';
-export { loggerReporter } from './internal/loggerReporter.js';
+export { createStderrReporter, formatAuditPluginError, reportToStderr } from './util/reportToStderr.js';
+export type { StderrReporterOptions } from './util/reportToStderr.js';
+export { loggerReporter } from './util/loggerReporter.js';
 export type {
   AuditLogFields,
   AuditLogger,
   LoggerArgumentOrder,
   LoggerReporterOptions,
-} from './internal/loggerReporter.js';
+} from './util/loggerReporter.js';
 export {
   createTruncatingBackend,
   TRUNCATE_DEFAULTS,

@@ -10,7 +10,7 @@ import type { AuditEvent } from '../../src/events/Event.js';
 import { createTestSender } from '../../src/testing/marbles.js';
 import type { TestSenderCall } from '../../src/testing/marbles.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
-import { auditEvent, auditEvents, ids, virtualClock } from '../internal/fixtures.js';
+import { auditEvent, auditEvents, ids, virtualClock } from '../helpers/fixtures.js';
 
 /** A delegate that records what it gets and answers with `answer` (a promise, default: delivered at once). */
 function recordingDelegate(

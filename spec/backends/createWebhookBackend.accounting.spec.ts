@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditBackend, AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
-import { auditEvent, virtualClock } from '../internal/fixtures.js';
+import { auditEvent, virtualClock } from '../helpers/fixtures.js';
 
 type Outcome =
   | { kind: 'ok'; after: number }

@@ -16,7 +16,7 @@ import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js
 import { auditWebhook } from '../../src/operators/auditWebhook.js';
 import type { Receiver } from '../../src/testing/receiver.js';
 import { startReceiver } from '../../src/testing/receiver.js';
-import { auditEvent, auditEvents, ids, virtualClock } from '../internal/fixtures.js';
+import { auditEvent, auditEvents, ids, virtualClock } from '../helpers/fixtures.js';
 import { recordingBackend } from './recordingBackend.js';
 
 const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));

@@ -11,7 +11,7 @@ import { encodeEventList } from '../../src/events/encodeEventList.js';
 import type { TestSenderCall } from '../../src/testing/marbles.js';
 import { createTestSender } from '../../src/testing/marbles.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
-import { auditEvent, auditEvents, ids, virtualClock } from '../internal/fixtures.js';
+import { auditEvent, auditEvents, ids, virtualClock } from '../helpers/fixtures.js';
 
 const exact = { initialDelay: 10, factor: 2, jitter: 0 };
 const fail503 = () => throwError(() => new WebhookError('HTTP 503 Service Unavailable', { status: 503 }));

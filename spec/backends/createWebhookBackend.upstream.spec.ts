@@ -8,7 +8,7 @@ import type { BatchOptions } from '../../src/contract/options.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import type { Receiver, ReceiverOptions } from '../../src/testing/receiver.js';
 import { startReceiver } from '../../src/testing/receiver.js';
-import { auditEvents, ids } from '../internal/fixtures.js';
+import { auditEvents, ids } from '../helpers/fixtures.js';
 
 const receivers: Receiver[] = [];
 afterEach(async () => {

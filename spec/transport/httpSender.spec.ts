@@ -17,7 +17,7 @@ import type { WebhookTarget } from '../../src/contract/WebhookTarget.js';
 import { isRetryable, isWebhookError } from '../../src/transport/WebhookError.js';
 import type { WebhookError } from '../../src/transport/WebhookError.js';
 import type { AuditBatch } from '../../src/contract/AuditSender.js';
-import { auditEvent } from '../internal/fixtures.js';
+import { auditEvent } from '../helpers/fixtures.js';
 import { never, sampleBatch } from './fixtures/batches.js';
 import { generateTls } from './fixtures/tls.js';
 import type { TlsFixture } from './fixtures/tls.js';

@@ -1,5 +1,5 @@
 import type { AuditPluginError } from '../contract/AuditBackend.js';
-import type { AuditLogger } from '../internal/loggerReporter.js';
+import type { AuditLogger } from '../util/loggerReporter.js';
 import type {
   BatchOptions,
   RetryOptions,

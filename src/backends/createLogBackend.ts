@@ -9,10 +9,10 @@ import type { GroupVersion } from '../events/GroupVersion.js';
 import { emptyStats } from '../contract/AuditBackend.js';
 import type { AuditBackend, AuditPluginError, AuditStats, DeliveryReport } from '../contract/AuditBackend.js';
 import { formatLegacyEvent } from './formatLegacyEvent.js';
-import { reportToStderr } from '../internal/reportToStderr.js';
-import { routeFailure } from '../internal/routeFailure.js';
-import { shutdownOnce } from '../internal/shutdownOnce.js';
-import { optionalFunction } from '../internal/validateOptions.js';
+import { reportToStderr } from '../util/reportToStderr.js';
+import { routeFailure } from '../util/routeFailure.js';
+import { shutdownOnce } from '../util/shutdownOnce.js';
+import { optionalFunction } from '../util/validateOptions.js';
 
 /** The line formats of {@link createLogBackend}, as the apiserver's `--audit-log-format`. */
 export const LOG_FORMATS = ['legacy', 'json'] as const;

@@ -2,15 +2,15 @@ import type { OperatorFunction } from 'rxjs';
 import { Observable, asyncScheduler, mergeMap } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
-import { batchPipeline } from '../internal/batchPipeline.js';
-import { itemSerializer, joinItems, lazyBatch } from '../internal/encodeItems.js';
-import { openSender } from '../internal/openSender.js';
+import { batchPipeline } from './batchPipeline.js';
+import { itemSerializer, joinItems, lazyBatch } from '../transport/encodeItems.js';
+import { openSender } from '../transport/openSender.js';
 import {
   describeValue,
   resolveBatchOptions,
   resolveRetryOptions,
   resolveTimeout,
-} from '../internal/validateOptions.js';
+} from '../util/validateOptions.js';
 import { WebhookError } from '../transport/WebhookError.js';
 import type { Delivery } from './deliverBatches.js';
 import { deliverOne } from './deliverBatches.js';

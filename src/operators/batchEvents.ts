@@ -5,7 +5,7 @@ import {
   nonNegativeNumber,
   optionalFunction,
   positiveInteger,
-} from '../internal/validateOptions.js';
+} from '../util/validateOptions.js';
 
 /**
  * Bytes of an empty `audit.k8s.io/v1` `EventList` body, `{"kind":"EventList","apiVersion":"audit.k8s.io/v1",

@@ -2,8 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import { isAxiosError } from 'axios';
 import { isNetworkError, isRetryableError } from 'axios-retry';
 import { parseRetryAfter } from './parseRetryAfter.js';
-import { redactMessage } from '../internal/redactMessage.js';
-import { redactUrl } from './redactUrl.js';
+import { redactMessage } from '../util/redactMessage.js';
+import { redactUrl } from '../util/redactUrl.js';
 import { WebhookError } from './WebhookError.js';
 
 /** What {@link classifyAxiosError} needs to know about the request that failed. */

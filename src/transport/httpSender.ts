@@ -11,7 +11,7 @@ import { classifyAxiosError } from './classifyAxiosError.js';
 import { resolveCompression } from './Compression.js';
 import type { Compression } from './Compression.js';
 import { readResponseBody } from './readResponseBody.js';
-import { redactUrl } from './redactUrl.js';
+import { redactUrl } from '../util/redactUrl.js';
 import { resolveWebhookTarget } from './resolveWebhookTarget.js';
 import type { WebhookTargetOption } from '../contract/WebhookTarget.js';
 import type { AuditSender } from '../contract/AuditSender.js';

@@ -4,7 +4,7 @@ import { createSecureContext } from 'node:tls';
 import * as t from 'io-ts';
 import { formatCodecErrors } from './formatCodecErrors.js';
 import { KubeconfigError } from './KubeconfigError.js';
-import { redactUrl } from './redactUrl.js';
+import { redactUrl } from '../util/redactUrl.js';
 import type { WebhookTarget } from '../contract/WebhookTarget.js';
 
 /** How each {@link WebhookTarget} field is called in messages (`target.ca`, `certificate-authority-data for "prod"`). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_YAML_ALIASES, parseUntrustedYaml } from '../../src/internal/parseUntrustedYaml.js';
+import { MAX_YAML_ALIASES, parseUntrustedYaml } from '../../src/util/parseUntrustedYaml.js';
 
 describe('parseUntrustedYaml', () => {
   it('parses YAML and JSON, with aliases to anchors that exist and the core tags', () => {

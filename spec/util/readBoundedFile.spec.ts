@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MAX_CONFIG_FILE_BYTES, readBoundedFile } from '../../src/internal/readBoundedFile.js';
+import { MAX_CONFIG_FILE_BYTES, readBoundedFile } from '../../src/util/readBoundedFile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rx-audit-bounded-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,11 +4,11 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
-import type { AuditLogger } from '../../src/internal/loggerReporter.js';
-import { auditLogFields, loggerReporter } from '../../src/internal/loggerReporter.js';
-import { formatAuditPluginError } from '../../src/internal/reportToStderr.js';
+import type { AuditLogger } from '../../src/util/loggerReporter.js';
+import { auditLogFields, loggerReporter } from '../../src/util/loggerReporter.js';
+import { formatAuditPluginError } from '../../src/util/reportToStderr.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
-import { auditEvent, auditEvents } from './fixtures.js';
+import { auditEvent, auditEvents } from '../helpers/fixtures.js';
 
 /** A stream that keeps what is written to it. */
 function sink() {

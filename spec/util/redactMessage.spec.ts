@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_LENGTH, redactMessage } from '../../src/internal/redactMessage.js';
+import { MAX_MESSAGE_LENGTH, redactMessage } from '../../src/util/redactMessage.js';
 
 describe('redactMessage', () => {
   it('leaves an ordinary message alone', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
-import { routeFailure } from '../../src/internal/routeFailure.js';
-import { auditEvent } from './fixtures.js';
+import { routeFailure } from '../../src/util/routeFailure.js';
+import { auditEvent } from '../helpers/fixtures.js';
 
 const item: AuditPluginError = {
   plugin: 'webhook',

@@ -3,12 +3,12 @@
 import { throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
-import type { EngineItem } from '../../src/internal/EngineBatch.js';
-import { createDeliveryEngine } from '../../src/internal/createDeliveryEngine.js';
-import { restoreItems } from '../../src/internal/encodeItems.js';
-import { resolveBatchOptions, resolveRetryOptions } from '../../src/internal/validateOptions.js';
+import type { EngineItem } from '../../src/engine/EngineBatch.js';
+import { createDeliveryEngine } from '../../src/engine/createDeliveryEngine.js';
+import { restoreItems } from '../../src/transport/encodeItems.js';
+import { resolveBatchOptions, resolveRetryOptions } from '../../src/util/validateOptions.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
-import { auditEvent, virtualClock } from './fixtures.js';
+import { auditEvent, virtualClock } from '../helpers/fixtures.js';
 
 const item = (id: string): EngineItem => {
   const json = JSON.stringify(auditEvent(id));

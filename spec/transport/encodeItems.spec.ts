@@ -9,10 +9,10 @@ import {
   joinItems,
   lazyBatch,
   restoreItems,
-} from '../../src/internal/encodeItems.js';
+} from '../../src/transport/encodeItems.js';
 import { ENCODED_BODY } from '../../src/transport/httpSender.js';
 import { corpusEvents } from '../helpers/corpus.js';
-import { auditEvent } from './fixtures.js';
+import { auditEvent } from '../helpers/fixtures.js';
 
 // The snapshot taken at processEvents is the encoding: the body built from pre-serialized items must be
 // byte for byte what JSON.stringify(encodeEventList(events, gv)) gives, for every group version.

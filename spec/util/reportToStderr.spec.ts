@@ -7,9 +7,9 @@ import {
   createStderrReporter,
   formatAuditPluginError,
   reportToStderr,
-} from '../../src/internal/reportToStderr.js';
+} from '../../src/util/reportToStderr.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
-import { auditEvent, auditEvents } from '../internal/fixtures.js';
+import { auditEvent, auditEvents } from '../helpers/fixtures.js';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 

@@ -4,8 +4,8 @@ import type { AuditEvent } from '../events/Event.js';
 import type { GroupVersion } from '../events/GroupVersion.js';
 import { decodeEventList } from '../events/decodeEventList.js';
 import { encodeEventList } from '../events/encodeEventList.js';
-import { ENCODED_BODY } from '../transport/httpSender.js';
-import type { EncodedBodyBatch } from '../transport/httpSender.js';
+import { ENCODED_BODY } from './httpSender.js';
+import type { EncodedBodyBatch } from './httpSender.js';
 import type { AuditBatch } from '../contract/AuditSender.js';
 
 /** Something that holds one pre-serialized wire item (and, when known, its UTF-8 bytes). */

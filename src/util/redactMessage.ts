@@ -1,7 +1,7 @@
 // Not public: what of a message may be printed. rx-audit's own transport builds its messages from the
 // webhook's answer (reason phrase, body excerpt) and a custom sender's message is copied from user code: either
 // may quote a URL with credentials, a token, a header value or a payload.
-import { redactUrl } from '../transport/redactUrl.js';
+import { redactUrl } from './redactUrl.js';
 
 /** The longest message {@link redactMessage} returns, in characters (an ellipsis marks a cut). */
 export const MAX_MESSAGE_LENGTH = 200;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EngineBatch, compactSnapshots } from '../../src/internal/EngineBatch.js';
-import type { EngineItem } from '../../src/internal/EngineBatch.js';
+import { EngineBatch, compactSnapshots } from '../../src/engine/EngineBatch.js';
+import type { EngineItem } from '../../src/engine/EngineBatch.js';
 
 // The engine itself is covered through the backends (spec/backends); these are its batch value and helper.
 describe('compactSnapshots', () => {

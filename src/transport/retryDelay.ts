@@ -1,5 +1,5 @@
 import type { RetryOptions } from '../contract/options.js';
-import { MAX_RETRY_AFTER_MS } from '../transport/parseRetryAfter.js';
+import { MAX_RETRY_AFTER_MS } from './parseRetryAfter.js';
 
 /**
  * The delay before retry number `retry` (1 for the first retry): `initialDelay × factor^(retry-1)`

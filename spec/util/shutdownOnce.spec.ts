@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shutdownOnce } from '../../src/internal/shutdownOnce.js';
+import { shutdownOnce } from '../../src/util/shutdownOnce.js';
 
 describe('shutdownOnce', () => {
   it('runs once, synchronously, with the timeout; later and re-entrant calls get the same promise', async () => {

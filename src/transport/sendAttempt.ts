@@ -1,7 +1,7 @@
 import type { ObservableInput, SchedulerLike, Subscription } from 'rxjs';
 import { Observable, from, retry, throwError, timer } from 'rxjs';
 import type { RetryOptions } from '../contract/options.js';
-import { WebhookError, isRetryable } from '../transport/WebhookError.js';
+import { WebhookError, isRetryable } from './WebhookError.js';
 import { retryDelay } from './retryDelay.js';
 
 /** Why a send's `AbortSignal` fired when the backend unsubscribed (shutdown deadline, early unsubscribe). */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { retryDelay } from '../../src/internal/retryDelay.js';
+import { retryDelay } from '../../src/transport/retryDelay.js';
 import { MAX_RETRY_AFTER_MS } from '../../src/transport/parseRetryAfter.js';
 import { RETRY_DEFAULTS } from '../../src/contract/options.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';

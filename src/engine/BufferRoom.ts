@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../events/Event.js';
 import type { EngineItem } from './EngineBatch.js';
-import type { ResolvedBatchOptions } from './validateOptions.js';
+import type { ResolvedBatchOptions } from '../util/validateOptions.js';
 
 /** A caller waiting for room (`whenFull: 'block'`, or the spool's `enqueue`). */
 export interface RoomWaiter {

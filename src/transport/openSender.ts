@@ -1,7 +1,7 @@
 // Not public: the sender behind the webhook backend and `auditWebhook` — the caller's `sender`, or the HTTP
 // transport for `target`.
-import { resolveCompression } from '../transport/Compression.js';
-import { createHttpSender } from '../transport/httpSender.js';
+import { resolveCompression } from './Compression.js';
+import { createHttpSender } from './httpSender.js';
 import type { WebhookTargetOption } from '../contract/WebhookTarget.js';
 import type { AuditSender } from '../contract/AuditSender.js';
 

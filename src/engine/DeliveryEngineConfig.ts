@@ -3,7 +3,7 @@ import type { AuditPluginError, AuditStats, DeliveryReport } from '../contract/A
 import type { AuditEvent } from '../events/Event.js';
 import type { RetryOptions } from '../contract/options.js';
 import type { EngineBatch, EngineItem } from './EngineBatch.js';
-import type { ResolvedBatchOptions } from './validateOptions.js';
+import type { ResolvedBatchOptions } from '../util/validateOptions.js';
 
 /**
  * A delegate backend behind the engine (the buffered backend's): it reports its own failures, and its own

@@ -2,9 +2,9 @@
 // `auditWebhook`: batchEvents (size, time, flush, bytes) → the caller's batch value → optional throttle.
 import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
 import { map, pipe } from 'rxjs';
-import { batchEvents } from '../operators/batchEvents.js';
-import { throttleBatches } from './throttleBatches.js';
-import type { ResolvedBatchOptions } from './validateOptions.js';
+import { batchEvents } from './batchEvents.js';
+import { throttleBatches } from '../util/throttleBatches.js';
+import type { ResolvedBatchOptions } from '../util/validateOptions.js';
 
 /** What {@link batchPipeline} needs. */
 export interface BatchPipelineConfig {

@@ -1,6 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { throttleBatches } from '../../src/internal/throttleBatches.js';
+import { throttleBatches } from '../../src/util/throttleBatches.js';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
