@@ -72,7 +72,7 @@ export type { AuditWebhookOptions } from './operators/auditWebhook.js';
 
 // ─── Transport ───────────────────────────────────────────────────────────────
 export type { AuditBatch, AuditSender } from './contract/AuditSender.js';
-export { WebhookError, isWebhookError, isRetryable, isRetryableStatus } from './transport/WebhookError.js';
+export { WebhookError, isWebhookError, isRetryable } from './transport/WebhookError.js';
 export type { WebhookErrorOptions } from './transport/WebhookError.js';
 export type { WebhookTarget, WebhookTargetOption } from './contract/WebhookTarget.js';
 export { createHttpSender, GZIP_LEVEL, HTTP_SENDER_DEFAULTS } from './transport/httpSender.js';
@@ -81,14 +81,8 @@ export type { Compression } from './transport/Compression.js';
 export type { HttpSender, HttpSenderOptions } from './transport/httpSender.js';
 export { MAX_RESPONSE_BYTES } from './transport/readResponseBody.js';
 export { loadWebhookTarget } from './transport/loadWebhookTarget.js';
-export { resolveWebhookTarget } from './transport/resolveWebhookTarget.js';
-export { validateWebhookTarget } from './transport/validateWebhookTarget.js';
 export { KubeconfigError, isKubeconfigError } from './transport/KubeconfigError.js';
 export type { KubeconfigErrorOptions } from './transport/KubeconfigError.js';
-export { Kubeconfig, KubeconfigCluster, KubeconfigUser, KubeconfigContext } from './transport/Kubeconfig.js';
-export { classifyAxiosError } from './transport/classifyAxiosError.js';
-export type { ClassifyContext } from './transport/classifyAxiosError.js';
-export { parseRetryAfter, MAX_RETRY_AFTER_MS } from './transport/parseRetryAfter.js';
 
 // ─── Metrics ─────────────────────────────────────────────────────────────────
 export { registerMetrics, METRICS_DEFAULTS } from './metrics/registerMetrics.js';

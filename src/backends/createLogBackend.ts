@@ -7,6 +7,7 @@ import { encodeEvent } from '../events/encodeEvent.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import type { GroupVersion } from '../events/GroupVersion.js';
 import { emptyStats } from '../contract/AuditBackend.js';
+import { WEBHOOK_DEFAULTS } from '../contract/options.js';
 import type { AuditBackend, AuditPluginError, AuditStats, DeliveryReport } from '../contract/AuditBackend.js';
 import { formatLegacyEvent } from './formatLegacyEvent.js';
 import { reportToStderr } from '../util/reportToStderr.js';
@@ -47,7 +48,7 @@ export interface LogBackendOptions {
 /** The defaults of {@link LogBackendOptions}. */
 export const LOG_DEFAULTS: Required<LogBackendOptions> = {
   format: 'json',
-  groupVersion: 'audit.k8s.io/v1',
+  groupVersion: WEBHOOK_DEFAULTS.groupVersion,
   scheduler: asyncScheduler,
   onError: reportToStderr,
 };

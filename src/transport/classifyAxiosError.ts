@@ -47,7 +47,8 @@ const TRANSIENT_LOOKUP_CODES = new Set(['ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREAC
  * ## Example
  *
  * ```ts
- * import { classifyAxiosError } from 'rx-audit';
+ * // internal (not exported from 'rx-audit'): src/transport/classifyAxiosError.ts
+ * import { classifyAxiosError } from './classifyAxiosError.js';
  *
  * try {
  *   await client.post(url, body);

@@ -63,7 +63,8 @@ const WebhookTargetCodec = t.intersection(
  * ## Example
  *
  * ```ts
- * import { validateWebhookTarget } from 'rx-audit';
+ * // internal (not exported from 'rx-audit'): src/transport/validateWebhookTarget.ts
+ * import { validateWebhookTarget } from './validateWebhookTarget.js';
  *
  * validateWebhookTarget({ url: 'https://audit.example/events', token: 's3cret' });
  * validateWebhookTarget({ url: 'ftp://x' }); // throws KubeconfigError: invalid webhook target: target.url …
