@@ -172,6 +172,12 @@ describe('batch mode with a spool', () => {
     expect(h.errors).toEqual([]);
   });
 
+  it("whenFull 'block': an event larger than spool.maxBytes alone is refused at once, never waited for", async () => {
+    const h = spooled(tempDir(), { maxBytes: 100, whenFull: 'block' });
+    expect(await h.backend.processEvents(event(1, 200))).toBe(false);
+    expect(h.errors.map((e) => [e.reason, ids(e.events)])).toEqual([['queue-blocked', ['id-1']]]);
+  });
+
   it('shutdown reports calls still waiting for room as shut-down; what is spooled stays for the next run', async () => {
     const recordBytes = 16 + JSON.stringify(event(1)).length;
     const dir = tempDir();
@@ -256,6 +262,10 @@ describe('batch mode with a spool on a full disk (a 1 MiB tmpfs; needs root)', (
     mounted = true;
   } catch {
     rmSync(mountPoint, { recursive: true, force: true });
+    // Never silent: a machine that cannot mount a tmpfs (not root, no CAP_SYS_ADMIN) says so in the output.
+    console.warn(
+      `spec/spool/createSpooledEngine.spec.ts: full-disk test skipped, a tmpfs cannot be mounted here (needs root)`,
+    );
   }
   afterAll(() => {
     if (!mounted) return;

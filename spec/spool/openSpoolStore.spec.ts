@@ -142,6 +142,16 @@ describe('openSpoolStore', () => {
     expect(ids(store.read(10, Infinity))).toEqual([1]);
   });
 
+  it('sync always: a read while an older segment waits for its sync does not skip that segment', async () => {
+    // segmentBytes 1: each append starts a new segment file.
+    const store = open(tempDir(), { sync: 'always', segmentBytes: 1 });
+    const first = store.append([ev(1)]);
+    const second = store.append([ev(2)]);
+    expect(store.read(10, Infinity)).toEqual([]);
+    await Promise.all([first, second]);
+    expect(ids(store.read(10, Infinity))).toEqual([1, 2]);
+  });
+
   it('sync interval: the sync timer runs on the scheduler and close() stops it', () => {
     const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
     scheduler.run(({ flush }) => {
@@ -259,6 +269,10 @@ describe('openSpoolStore on a full disk (a 1 MiB tmpfs; needs root)', () => {
     mounted = true;
   } catch {
     rmSync(mountPoint, { recursive: true, force: true });
+    // Never silent: a machine that cannot mount a tmpfs (not root, no CAP_SYS_ADMIN) says so in the output.
+    console.warn(
+      `spec/spool/openSpoolStore.spec.ts: full-disk test skipped, a tmpfs cannot be mounted here (needs root)`,
+    );
   }
   afterAll(() => {
     if (!mounted) return;

@@ -245,6 +245,10 @@ Run "rx-audit <command> --help" for a command's options.`,
       '--checkpoint <file>',
       'save the position after the last ended event here (atomically); a restart resumes there (default: none)',
     )
+    .option(
+      '--spool <dir>',
+      'durable spool folder (batch mode): accepted events survive a crash and are sent first on the next run (default: none)',
+    )
     .addOption(
       new Option('--drain-timeout <ms>', 'after SIGTERM/SIGINT, send what was accepted for at most this long')
         .argParser(integerIn(0))

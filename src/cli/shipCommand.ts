@@ -66,6 +66,8 @@ export interface ShipCommandOptions extends JetStreamFlags {
   checkpoint?: string;
   /** After SIGTERM/SIGINT, the longest the drain may take, in ms. @default 10000 */
   drainTimeout: number;
+  /** A durable spool folder (batch mode): accepted events survive a crash; see docs/spool.md. @default none */
+  spool?: string;
   /** Show progress. @default true */
   progress: boolean;
   /** @default 'text' */
@@ -108,6 +110,11 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
   if (!isGroupVersion(options.groupVersion)) {
     throw new CliUsageError(
       `--group-version must be one of audit.k8s.io/v1, audit.k8s.io/v1beta1, audit.k8s.io/v1alpha1, got "${options.groupVersion}"`,
+    );
+  }
+  if (options.spool !== undefined && mode !== 'batch') {
+    throw new CliUsageError(
+      '--spool needs --mode batch (a blocking call waits for its POST: nothing to spool)',
     );
   }
   if (file === '-' && (options.follow || options.checkpoint !== undefined)) {
@@ -239,6 +246,7 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
           maxBatchBytes: options.maxBatchBytes,
           whenFull: options.whenFull,
         },
+        ...(options.spool === undefined ? {} : { spool: { dir: options.spool } }),
         retry: {
           initialDelay: options.retryInitialDelay,
           ...(options.retryAttempts === undefined ? {} : { attempts: options.retryAttempts }),
@@ -332,7 +340,12 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
           : redactUrl(target.url);
     const noEvents = result.read === 0 && !result.interrupted && !options.follow;
     // Interrupted (SIGTERM in a pod) is fine as long as everything read was delivered.
-    const ok = !noEvents && failedTotal === 0 && stats.delivered === result.read;
+    // With --spool, delivered also counts what an earlier run left in the spool; what is still spooled is not delivered.
+    const allDelivered =
+      stats.spooledEvents === undefined
+        ? stats.delivered === result.read
+        : stats.spooledEvents === 0 && stats.delivered >= result.read;
+    const ok = !noEvents && failedTotal === 0 && allDelivered;
     const lines = [
       `rx-audit ship: ${source}${input.gzipped() ? ' (gzip)' : ''} → ${destination}, ${mode} mode`,
       `  read:      ${plural(result.read, 'event')}, ${plural(result.invalid, 'invalid line')} skipped${result.interrupted ? ' (interrupted)' : ''}`,
@@ -340,6 +353,11 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
         ` (${Math.round(stats.delivered / Math.max(seconds, 0.001))} events/s)`,
       `  failed:    ${plural(failedTotal, 'event')}${failed.length > 0 ? ` (${failed.map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
     ];
+    if (stats.spooledEvents !== undefined && stats.spooledEvents > 0) {
+      lines.push(
+        `  spooled:   ${plural(stats.spooledEvents, 'event')} left in ${printable(options.spool ?? '', 200)} (the next run sends them first)`,
+      );
+    }
     if (checkpoint !== undefined) {
       const at = checkpoint.state;
       lines.push(

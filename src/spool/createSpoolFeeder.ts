@@ -67,7 +67,15 @@ export function createSpoolFeeder(options: SpoolFeederOptions): SpoolFeeder {
   const handWaiters: { until: number; resolve: () => void }[] = [];
   const roomWaiters: { bytes: number; resolve: () => void }[] = [];
   let damageReported = 0;
-  const writing = new Set<Promise<void>>();
+  // Appends not yet written (or failed), and who waits for them all.
+  let writing = 0;
+  let writtenWaiters: (() => void)[] = [];
+  const writeEnded = (): void => {
+    if (--writing > 0) return;
+    const waiters = writtenWaiters;
+    writtenWaiters = [];
+    for (const resolve of waiters) resolve();
+  };
 
   const reportDamage = (): void => {
     // The store adds damage as it finds it (at open, or when reading a segment of this run).
@@ -88,11 +96,13 @@ export function createSpoolFeeder(options: SpoolFeederOptions): SpoolFeeder {
   const pump = async (): Promise<void> => {
     if (pumping || target === undefined || stopped) return;
     pumping = true;
+    let progress = false;
     try {
       while (!stopped && store.unread > 0) {
         const records = store.read(chunkRecords, chunkBytes);
         reportDamage();
         if (records.length === 0) break;
+        progress = true;
         if (!(await target.enqueue(records))) {
           stopped = true;
           break;
@@ -106,8 +116,9 @@ export function createSpoolFeeder(options: SpoolFeederOptions): SpoolFeeder {
       if (store.unread === 0) handed = Math.max(handed, readable);
       checkHanded();
     }
-    // An append may have become readable while the last enqueue waited.
-    if (!stopped && store.unread > 0) void pump();
+    // An append may have become readable while the last enqueue waited (never again without progress: a
+    // later append starts the pump anyway).
+    if (progress && !stopped && store.unread > 0) void pump();
   };
 
   const checkRoom = (): void => {
@@ -131,16 +142,18 @@ export function createSpoolFeeder(options: SpoolFeederOptions): SpoolFeeder {
         count++;
       }
       if (count === 0) return { count, written: Promise.resolve() };
-      const written = store.append(count === jsons.length ? jsons : jsons.slice(0, count)).then(() => {
-        readable += count;
-        void pump();
-      });
-      const settled = written.then(
-        () => undefined,
-        () => undefined,
+      writing++;
+      const written = store.append(count === jsons.length ? jsons : jsons.slice(0, count)).then(
+        () => {
+          readable += count;
+          writeEnded();
+          void pump();
+        },
+        (error: unknown) => {
+          writeEnded();
+          throw error;
+        },
       );
-      writing.add(settled);
-      void settled.then(() => writing.delete(settled));
       return { count, written };
     },
     whenRoom(bytes) {
@@ -157,7 +170,8 @@ export function createSpoolFeeder(options: SpoolFeederOptions): SpoolFeeder {
       void pump();
     },
     written() {
-      return Promise.all([...writing]).then(() => undefined);
+      if (writing === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => writtenWaiters.push(resolve));
     },
     handedOver() {
       if (handed >= readable || stopped) return Promise.resolve();

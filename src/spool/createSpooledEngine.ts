@@ -88,7 +88,8 @@ export function createSpooledEngine(
         done += count;
         continue;
       }
-      if (limits.whenFull === 'drop') {
+      // Drop mode, or an event that could never fit (larger than spool.maxBytes alone): the rest is refused.
+      if (limits.whenFull === 'drop' || store.recordSize((items[done] as EngineItem).json) > spool.maxBytes) {
         report('queue-blocked', refusal('queue blocked'), sources.slice(done));
         break;
       }

@@ -348,10 +348,16 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
 
   // `sync: 'always'`: one fdatasync at a time, each covering every write made before it started.
   let syncing = false;
-  let syncWaiters: { segment: Segment; end: number; resolve: () => void; reject: (e: Error) => void }[] = [];
-  function syncThen(segment: Segment, end: number): Promise<void> {
+  let syncWaiters: {
+    segment: Segment;
+    end: number;
+    count: number;
+    resolve: () => void;
+    reject: (e: Error) => void;
+  }[] = [];
+  function syncThen(segment: Segment, end: number, count: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      syncWaiters.push({ segment, end, resolve, reject });
+      syncWaiters.push({ segment, end, count, resolve, reject });
       if (!syncing) startSync();
     });
   }
@@ -375,7 +381,9 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
               }),
             );
           } else {
+            // Readable and counted as unread together, before anyone can read them.
             makeReadable(w.segment, w.end);
+            unread += w.count;
             w.resolve();
           }
         }
@@ -391,11 +399,26 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
   const fail = (message: string, cause?: unknown): Promise<never> =>
     Promise.reject(new SpoolError(name, message, cause === undefined ? undefined : { cause }));
 
+  // Appends made in one turn of the event loop are written together, with one write() (calls of one event
+  // each would otherwise pay a system call apiece); each call's promise resolves once its group is written.
+  interface PendingGroup {
+    readonly segment: Segment;
+    readonly start: number;
+    readonly buffers: Buffer[];
+    bytes: number;
+    count: number;
+    readonly records: TailRecord[];
+    readonly waiters: { resolve: () => void; reject: (error: Error) => void }[];
+  }
+  let pending: PendingGroup | undefined;
+  let writeScheduled = false;
+
   function append(jsons: readonly string[]): Promise<void> {
     if (closed) return fail(`spool ${name} is closed`);
     if (jsons.length === 0) return Promise.resolve();
     try {
-      if (active === undefined || (active.end >= segmentBytes && active.count > 0)) {
+      if (active === undefined || (active.end + (pending?.bytes ?? 0) >= segmentBytes && active.count > 0)) {
+        writePending();
         const old = active;
         active = newSegment();
         if (old !== undefined && old.live === 0) dropSegment(old);
@@ -406,36 +429,73 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
     const segment = active;
     const { buffer, sizes } = encodeRecords(jsons, segment.count);
     if (!fits(buffer.length)) return fail(`spool ${name} is full (maxBytes ${maxBytes})`);
-    const start = segment.end;
-    try {
-      for (let done = 0; done < buffer.length;) {
-        done += writeSync(segment.fd, buffer, done, buffer.length - done, start + done);
-      }
-    } catch (error) {
-      // Leave no torn record behind (truncating needs no space).
-      try {
-        ftruncateSync(segment.fd, start);
-      } catch {
-        /* the next open reports what is left as damage */
-      }
-      return fail(`spool ${name} cannot be written: ${describeError(error)}`, error);
-    }
-    let offset = start;
+    const group = (pending ??= {
+      segment,
+      start: segment.end,
+      buffers: [],
+      bytes: 0,
+      count: 0,
+      records: [],
+      waiters: [],
+    });
+    let offset = group.start + group.bytes;
     const firstIndex = segment.count;
-    const records: TailRecord[] = [];
     for (let i = 0; i < jsons.length; i++) {
       const size = sizes[i] as number;
-      records.push({
+      group.records.push({
         record: { key: { segment: segment.seq, index: firstIndex + i, size }, json: jsons[i] as string },
         offset,
       });
       offset += size;
     }
+    group.buffers.push(buffer);
+    group.bytes += buffer.length;
+    group.count += jsons.length;
+    // Reserved now, so that fits() sees it; given back if the write fails.
     segment.count += jsons.length;
     segment.live += jsons.length;
-    segment.end = offset;
     liveEvents += jsons.length;
     liveBytes += buffer.length;
+    if (!writeScheduled) {
+      writeScheduled = true;
+      queueMicrotask(() => {
+        writeScheduled = false;
+        writePending();
+      });
+    }
+    return new Promise<void>((resolve, reject) => group.waiters.push({ resolve, reject }));
+  }
+
+  function writePending(): void {
+    const group = pending;
+    if (group === undefined) return;
+    pending = undefined;
+    const { segment, start, bytes, count } = group;
+    const buffer =
+      group.buffers.length === 1 ? (group.buffers[0] as Buffer) : Buffer.concat(group.buffers, bytes);
+    try {
+      for (let done = 0; done < buffer.length;) {
+        done += writeSync(segment.fd, buffer, done, buffer.length - done, start + done);
+      }
+    } catch (error) {
+      // Leave no torn record behind (truncating needs no space); the group is the segment's tail, so its
+      // numbers and bytes can be given back.
+      try {
+        ftruncateSync(segment.fd, start);
+      } catch {
+        /* the next open reports what is left as damage */
+      }
+      segment.count -= count;
+      segment.live -= count;
+      liveEvents -= count;
+      liveBytes -= bytes;
+      const failure = new SpoolError(name, `spool ${name} cannot be written: ${describeError(error)}`, {
+        cause: error,
+      });
+      for (const w of group.waiters) w.reject(failure);
+      return;
+    }
+    segment.end = start + bytes;
     dirty.add(segment);
     // Keep the new records in memory for the reader when they follow on from what it will read next.
     const last = tail.at(-1);
@@ -443,19 +503,21 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
       last !== undefined
         ? last.record.key.segment === segment.seq && last.offset + last.record.key.size === start
         : unreadWritten === 0;
-    unreadWritten += jsons.length;
-    if (continues && tailBytes + buffer.length <= tailLimit) {
-      for (const r of records) tail.push(r);
-      tailBytes += buffer.length;
+    unreadWritten += count;
+    if (continues && tailBytes + bytes <= tailLimit) {
+      for (const r of group.records) tail.push(r);
+      tailBytes += bytes;
     }
     if (sync === 'always') {
-      return syncThen(segment, offset).then(() => {
-        unread += jsons.length;
-      });
+      syncThen(segment, segment.end, count).then(
+        () => group.waiters.forEach((w) => w.resolve()),
+        (error: Error) => group.waiters.forEach((w) => w.reject(error)),
+      );
+      return;
     }
-    makeReadable(segment, offset);
-    unread += jsons.length;
-    return Promise.resolve();
+    makeReadable(segment, segment.end);
+    unread += count;
+    for (const w of group.waiters) w.resolve();
   }
 
   function fits(bytes: number): boolean {
@@ -468,7 +530,9 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
     while (out.length < maxRecords && reader < segments.length) {
       const segment = segments[reader] as Segment;
       if (segment.readPos >= segment.readable) {
-        if (segment === active || reader === segments.length - 1) break;
+        // Move on only from a segment that is done: not written to any more, and all of it readable (with
+        // sync 'always' its last writes become readable when their sync ends, maybe after a newer segment's).
+        if (segment === active || reader === segments.length - 1 || segment.readable < segment.end) break;
         reader++;
         continue;
       }
@@ -598,6 +662,7 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
 
   function close(): void {
     if (closed) return;
+    writePending();
     closed = true;
     syncTimer?.unsubscribe();
     for (const segment of [...segments]) {
