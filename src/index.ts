@@ -24,34 +24,30 @@ export type {
   AuditPluginError,
   AuditStats,
   DeliveryReport,
-} from './backends/AuditBackend.js';
-export { AUDIT_ERROR_REASONS, emptyStats } from './backends/AuditBackend.js';
+} from './contract/AuditBackend.js';
+export { AUDIT_ERROR_REASONS, emptyStats } from './contract/AuditBackend.js';
 export { createWebhookBackend } from './backends/createWebhookBackend.js';
 export { createBufferedBackend } from './backends/createBufferedBackend.js';
 export type { BufferedBackendOptions } from './backends/createBufferedBackend.js';
-export {
-  BATCH_DEFAULTS,
-  KUBERNETES_DEFAULTS,
-  RETRY_DEFAULTS,
-  WEBHOOK_DEFAULTS,
-} from './backends/WebhookBackendOptions.js';
+export { BATCH_DEFAULTS, RETRY_DEFAULTS, WEBHOOK_DEFAULTS } from './contract/options.js';
 export type {
   BatchOptions,
   RetryOptions,
+  SpoolOptions,
   ThrottleOptions,
-  WebhookBackendOptions,
   WebhookDeliveryOptions,
-  WebhookMode,
-} from './backends/WebhookBackendOptions.js';
-export { createStderrReporter, formatAuditPluginError, reportToStderr } from './backends/reportToStderr.js';
-export type { StderrReporterOptions } from './backends/reportToStderr.js';
-export { loggerReporter } from './internal/loggerReporter.js';
+} from './contract/options.js';
+export { KUBERNETES_DEFAULTS } from './backends/WebhookBackendOptions.js';
+export type { WebhookBackendOptions, WebhookMode } from './backends/WebhookBackendOptions.js';
+export { createStderrReporter, formatAuditPluginError, reportToStderr } from './util/reportToStderr.js';
+export type { StderrReporterOptions } from './util/reportToStderr.js';
+export { loggerReporter } from './util/loggerReporter.js';
 export type {
   AuditLogFields,
   AuditLogger,
   LoggerArgumentOrder,
   LoggerReporterOptions,
-} from './internal/loggerReporter.js';
+} from './util/loggerReporter.js';
 export {
   createTruncatingBackend,
   TRUNCATE_DEFAULTS,
@@ -63,7 +59,6 @@ export type { LogBackendOptions, LogFormat } from './backends/createLogBackend.j
 export { formatLegacyEvent } from './backends/formatLegacyEvent.js';
 export { createUnionBackend, union, UNION_DEFAULTS } from './backends/union.js';
 export type { UnionBackendOptions } from './backends/union.js';
-export type { SpoolOptions } from './backends/WebhookBackendOptions.js';
 export { SPOOL_DEFAULTS } from './spool/SpoolOptions.js';
 export { SpoolError, isSpoolError } from './spool/SpoolError.js';
 
@@ -76,24 +71,18 @@ export { auditWebhook } from './operators/auditWebhook.js';
 export type { AuditWebhookOptions } from './operators/auditWebhook.js';
 
 // ─── Transport ───────────────────────────────────────────────────────────────
-export type { AuditBatch, AuditSender } from './transport/types.js';
-export { WebhookError, isWebhookError, isRetryable, isRetryableStatus } from './transport/WebhookError.js';
+export type { AuditBatch, AuditSender } from './contract/AuditSender.js';
+export { WebhookError, isWebhookError, isRetryable } from './transport/WebhookError.js';
 export type { WebhookErrorOptions } from './transport/WebhookError.js';
-export type { WebhookTarget, WebhookTargetOption } from './transport/target.js';
+export type { WebhookTarget, WebhookTargetOption } from './contract/WebhookTarget.js';
 export { createHttpSender, GZIP_LEVEL, HTTP_SENDER_DEFAULTS } from './transport/httpSender.js';
 export { COMPRESSIONS } from './transport/Compression.js';
 export type { Compression } from './transport/Compression.js';
 export type { HttpSender, HttpSenderOptions } from './transport/httpSender.js';
 export { MAX_RESPONSE_BYTES } from './transport/readResponseBody.js';
 export { loadWebhookTarget } from './transport/loadWebhookTarget.js';
-export { resolveWebhookTarget } from './transport/resolveWebhookTarget.js';
-export { validateWebhookTarget } from './transport/validateWebhookTarget.js';
 export { KubeconfigError, isKubeconfigError } from './transport/KubeconfigError.js';
 export type { KubeconfigErrorOptions } from './transport/KubeconfigError.js';
-export { Kubeconfig, KubeconfigCluster, KubeconfigUser, KubeconfigContext } from './transport/Kubeconfig.js';
-export { classifyAxiosError } from './transport/classifyAxiosError.js';
-export type { ClassifyContext } from './transport/classifyAxiosError.js';
-export { parseRetryAfter, MAX_RETRY_AFTER_MS } from './transport/parseRetryAfter.js';
 
 // ─── Metrics ─────────────────────────────────────────────────────────────────
 export { registerMetrics, METRICS_DEFAULTS } from './metrics/registerMetrics.js';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { SchedulerLike } from 'rxjs';
 import { EMPTY, NEVER, Observable, Subject, throwError, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { AuditBackend, AuditPluginError, AuditStats } from '../../src/backends/AuditBackend.js';
+import type { AuditBackend, AuditPluginError, AuditStats } from '../../src/contract/AuditBackend.js';
 import type { BufferedBackendOptions } from '../../src/backends/createBufferedBackend.js';
 import { createBufferedBackend } from '../../src/backends/createBufferedBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
@@ -10,7 +10,7 @@ import type { AuditEvent } from '../../src/events/Event.js';
 import { createTestSender } from '../../src/testing/marbles.js';
 import type { TestSenderCall } from '../../src/testing/marbles.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
-import { auditEvent, auditEvents, ids, virtualClock } from '../internal/fixtures.js';
+import { auditEvent, auditEvents, ids, virtualClock } from '../helpers/fixtures.js';
 
 /** A delegate that records what it gets and answers with `answer` (a promise, default: delivered at once). */
 function recordingDelegate(

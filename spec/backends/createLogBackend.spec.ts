@@ -6,7 +6,7 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogBackend } from '../../src/backends/createLogBackend.js';
 import { formatLegacyEvent } from '../../src/backends/formatLegacyEvent.js';
-import type { AuditPluginError, DeliveryReport } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError, DeliveryReport } from '../../src/contract/AuditBackend.js';
 import { decodeEvent } from '../../src/events/decodeEvent.js';
 import { corpusDir, corpusEvents } from '../helpers/corpus.js';
 import { event } from './recordingBackend.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTruncatingBackend } from '../../src/backends/createTruncatingBackend.js';
-import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import type { AuditEvent } from '../../src/events/Event.js';
 import { encodeEvent } from '../../src/events/encodeEvent.js';
 import { encodeEventList } from '../../src/events/encodeEventList.js';

@@ -4,10 +4,10 @@
 import fc from 'fast-check';
 import { EMPTY, Observable, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { AuditBackend, AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditBackend, AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
-import { auditEvent, virtualClock } from '../internal/fixtures.js';
+import { auditEvent, virtualClock } from '../helpers/fixtures.js';
 
 type Outcome =
   | { kind: 'ok'; after: number }

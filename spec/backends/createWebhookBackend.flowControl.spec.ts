@@ -5,18 +5,18 @@ import type { Observable } from 'rxjs';
 import { Subject, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import type {
   BatchWebhookBackendOptions,
   WebhookBackendOptions,
 } from '../../src/backends/WebhookBackendOptions.js';
-import type { BatchOptions } from '../../src/operators/options.js';
+import type { BatchOptions } from '../../src/contract/options.js';
 import { createBufferedBackend } from '../../src/backends/createBufferedBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { auditWebhook } from '../../src/operators/auditWebhook.js';
 import type { Receiver } from '../../src/testing/receiver.js';
 import { startReceiver } from '../../src/testing/receiver.js';
-import { auditEvent, auditEvents, ids, virtualClock } from '../internal/fixtures.js';
+import { auditEvent, auditEvents, ids, virtualClock } from '../helpers/fixtures.js';
 import { recordingBackend } from './recordingBackend.js';
 
 const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { WebhookBackendOptions } from '../../src/backends/WebhookBackendOptions.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
-import { auditEvent } from '../internal/fixtures.js';
+import { auditEvent } from '../helpers/fixtures.js';
 
 const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const letters = Object.fromEntries([...'abcdefgh'].map((id) => [id, auditEvent(id)]));

@@ -2,10 +2,10 @@
 // backend synchronously. Each named test is a failure the first engine had (its shared call cursor).
 import { EMPTY, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { AuditBackend, AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditBackend, AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
-import { auditEvent, virtualClock } from '../internal/fixtures.js';
+import { auditEvent, virtualClock } from '../helpers/fixtures.js';
 
 const finalError = () => new WebhookError('refused', { status: 400 });
 

@@ -2,7 +2,7 @@ import type { ObservableInput } from 'rxjs';
 import { EMPTY, NEVER, Subject, config as rxjsConfig, mergeMap, throwError, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AuditPluginError, DeliveryReport } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError, DeliveryReport } from '../../src/contract/AuditBackend.js';
 import type { WebhookBackendOptions } from '../../src/backends/WebhookBackendOptions.js';
 import { KUBERNETES_DEFAULTS } from '../../src/backends/WebhookBackendOptions.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
@@ -11,7 +11,7 @@ import { encodeEventList } from '../../src/events/encodeEventList.js';
 import type { TestSenderCall } from '../../src/testing/marbles.js';
 import { createTestSender } from '../../src/testing/marbles.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
-import { auditEvent, auditEvents, ids, virtualClock } from '../internal/fixtures.js';
+import { auditEvent, auditEvents, ids, virtualClock } from '../helpers/fixtures.js';
 
 const exact = { initialDelay: 10, factor: 2, jitter: 0 };
 const fail503 = () => throwError(() => new WebhookError('HTTP 503 Service Unavailable', { status: 503 }));

@@ -3,12 +3,12 @@
 // TestBatchWebhookEmptyBuffer, TestBatchBufferFull, TestBatchRun, TestBatchConcurrentRequests) as scenarios
 // against a real HTTP webhook on 127.0.0.1, through the real HTTP sender.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
-import type { BatchOptions } from '../../src/backends/WebhookBackendOptions.js';
+import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
+import type { BatchOptions } from '../../src/contract/options.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import type { Receiver, ReceiverOptions } from '../../src/testing/receiver.js';
 import { startReceiver } from '../../src/testing/receiver.js';
-import { auditEvents, ids } from '../internal/fixtures.js';
+import { auditEvents, ids } from '../helpers/fixtures.js';
 
 const receivers: Receiver[] = [];
 afterEach(async () => {

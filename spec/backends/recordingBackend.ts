@@ -1,7 +1,7 @@
 // A small in-spec AuditBackend that records what it is given (upstream's `fake.Backend`).
 import { Subject } from 'rxjs';
-import { emptyStats } from '../../src/backends/AuditBackend.js';
-import type { AuditBackend, AuditPluginError, DeliveryReport } from '../../src/backends/AuditBackend.js';
+import { emptyStats } from '../../src/contract/AuditBackend.js';
+import type { AuditBackend, AuditPluginError, DeliveryReport } from '../../src/contract/AuditBackend.js';
 import type { AuditEvent } from '../../src/events/Event.js';
 
 export interface RecordingBackend extends AuditBackend {

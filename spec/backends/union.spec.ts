@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createUnionBackend, union } from '../../src/backends/union.js';
-import type { AuditPluginError, DeliveryReport } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError, DeliveryReport } from '../../src/contract/AuditBackend.js';
 import { event, recordingBackend } from './recordingBackend.js';
 
 describe('union', () => {

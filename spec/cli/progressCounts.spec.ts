@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyStats } from '../../src/backends/AuditBackend.js';
-import type { AuditStats } from '../../src/backends/AuditBackend.js';
+import { emptyStats } from '../../src/contract/AuditBackend.js';
+import type { AuditStats } from '../../src/contract/AuditBackend.js';
 import { progressCounts } from '../../src/cli/progressCounts.js';
 import type { ShipCounts } from '../../src/cli/ShipProgress.js';
 

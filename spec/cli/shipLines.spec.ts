@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
-import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import type { ShipRecord } from '../../src/cli/readLogRecords.js';
 import { shipLines } from '../../src/cli/shipLines.js';
 import { decodeLogLine } from '../../src/cli/shipCommand.js';
-import type { AuditBatch } from '../../src/transport/types.js';
+import type { AuditBatch } from '../../src/contract/AuditSender.js';
 
 function event(i: number): object {
   return {

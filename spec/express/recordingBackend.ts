@@ -1,5 +1,5 @@
 import { Subject } from 'rxjs';
-import type { AuditBackend, AuditPluginError, DeliveryReport } from '../../src/backends/AuditBackend.js';
+import type { AuditBackend, AuditPluginError, DeliveryReport } from '../../src/contract/AuditBackend.js';
 import type { AuditEvent } from '../../src/events/Event.js';
 
 /** An in-memory backend for tests: records what it accepts; `accept` decides the answer. */

@@ -9,7 +9,7 @@ import { encodeEvent } from '../../src/events/encodeEvent.js';
 import { encodeEventList } from '../../src/events/encodeEventList.js';
 import { ensureAuditStream } from '../../src/nats/ensureAuditStream.js';
 import { assertBuilt, LIGGITT, decodeFile, deliveredCount, runCli, startServe } from '../cli/builtCli.js';
-import { auditEvents } from '../internal/fixtures.js';
+import { auditEvents } from '../helpers/fixtures.js';
 import type { NatsServer } from './fixtures/natsServer.js';
 import { readStream, removeStoreDirs, startNatsServer } from './fixtures/natsServer.js';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/events/Event.js';
 import { createJetStreamSender } from '../../src/nats/createJetStreamSender.js';
 import { ensureAuditStream } from '../../src/nats/ensureAuditStream.js';
-import { auditEvents } from '../internal/fixtures.js';
+import { auditEvents } from '../helpers/fixtures.js';
 import type { NatsServer } from './fixtures/natsServer.js';
 import { eventually, readStream, removeStoreDirs, startNatsCluster } from './fixtures/natsServer.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJetStreamGateway } from '../../src/nats/createJetStreamGateway.js';
 import { ensureAuditStream } from '../../src/nats/ensureAuditStream.js';
 import { isJetStreamGatewayError } from '../../src/nats/JetStreamGatewayError.js';
-import { auditEvent, auditEvents } from '../internal/fixtures.js';
+import { auditEvent, auditEvents } from '../helpers/fixtures.js';
 import type { NatsServer } from './fixtures/natsServer.js';
 import { readStream, removeStoreDirs, startNatsServer } from './fixtures/natsServer.js';
 

@@ -1,11 +1,11 @@
 import { from, lastValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { createJetStreamSender } from '../../src/nats/createJetStreamSender.js';
 import { ensureAuditStream } from '../../src/nats/ensureAuditStream.js';
 import { isJetStreamPublishError } from '../../src/nats/JetStreamPublishError.js';
-import { auditEvent, auditEvents } from '../internal/fixtures.js';
+import { auditEvent, auditEvents } from '../helpers/fixtures.js';
 import type { NatsServer } from './fixtures/natsServer.js';
 import { readStream, removeStoreDirs, startNatsServer } from './fixtures/natsServer.js';
 

@@ -6,7 +6,7 @@ import { createJetStreamSender } from '../../src/nats/createJetStreamSender.js';
 import { ensureAuditStream } from '../../src/nats/ensureAuditStream.js';
 import type { AuditMessage, InvalidAuditMessage } from '../../src/nats/fromJetStream.js';
 import { fromJetStream } from '../../src/nats/fromJetStream.js';
-import { auditEvents } from '../internal/fixtures.js';
+import { auditEvents } from '../helpers/fixtures.js';
 import type { NatsServer } from './fixtures/natsServer.js';
 import { eventually, removeStoreDirs, startNatsServer } from './fixtures/natsServer.js';
 

@@ -1,11 +1,11 @@
 // nats-server killed (SIGKILL) and restarted on the same store in the middle of a run: a batch-mode
 // webhook backend with the JetStream sender retries, and every event is stored exactly once.
 import { afterAll, expect, it } from 'vitest';
-import type { AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { createJetStreamSender } from '../../src/nats/createJetStreamSender.js';
 import { ensureAuditStream } from '../../src/nats/ensureAuditStream.js';
-import { auditEvents } from '../internal/fixtures.js';
+import { auditEvents } from '../helpers/fixtures.js';
 import { readStream, removeStoreDirs, startNatsServer } from './fixtures/natsServer.js';
 
 afterAll(() => removeStoreDirs());

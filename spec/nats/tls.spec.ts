@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJetStreamSender } from '../../src/nats/createJetStreamSender.js';
 import { ensureAuditStream } from '../../src/nats/ensureAuditStream.js';
-import { auditEvents } from '../internal/fixtures.js';
+import { auditEvents } from '../helpers/fixtures.js';
 import type { TlsFixture } from '../transport/fixtures/tls.js';
 import { generateTls } from '../transport/fixtures/tls.js';
 import type { NatsServer } from './fixtures/natsServer.js';

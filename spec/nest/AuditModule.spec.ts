@@ -16,7 +16,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Request } from 'express';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AuditBackend } from '../../src/backends/AuditBackend.js';
+import type { AuditBackend } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import type { AuditEvent } from '../../src/events/Event.js';
 import { AuditLevel } from '../../src/nest/AuditLevel.js';

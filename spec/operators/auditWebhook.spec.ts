@@ -9,7 +9,7 @@ import { createTestSender } from '../../src/testing/marbles.js';
 import type { Receiver } from '../../src/testing/receiver.js';
 import { startReceiver } from '../../src/testing/receiver.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
-import { auditEvent, auditEvents, ids } from '../internal/fixtures.js';
+import { auditEvent, auditEvents, ids } from '../helpers/fixtures.js';
 
 const summary = (d: Delivery<AuditEvent>) => ({ ok: d.ok, ids: ids(d.events).join(), attempts: d.attempts });
 const mapSummary = map(summary);

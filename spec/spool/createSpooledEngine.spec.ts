@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { AuditBackend, AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditBackend, AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createBufferedBackend } from '../../src/backends/createBufferedBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import type { AuditEvent } from '../../src/events/Event.js';
 import { registerMetrics } from '../../src/metrics/registerMetrics.js';
 import { isSpoolError } from '../../src/spool/SpoolError.js';
-import type { AuditBatch } from '../../src/transport/types.js';
+import type { AuditBatch } from '../../src/contract/AuditSender.js';
 import { recordingBackend } from '../backends/recordingBackend.js';
 
 const dirs: string[] = [];

@@ -4,7 +4,7 @@ import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js
 import { createTestScheduler } from '../../src/testing/createTestScheduler.js';
 import { createTestSender } from '../../src/testing/marbles.js';
 import { createVirtualClock } from '../../src/testing/createVirtualClock.js';
-import { auditEvent } from '../internal/fixtures.js';
+import { auditEvent } from '../helpers/fixtures.js';
 
 describe('createVirtualClock', () => {
   it('runs the timers due up to the frame, and stops exactly there', async () => {

@@ -4,7 +4,7 @@ import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js
 import { WebhookError } from '../../src/transport/WebhookError.js';
 import { createTestScheduler } from '../../src/testing/createTestScheduler.js';
 import { createTestSender } from '../../src/testing/marbles.js';
-import { auditEvents } from '../internal/fixtures.js';
+import { auditEvents } from '../helpers/fixtures.js';
 
 describe('createTestSender', () => {
   it('records each call (time, batch, auditIDs, signal, index) and answers with the marble it is given', () => {

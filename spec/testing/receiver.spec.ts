@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { encodeEventList } from '../../src/events/encodeEventList.js';
 import { startReceiver } from '../../src/testing/receiver.js';
 import type { Receiver, ReceiverOptions } from '../../src/testing/receiver.js';
@@ -185,6 +187,34 @@ describe('startReceiver', () => {
     expect((await fetch(r.url)).status).toBe(405);
     expect((await post(r.url, listOf(5).body)).status).toBe(413);
     expect(r.requests.map((q) => q.reply)).toEqual([405, 413]);
+  });
+
+  it("inflates a gzip POST from createWebhookBackend({ compression: 'gzip' })", async () => {
+    const r = await receiver();
+    const backend = createWebhookBackend({ mode: 'blocking', target: { url: r.url }, compression: 'gzip' });
+    backend.run();
+    const { events } = listOf(3);
+    expect(await backend.processEvents(...events)).toBe(true);
+    await backend.shutdown();
+    expect(r.requests.map((q) => [q.reply, q.headers['content-encoding']])).toEqual([[200, 'gzip']]);
+    expect(r.events.map((e) => e.auditID)).toEqual(events.map((e) => e.auditID));
+    expect(JSON.parse(r.requests[0]?.body ?? '')).toMatchObject({ kind: 'EventList', items: { length: 3 } });
+  });
+
+  it('bounds a gzip body after decompression (413), refuses bad gzip (400) and other encodings (415)', async () => {
+    const r = await receiver({ maxBodyBytes: 1000 });
+    const bomb = gzipSync(Buffer.alloc(100_000, 0x20));
+    expect(bomb.length).toBeLessThan(1000);
+    const gzipPost = (body: Buffer, encoding = 'gzip') =>
+      fetch(r.url, { method: 'POST', body: new Uint8Array(body), headers: { 'Content-Encoding': encoding } });
+    expect((await gzipPost(bomb)).status).toBe(413);
+    const notGzip = await gzipPost(Buffer.from(listOf(1).body));
+    expect([notGzip.status, await notGzip.text()]).toEqual([400, 'body is not valid gzip']);
+    expect((await gzipPost(Buffer.from(listOf(1).body), 'br')).status).toBe(415);
+    const ok = listOf(1);
+    expect((await gzipPost(gzipSync(ok.body))).status).toBe(200);
+    expect(r.requests.map((q) => q.reply)).toEqual([413, 400, 415, 200]);
+    expect(r.events.map((e) => e.auditID)).toEqual(ok.events.map((e) => e.auditID));
   });
 
   it('events$ and requests$ emit live and complete on close()', async () => {

@@ -7,7 +7,7 @@ import { asyncScheduler, catchError, defer, from } from 'rxjs';
 import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditBackend, AuditPluginError } from '../../src/backends/AuditBackend.js';
+import type { AuditBackend, AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import type { WebhookBackendOptions } from '../../src/backends/WebhookBackendOptions.js';
 import { startReceiver } from '../../src/testing/receiver.js';

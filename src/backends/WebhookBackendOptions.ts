@@ -1,23 +1,12 @@
-import type { AuditPluginError } from './AuditBackend.js';
-import type { AuditLogger } from '../internal/loggerReporter.js';
+import type { AuditPluginError } from '../contract/AuditBackend.js';
+import type { AuditLogger } from '../util/loggerReporter.js';
 import type {
   BatchOptions,
   RetryOptions,
   SpoolOptions,
   WebhookDeliveryOptions,
-} from '../operators/options.js';
-import { BATCH_DEFAULTS, RETRY_DEFAULTS } from '../operators/options.js';
-
-// Public home of the shared options; they are defined in operators/options.ts (a lower layer).
-export type {
-  BatchOptions,
-  RetryOptions,
-  SpoolOptions,
-  ThrottleOptions,
-  WebhookDeliveryOptions,
-  WhenFull,
-} from '../operators/options.js';
-export { BATCH_DEFAULTS, RETRY_DEFAULTS, WEBHOOK_DEFAULTS } from '../operators/options.js';
+} from '../contract/options.js';
+import { BATCH_DEFAULTS, RETRY_DEFAULTS } from '../contract/options.js';
 
 /** The two delivery modes of {@link createWebhookBackend}. */
 export type WebhookMode = 'batch' | 'blocking';

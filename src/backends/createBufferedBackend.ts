@@ -1,17 +1,17 @@
 import type { SchedulerLike } from 'rxjs';
 import { asyncScheduler, from, map, merge } from 'rxjs';
-import type { AuditBackend, AuditPluginError } from './AuditBackend.js';
-import type { AuditLogger } from '../internal/loggerReporter.js';
-import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
-import type { BatchOptions, RetryOptions, SpoolOptions } from '../operators/options.js';
-import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
-import type { DeliveryEngine, DeliveryEngineConfig } from '../internal/DeliveryEngineConfig.js';
+import type { AuditBackend, AuditPluginError } from '../contract/AuditBackend.js';
+import type { AuditLogger } from '../util/loggerReporter.js';
+import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
+import type { BatchOptions, RetryOptions, SpoolOptions } from '../contract/options.js';
+import { createDeliveryEngine } from '../engine/createDeliveryEngine.js';
+import type { DeliveryEngine, DeliveryEngineConfig } from '../engine/DeliveryEngineConfig.js';
 import { createSpooledEngine } from '../spool/createSpooledEngine.js';
 import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
-import { joinItems, restoreItems } from '../internal/encodeItems.js';
-import { routeFailure } from '../internal/routeFailure.js';
-import { shutdownOnce } from '../internal/shutdownOnce.js';
-import { describeValue, resolveBatchOptions, resolveRetryOptions } from '../internal/validateOptions.js';
+import { joinItems, restoreItems } from '../transport/encodeItems.js';
+import { routeFailure } from '../util/routeFailure.js';
+import { shutdownOnce } from '../util/shutdownOnce.js';
+import { describeValue, resolveBatchOptions, resolveRetryOptions } from '../util/validateOptions.js';
 
 /** Options of {@link createBufferedBackend}: batching plus what runs it. */
 export interface BufferedBackendOptions extends BatchOptions {

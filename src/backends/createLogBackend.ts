@@ -6,13 +6,14 @@ import type { AuditEvent } from '../events/Event.js';
 import { encodeEvent } from '../events/encodeEvent.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import type { GroupVersion } from '../events/GroupVersion.js';
-import { emptyStats } from './AuditBackend.js';
-import type { AuditBackend, AuditPluginError, AuditStats, DeliveryReport } from './AuditBackend.js';
+import { emptyStats } from '../contract/AuditBackend.js';
+import { WEBHOOK_DEFAULTS } from '../contract/options.js';
+import type { AuditBackend, AuditPluginError, AuditStats, DeliveryReport } from '../contract/AuditBackend.js';
 import { formatLegacyEvent } from './formatLegacyEvent.js';
-import { reportToStderr } from './reportToStderr.js';
-import { routeFailure } from '../internal/routeFailure.js';
-import { shutdownOnce } from '../internal/shutdownOnce.js';
-import { optionalFunction } from '../internal/validateOptions.js';
+import { reportToStderr } from '../util/reportToStderr.js';
+import { routeFailure } from '../util/routeFailure.js';
+import { shutdownOnce } from '../util/shutdownOnce.js';
+import { optionalFunction } from '../util/validateOptions.js';
 
 /** The line formats of {@link createLogBackend}, as the apiserver's `--audit-log-format`. */
 export const LOG_FORMATS = ['legacy', 'json'] as const;
@@ -47,7 +48,7 @@ export interface LogBackendOptions {
 /** The defaults of {@link LogBackendOptions}. */
 export const LOG_DEFAULTS: Required<LogBackendOptions> = {
   format: 'json',
-  groupVersion: 'audit.k8s.io/v1',
+  groupVersion: WEBHOOK_DEFAULTS.groupVersion,
   scheduler: asyncScheduler,
   onError: reportToStderr,
 };

@@ -4,12 +4,13 @@ import { encodeEvent } from '../events/encodeEvent.js';
 import { encodeEventList } from '../events/encodeEventList.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import type { GroupVersion } from '../events/GroupVersion.js';
-import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
-import type { AuditBackend, AuditPluginError, AuditStats } from './AuditBackend.js';
-import { reportToStderr } from './reportToStderr.js';
-import { routeFailure } from '../internal/routeFailure.js';
-import { shutdownOnce } from '../internal/shutdownOnce.js';
-import { optionalFunction } from '../internal/validateOptions.js';
+import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
+import { WEBHOOK_DEFAULTS } from '../contract/options.js';
+import type { AuditBackend, AuditPluginError, AuditStats } from '../contract/AuditBackend.js';
+import { reportToStderr } from '../util/reportToStderr.js';
+import { routeFailure } from '../util/routeFailure.js';
+import { shutdownOnce } from '../util/shutdownOnce.js';
+import { optionalFunction } from '../util/validateOptions.js';
 
 /** Options of {@link createTruncatingBackend}. */
 export interface TruncatingBackendOptions {
@@ -43,7 +44,7 @@ export interface TruncatingBackendOptions {
 export const TRUNCATE_DEFAULTS: Required<TruncatingBackendOptions> = {
   maxEventSize: 102_400,
   maxBatchSize: 10_485_760,
-  groupVersion: 'audit.k8s.io/v1',
+  groupVersion: WEBHOOK_DEFAULTS.groupVersion,
   onError: reportToStderr,
 };
 

@@ -1,14 +1,14 @@
 import { asyncScheduler } from 'rxjs';
-import type { AuditBackend } from './AuditBackend.js';
+import type { AuditBackend } from '../contract/AuditBackend.js';
 import type { WebhookBackendOptions } from './WebhookBackendOptions.js';
-import { WEBHOOK_DEFAULTS } from './WebhookBackendOptions.js';
+import { WEBHOOK_DEFAULTS } from '../contract/options.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
-import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
-import type { DeliveryEngine, DeliveryEngineConfig } from '../internal/DeliveryEngineConfig.js';
-import { itemSerializer, joinItems, lazyBatch, restoreItems } from '../internal/encodeItems.js';
-import { openSender } from '../internal/openSender.js';
-import { routeFailure } from '../internal/routeFailure.js';
-import { shutdownOnce } from '../internal/shutdownOnce.js';
+import { createDeliveryEngine } from '../engine/createDeliveryEngine.js';
+import type { DeliveryEngine, DeliveryEngineConfig } from '../engine/DeliveryEngineConfig.js';
+import { itemSerializer, joinItems, lazyBatch, restoreItems } from '../transport/encodeItems.js';
+import { openSender } from '../transport/openSender.js';
+import { routeFailure } from '../util/routeFailure.js';
+import { shutdownOnce } from '../util/shutdownOnce.js';
 import { createSpooledEngine } from '../spool/createSpooledEngine.js';
 import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
 import {
@@ -17,8 +17,8 @@ import {
   resolveBatchOptions,
   resolveRetryOptions,
   resolveTimeout,
-} from '../internal/validateOptions.js';
-import type { AuditBatch } from '../transport/types.js';
+} from '../util/validateOptions.js';
+import type { AuditBatch } from '../contract/AuditSender.js';
 
 const MODES = ['batch', 'blocking'] as const;
 

@@ -1,12 +1,12 @@
 import { Subject, merge } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
-import { AUDIT_ERROR_REASONS, emptyStats } from './AuditBackend.js';
-import type { AuditBackend, AuditPluginError, AuditStats } from './AuditBackend.js';
-import { reportToStderr } from './reportToStderr.js';
-import { routeFailure } from '../internal/routeFailure.js';
-import { shutdownOnce } from '../internal/shutdownOnce.js';
-import { optionalFunction } from '../internal/validateOptions.js';
+import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
+import type { AuditBackend, AuditPluginError, AuditStats } from '../contract/AuditBackend.js';
+import { reportToStderr } from '../util/reportToStderr.js';
+import { routeFailure } from '../util/routeFailure.js';
+import { shutdownOnce } from '../util/shutdownOnce.js';
+import { optionalFunction } from '../util/validateOptions.js';
 
 /** Options of {@link createUnionBackend}. */
 export interface UnionBackendOptions {

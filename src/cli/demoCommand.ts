@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { createWebhookBackend } from '../backends/createWebhookBackend.js';
-import { formatAuditPluginError } from '../backends/reportToStderr.js';
+import { formatAuditPluginError } from '../util/reportToStderr.js';
 import type { AuditEvent } from '../events/Event.js';
 import type { CliIO } from './CliIO.js';
 import type { ShipRecord } from './readLogRecords.js';

@@ -5,7 +5,7 @@ import { decodeEventList } from '../events/decodeEventList.js';
 import { encodeEvent } from '../events/encodeEvent.js';
 import type { BearerCheck } from './bearerCheck.js';
 import { boundedProblems } from './boundedProblems.js';
-import { isRequestBodyError, readRequestBody } from './readRequestBody.js';
+import { isRequestBodyError, readRequestBody } from '../util/readRequestBody.js';
 import type { ServeMetrics } from './ServeMetrics.js';
 import type { ServeOutcome } from './ServeOutcome.js';
 import type { ServeSink, StoredEvent } from './ServeSink.js';

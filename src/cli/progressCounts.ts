@@ -1,6 +1,6 @@
 // Not public: the counts callback `ship` and `demo` hand to ShipProgress.
-import type { AuditBackend } from '../backends/AuditBackend.js';
-import { AUDIT_ERROR_REASONS } from '../backends/AuditBackend.js';
+import type { AuditBackend } from '../contract/AuditBackend.js';
+import { AUDIT_ERROR_REASONS } from '../contract/AuditBackend.js';
 import type { ShipCounts } from './ShipProgress.js';
 
 /**

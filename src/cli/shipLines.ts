@@ -1,5 +1,5 @@
 import { firstValueFrom, merge, timer } from 'rxjs';
-import type { AuditBackend } from '../backends/AuditBackend.js';
+import type { AuditBackend } from '../contract/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
 import type { ShipRecord } from './readLogRecords.js';
 

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { AuditBackend } from '../backends/AuditBackend.js';
+import type { AuditBackend } from '../contract/AuditBackend.js';
 import type { ObjectReference, UserInfo } from '../events/Event.js';
 import type { Policy } from '../policy/Policy.js';
 import { decodePolicy } from '../policy/decodePolicy.js';

@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import type { AuditBackend } from '../backends/AuditBackend.js';
+import type { AuditBackend } from '../contract/AuditBackend.js';
 import { collectedMetric, histogram, labelledCounter } from './promMetrics.js';
 import type { PromMetric } from './promMetrics.js';
 

@@ -1,7 +1,7 @@
 import { connect } from '@nats-io/transport-node';
-import { describeValue } from '../internal/validateOptions.js';
-import { redactMessage } from '../internal/redactMessage.js';
-import { redactUrl } from '../transport/redactUrl.js';
+import { describeValue } from '../util/validateOptions.js';
+import { redactMessage } from '../util/redactMessage.js';
+import { redactUrl } from '../util/redactUrl.js';
 
 // Derived from `connect` rather than imported: the CommonJS build resolves modules the Node 10 way, which
 // cannot follow @nats-io/nats-core's `types` field to these names.

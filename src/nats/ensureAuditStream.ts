@@ -1,6 +1,6 @@
 import type { StreamConfig } from '@nats-io/jetstream';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { describeValue, positiveInteger } from '../internal/validateOptions.js';
+import { describeValue, positiveInteger } from '../util/validateOptions.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
 import { connectNats, nanos, resolveConnectionOptions } from './NatsConnectionOptions.js';
 

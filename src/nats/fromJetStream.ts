@@ -4,7 +4,7 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 import { asyncScheduler, Observable } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
 import { decodeEvent } from '../events/decodeEvent.js';
-import { describeValue, optionalFunction, positiveInteger } from '../internal/validateOptions.js';
+import { describeValue, optionalFunction, positiveInteger } from '../util/validateOptions.js';
 import type { NatsConnection, NatsConnectionOptions } from './NatsConnectionOptions.js';
 import { connectNats, nanos, resolveConnectionOptions } from './NatsConnectionOptions.js';
 

@@ -1,7 +1,7 @@
 // What `rx-audit serve --jetstream` and `ship --jetstream` need, behind one small surface: the CLI imports this
 // file statically (it loads no @nats-io package) and the NATS client only when --jetstream is given.
-import type { AuditSender } from '../transport/types.js';
-import { redactUrl } from '../transport/redactUrl.js';
+import type { AuditSender } from '../contract/AuditSender.js';
+import { redactUrl } from '../util/redactUrl.js';
 import type { EncodedAuditEvent } from './createJetStreamSender.js';
 
 /** The `--jetstream URL --subject S [--publish-timeout MS]` flags as commander parses them. */

@@ -2,20 +2,20 @@ import type { OperatorFunction } from 'rxjs';
 import { Observable, asyncScheduler, mergeMap } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
-import { batchPipeline } from '../internal/batchPipeline.js';
-import { itemSerializer, joinItems, lazyBatch } from '../internal/encodeItems.js';
-import { openSender } from '../internal/openSender.js';
+import { batchPipeline } from './batchPipeline.js';
+import { itemSerializer, joinItems, lazyBatch } from '../transport/encodeItems.js';
+import { openSender } from '../transport/openSender.js';
 import {
   describeValue,
   resolveBatchOptions,
   resolveRetryOptions,
   resolveTimeout,
-} from '../internal/validateOptions.js';
+} from '../util/validateOptions.js';
 import { WebhookError } from '../transport/WebhookError.js';
 import type { Delivery } from './deliverBatches.js';
 import { deliverOne } from './deliverBatches.js';
-import type { BatchOptions, WebhookDeliveryOptions } from './options.js';
-import { WEBHOOK_DEFAULTS } from './options.js';
+import type { BatchOptions, WebhookDeliveryOptions } from '../contract/options.js';
+import { WEBHOOK_DEFAULTS } from '../contract/options.js';
 
 /** Options of {@link auditWebhook}: the webhook backend's delivery options, without `mode` and `onError`. */
 export interface AuditWebhookOptions extends WebhookDeliveryOptions {

@@ -5,8 +5,8 @@ import {
   nonNegativeNumber,
   optionalFunction,
   positiveInteger,
-} from '../internal/validateOptions.js';
-import { BATCH_DEFAULTS } from './options.js';
+} from '../util/validateOptions.js';
+import { BATCH_DEFAULTS } from '../contract/options.js';
 
 /**
  * Bytes of an empty `audit.k8s.io/v1` `EventList` body, `{"kind":"EventList","apiVersion":"audit.k8s.io/v1",

@@ -1,10 +1,10 @@
 import type { Observable, ObservableInput, OperatorFunction, SchedulerLike } from 'rxjs';
 import { asyncScheduler, catchError, concat, defer, mergeMap, of } from 'rxjs';
-import type { RetryOptions } from './options.js';
-import { BATCH_DEFAULTS, WEBHOOK_DEFAULTS } from './options.js';
-import { redactMessage } from '../internal/redactMessage.js';
-import { sendWithRetry } from '../internal/sendAttempt.js';
-import { positiveInteger, resolveRetryOptions, resolveTimeout } from '../internal/validateOptions.js';
+import type { RetryOptions } from '../contract/options.js';
+import { BATCH_DEFAULTS, WEBHOOK_DEFAULTS } from '../contract/options.js';
+import { redactMessage } from '../util/redactMessage.js';
+import { sendWithRetry } from '../transport/sendAttempt.js';
+import { positiveInteger, resolveRetryOptions, resolveTimeout } from '../util/validateOptions.js';
 import { WebhookError, isRetryable, isWebhookError } from '../transport/WebhookError.js';
 
 /** The outcome of delivering one batch with {@link deliverBatches}. */

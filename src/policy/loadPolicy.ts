@@ -1,5 +1,5 @@
-import { parseUntrustedYaml } from '../internal/parseUntrustedYaml.js';
-import { readBoundedFile } from '../internal/readBoundedFile.js';
+import { parseUntrustedYaml } from '../util/parseUntrustedYaml.js';
+import { readBoundedFile } from '../util/readBoundedFile.js';
 import type { Policy } from './Policy.js';
 import { PolicyError } from './PolicyError.js';
 import { decodePolicy } from './decodePolicy.js';

@@ -1,5 +1,5 @@
-import type { SpoolOptions } from '../operators/options.js';
-import { describeValue, positiveInteger, positiveNumber } from '../internal/validateOptions.js';
+import type { SpoolOptions } from '../contract/options.js';
+import { describeValue, positiveInteger, positiveNumber } from '../util/validateOptions.js';
 
 /** {@link SpoolOptions} with every default applied and every value checked. */
 export type ResolvedSpoolOptions = Readonly<Required<SpoolOptions>>;

@@ -5,13 +5,13 @@
 // engine's bufferSize/maxBufferBytes then bound only memory; the spool's maxBytes bounds what is accepted.
 import type { Observable } from 'rxjs';
 import { Subject, merge } from 'rxjs';
-import type { AuditErrorReason, AuditPluginError, AuditStats } from '../backends/AuditBackend.js';
-import { AUDIT_ERROR_REASONS, emptyStats } from '../backends/AuditBackend.js';
+import type { AuditErrorReason, AuditPluginError, AuditStats } from '../contract/AuditBackend.js';
+import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
-import { createDeliveryEngine } from '../internal/createDeliveryEngine.js';
-import type { DeliveryEngine, DeliveryEngineConfig } from '../internal/DeliveryEngineConfig.js';
-import type { EngineItem } from '../internal/EngineBatch.js';
-import { snapshotItems } from '../internal/snapshotItems.js';
+import { createDeliveryEngine } from '../engine/createDeliveryEngine.js';
+import type { DeliveryEngine, DeliveryEngineConfig } from '../engine/DeliveryEngineConfig.js';
+import type { EngineItem } from '../engine/EngineBatch.js';
+import { snapshotItems } from '../engine/snapshotItems.js';
 import { createSpoolFeeder } from './createSpoolFeeder.js';
 import type { SpoolKey, SpoolRecord } from './openSpoolStore.js';
 import { openSpoolStore } from './openSpoolStore.js';

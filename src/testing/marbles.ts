@@ -1,7 +1,7 @@
 import type { ObservableInput, SchedulerLike } from 'rxjs';
 import { EMPTY, asyncScheduler } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
-import type { AuditBatch, AuditSender } from '../transport/types.js';
+import type { AuditBatch, AuditSender } from '../contract/AuditSender.js';
 
 /** One call of a {@link TestSender}: one attempt to send one batch. */
 export interface TestSenderCall {

@@ -7,6 +7,7 @@ import type { Observable } from 'rxjs';
 import { Subject } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
 import { decodeEventList } from '../events/decodeEventList.js';
+import { isRequestBodyError, readRequestBody } from '../util/readRequestBody.js';
 
 /** What the receiver answers to one request: an HTTP response, a connection reset, or nothing at all. */
 export type ReceiverReply =
@@ -51,7 +52,7 @@ export interface ReceivedRequest {
   readonly path: string;
   /** Request headers (lower-case names), `Authorization` included — this is a test double. */
   readonly headers: IncomingHttpHeaders;
-  /** The raw request body. */
+  /** The request body as text (inflated when it came with `Content-Encoding: gzip`). */
   readonly body: string;
   /** Events decoded from the body (empty when it did not decode). */
   readonly events: readonly AuditEvent[];
@@ -90,7 +91,11 @@ export interface ReceiverOptions {
   seed?: number;
   /** Source of random numbers in [0, 1) behind `failRate` (wins over `seed`). @default Math.random or seeded */
   random?: () => number;
-  /** Largest body accepted, in bytes; larger ones get 413. @default 10485760 (10 MiB) */
+  /**
+   * Largest body accepted, in bytes after decompression; larger ones get 413. A `Content-Encoding: gzip` body is
+   * inflated (a body that is not valid gzip gets 400); any other encoding gets 415.
+   * @default 10485760 (10 MiB)
+   */
   maxBodyBytes?: number;
   /**
    * Decides the answer to a valid request before the receiver accepts it: return a
@@ -148,6 +153,7 @@ const STATUS_BODY: Record<number, string> = {
   401: 'Unauthorized',
   405: 'Method Not Allowed',
   413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
 };
 
 /**
@@ -207,7 +213,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const index = ++seen;
-    const body = await readBody(req, maxBodyBytes);
+    const { body, refused } = await readBody(req, maxBodyBytes);
     const headers = req.headers;
     const clientCertificateCN = peerCommonName(req.socket);
     const base = {
@@ -240,7 +246,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
 
     let reply: ReceiverReply;
     if (base.method !== 'POST') reply = { status: 405 };
-    else if (body === undefined) reply = { status: 413 };
+    else if (refused !== undefined) reply = refused;
     else if (!authorized(headers, options))
       reply = { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } };
     else {
@@ -412,19 +418,30 @@ function authorized(headers: IncomingHttpHeaders, options: ReceiverOptions): boo
   return true;
 }
 
-/** Reads the whole body; `undefined` when it exceeds `limit` (the rest is discarded). */
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge = true;
-      if (!tooLarge) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+/**
+ * Reads the whole body with the CLI's bounded reader (gzip inflated, `limit` applied after decompression). A refused
+ * body comes back as the reply to give (413, 415 or 400); the rest of it is read and discarded first, so the
+ * client can finish sending and read the answer.
+ */
+async function readBody(
+  req: IncomingMessage,
+  limit: number,
+): Promise<{ body?: string; refused?: { status: number; body?: string } }> {
+  try {
+    return { body: (await readRequestBody(req, limit)).data.toString('utf8') };
+  } catch (err) {
+    if (!isRequestBodyError(err)) throw err;
+    await drain(req);
+    return { refused: err.status === 400 ? { status: 400, body: err.message } : { status: err.status } };
+  }
+}
+
+function drain(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    req.once('end', resolve);
+    req.once('close', resolve);
+    req.resume();
   });
 }
 

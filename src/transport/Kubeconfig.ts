@@ -55,7 +55,8 @@ const named = <C extends t.Mixed, K extends string>(key: K, codec: C, name: stri
  * ## Example
  *
  * ```ts
- * import { Kubeconfig } from 'rx-audit';
+ * // internal (not exported from 'rx-audit'): src/transport/Kubeconfig.ts
+ * import { Kubeconfig } from './Kubeconfig.js';
  * import { isRight } from 'fp-ts/Either';
  *
  * isRight(Kubeconfig.decode({ clusters: [{ name: 'a', cluster: { server: 'https://x' } }] })); // true

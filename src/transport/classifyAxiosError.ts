@@ -2,8 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import { isAxiosError } from 'axios';
 import { isNetworkError, isRetryableError } from 'axios-retry';
 import { parseRetryAfter } from './parseRetryAfter.js';
-import { redactMessage } from '../internal/redactMessage.js';
-import { redactUrl } from './redactUrl.js';
+import { redactMessage } from '../util/redactMessage.js';
+import { redactUrl } from '../util/redactUrl.js';
 import { WebhookError } from './WebhookError.js';
 
 /** What {@link classifyAxiosError} needs to know about the request that failed. */
@@ -47,7 +47,8 @@ const TRANSIENT_LOOKUP_CODES = new Set(['ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREAC
  * ## Example
  *
  * ```ts
- * import { classifyAxiosError } from 'rx-audit';
+ * // internal (not exported from 'rx-audit'): src/transport/classifyAxiosError.ts
+ * import { classifyAxiosError } from './classifyAxiosError.js';
  *
  * try {
  *   await client.post(url, body);

@@ -11,10 +11,11 @@ import { classifyAxiosError } from './classifyAxiosError.js';
 import { resolveCompression } from './Compression.js';
 import type { Compression } from './Compression.js';
 import { readResponseBody } from './readResponseBody.js';
-import { redactUrl } from './redactUrl.js';
+import { redactUrl } from '../util/redactUrl.js';
 import { resolveWebhookTarget } from './resolveWebhookTarget.js';
-import type { WebhookTargetOption } from './target.js';
-import type { AuditSender } from './types.js';
+import { WEBHOOK_DEFAULTS } from '../contract/options.js';
+import type { WebhookTargetOption } from '../contract/WebhookTarget.js';
+import type { AuditSender } from '../contract/AuditSender.js';
 import { WebhookError } from './WebhookError.js';
 
 /** Options for {@link createHttpSender}. */
@@ -39,7 +40,10 @@ export interface HttpSenderOptions {
 }
 
 /** The defaults of {@link HttpSenderOptions}. */
-export const HTTP_SENDER_DEFAULTS: Required<HttpSenderOptions> = { timeout: 30_000, compression: 'none' };
+export const HTTP_SENDER_DEFAULTS: Required<HttpSenderOptions> = {
+  timeout: WEBHOOK_DEFAULTS.timeout,
+  compression: 'none',
+};
 
 /** The gzip level of `compression: 'gzip'`: 6, zlib's default, a good ratio for JSON at a fair speed. */
 export const GZIP_LEVEL = 6;

@@ -1,12 +1,12 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { showValue } from '../events/showValue.js';
-import { parseUntrustedYaml } from '../internal/parseUntrustedYaml.js';
-import { readBoundedFile } from '../internal/readBoundedFile.js';
-import type { YamlPathSegment } from '../internal/parseUntrustedYaml.js';
+import { parseUntrustedYaml } from '../util/parseUntrustedYaml.js';
+import { readBoundedFile } from '../util/readBoundedFile.js';
+import type { YamlPathSegment } from '../util/parseUntrustedYaml.js';
 import { formatCodecErrors } from './formatCodecErrors.js';
 import { Kubeconfig, KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './Kubeconfig.js';
 import { KubeconfigError } from './KubeconfigError.js';
-import type { WebhookTarget } from './target.js';
+import type { WebhookTarget } from '../contract/WebhookTarget.js';
 import { targetProblems } from './validateWebhookTarget.js';
 import type { TargetFieldNames } from './validateWebhookTarget.js';
 

@@ -8,7 +8,8 @@ export const MAX_RETRY_AFTER_MS = 60_000;
  * ## Example
  *
  * ```ts
- * import { parseRetryAfter } from 'rx-audit';
+ * // internal (not exported from 'rx-audit'): src/transport/parseRetryAfter.ts
+ * import { parseRetryAfter } from './parseRetryAfter.js';
  *
  * parseRetryAfter('2'); // 2000
  * parseRetryAfter('3600'); // 60000 (capped)

@@ -1,6 +1,6 @@
 import { KubeconfigError } from './KubeconfigError.js';
 import { loadWebhookTarget } from './loadWebhookTarget.js';
-import type { WebhookTarget, WebhookTargetOption } from './target.js';
+import type { WebhookTarget, WebhookTargetOption } from '../contract/WebhookTarget.js';
 import { validateWebhookTarget } from './validateWebhookTarget.js';
 
 /**
@@ -11,7 +11,8 @@ import { validateWebhookTarget } from './validateWebhookTarget.js';
  * ## Example
  *
  * ```ts
- * import { resolveWebhookTarget } from 'rx-audit';
+ * // internal (not exported from 'rx-audit'): src/transport/resolveWebhookTarget.ts
+ * import { resolveWebhookTarget } from './resolveWebhookTarget.js';
  *
  * const target = resolveWebhookTarget({ kubeconfig: './audit-webhook.yaml' });
  * ```

@@ -4,8 +4,8 @@ import { createSecureContext } from 'node:tls';
 import * as t from 'io-ts';
 import { formatCodecErrors } from './formatCodecErrors.js';
 import { KubeconfigError } from './KubeconfigError.js';
-import { redactUrl } from './redactUrl.js';
-import type { WebhookTarget } from './target.js';
+import { redactUrl } from '../util/redactUrl.js';
+import type { WebhookTarget } from '../contract/WebhookTarget.js';
 
 /** How each {@link WebhookTarget} field is called in messages (`target.ca`, `certificate-authority-data for "prod"`). */
 export type TargetFieldNames = { readonly [K in keyof WebhookTarget]-?: string } & {
@@ -63,7 +63,8 @@ const WebhookTargetCodec = t.intersection(
  * ## Example
  *
  * ```ts
- * import { validateWebhookTarget } from 'rx-audit';
+ * // internal (not exported from 'rx-audit'): src/transport/validateWebhookTarget.ts
+ * import { validateWebhookTarget } from './validateWebhookTarget.js';
  *
  * validateWebhookTarget({ url: 'https://audit.example/events', token: 's3cret' });
  * validateWebhookTarget({ url: 'ftp://x' }); // throws KubeconfigError: invalid webhook target: target.url …

@@ -1,0 +1,66 @@
+import type { Observable, ObservableInput, SchedulerLike } from 'rxjs';
+import type { AuditPluginError, AuditStats, DeliveryReport } from '../contract/AuditBackend.js';
+import type { AuditEvent } from '../events/Event.js';
+import type { RetryOptions } from '../contract/options.js';
+import type { EngineBatch, EngineItem } from './EngineBatch.js';
+import type { ResolvedBatchOptions } from '../util/validateOptions.js';
+
+/**
+ * A delegate backend behind the engine (the buffered backend's): it reports its own failures, and its own
+ * shutdown ends the calls it was handed — the engine neither aborts nor reports those.
+ */
+export interface DelegateStrategy {
+  /** Whether a send error is a failure the delegate already reported (a call that resolved `false`). */
+  isReported(error: unknown): boolean;
+  /** The delegate's shutdown, given the time left; afterwards the engine forgets calls still pending. */
+  shutdown(timeLeft: number | undefined): Promise<void>;
+}
+
+/** How a concrete backend plugs into the engine. */
+export interface DeliveryEngineConfig {
+  /** `batch`: events are batched within the buffer bounds; `blocking`: one batch per call, in call order. */
+  readonly mode: 'batch' | 'blocking';
+  readonly batch: ResolvedBatchOptions;
+  readonly retry: Required<RetryOptions>;
+  readonly timeout: number;
+  readonly scheduler: SchedulerLike;
+  /** `plugin` of every report. */
+  readonly plugin: string;
+  /** Start of messages: `audit webhook` gives `audit webhook queue blocked`. */
+  readonly subject: string;
+  /** Bytes of the encoded body of a batch with no items (the `EventList` envelope), for `maxBatchBytes`. */
+  readonly envelopeBytes: number;
+  /** The snapshot of an event: the JSON to send. Throws for an event that cannot be sent. */
+  readonly snapshot: (event: AuditEvent) => string;
+  /** Events back from snapshots (for reports). */
+  readonly restore: (items: readonly EngineItem[]) => AuditEvent[];
+  /** Sends one attempt of a batch; `batch.payload` keeps what the first attempt built (the body) for retries. */
+  readonly send: (batch: EngineBatch, signal: AbortSignal) => ObservableInput<unknown>;
+  /** Receives every report (already routed: onError or stderr, never throws). */
+  readonly report: (error: AuditPluginError) => void;
+  readonly delegate?: DelegateStrategy;
+  /**
+   * Engine hook for a layer in front of it (the spool): told exactly once per accepted item when it ends —
+   * delivered (`true`) or reported, for any reason (`false`).
+   */
+  readonly ended?: (items: readonly EngineItem[], delivered: boolean) => void;
+}
+
+/** What a backend gets from {@link createDeliveryEngine}. */
+export interface DeliveryEngine {
+  run(): void;
+  processEvents(events: AuditEvent[]): Promise<boolean>;
+  /**
+   * Engine hook for the spool (batch mode): hands over items already snapshotted (each with its opaque
+   * `key`), waiting first-come-first-served for room whatever `whenFull` says. Resolves with the items it did
+   * not place — none, unless `shutdown()` began first: those are neither reported nor `ended` (they are still
+   * the caller's, e.g. on disk for the next run). Placed items end through the pipeline (`ended` tells when).
+   */
+  enqueue(items: EngineItem[]): Promise<EngineItem[]>;
+  flush(): Promise<void>;
+  /** Drains (or stops at the deadline) and resolves; call once (the backend's shutdownOnce validates it). */
+  shutdown(timeout: number | undefined): Promise<void>;
+  readonly errors$: Observable<AuditPluginError>;
+  readonly deliveries$: Observable<DeliveryReport>;
+  stats(): AuditStats;
+}

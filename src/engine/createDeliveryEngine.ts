@@ -1,0 +1,288 @@
+// Not public: the engine behind the batch webhook, the blocking webhook and the buffered backend. It is the
+// design card as a pipeline:
+//
+//   batch:    items → Subject → batchPipeline (size, time, flush, bytes; throttle) → mergeMap(send with backoff retry, maxInFlight) → settle
+//   blocking: calls → Subject → concatMap(send with retry) → settle
+//
+// and around it what a backend needs: the bounded buffer (events and bytes, drop or block), snapshots,
+// run/flush/shutdown, accounting, errors$ and stats(). The batch is the stream's value (EngineBatch): it
+// carries its items, attempts, start time, the caller's resolver and the flushes waiting for it. Nothing is
+// kept per call on the engine: every user callback (onError, a sender, an errors$ subscriber) may call back
+// into it synchronously.
+import type { Observable, ObservableInput, Subscription } from 'rxjs';
+import { EMPTY, Subject, catchError, concatMap, mergeMap, tap } from 'rxjs';
+import type { AuditErrorReason, AuditPluginError, DeliveryReport } from '../contract/AuditBackend.js';
+import { emptyStats } from '../contract/AuditBackend.js';
+import type { AuditEvent } from '../events/Event.js';
+import { toDeliveryError } from '../operators/deliverBatches.js';
+import { WebhookError } from '../transport/WebhookError.js';
+import { batchPipeline } from '../operators/batchPipeline.js';
+import { EngineBatch, compactSnapshots } from './EngineBatch.js';
+import type { EngineItem, FlushWaiter } from './EngineBatch.js';
+import { isTooLarge, sendWithRetry } from '../transport/sendAttempt.js';
+import { snapshotItems } from './snapshotItems.js';
+import type { Snapshots } from './snapshotItems.js';
+import { BufferRoom } from './BufferRoom.js';
+import type { RoomWaiter } from './BufferRoom.js';
+import type { DeliveryEngine, DeliveryEngineConfig } from './DeliveryEngineConfig.js';
+
+/** Builds the engine; nothing is subscribed until `run()`. */
+export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngine {
+  const { batch: limits, scheduler, delegate } = config;
+  const errors$ = new Subject<AuditPluginError>();
+  const deliveries$ = new Subject<DeliveryReport>();
+  const { failed, ...counters } = emptyStats();
+  const input$ = new Subject<EngineItem>();
+  const calls$ = new Subject<EngineBatch>();
+  const flush$ = new Subject<void>();
+  const alive = new Set<EngineBatch>(); // cut (or called) and not ended: what flush() and the deadline need
+  let running = false;
+  let shuttingDown = false;
+  let pipeline: Subscription | undefined;
+  let preRun: EngineItem[] = []; // batch mode, before run()
+  let preRunCalls: EngineBatch[] = []; // blocking mode, before run()
+  let preRunFlushes: Array<() => void> = [];
+  const maxItemBytes = Math.min(limits.maxBufferBytes, limits.maxBatchBytes - config.envelopeBytes);
+
+  const report = (reason: AuditErrorReason, error: Error, events: readonly AuditEvent[]): void => {
+    failed[reason] += events.length;
+    const item: AuditPluginError = { plugin: config.plugin, reason, error, events: events as AuditEvent[] };
+    config.report(item);
+    errors$.next(item);
+  };
+  const refusal = (what: string): Error => new Error(`${config.subject} ${what}`);
+
+  const accept = (count: number): void => {
+    counters.accepted += count;
+    counters.queued += count;
+  };
+  // Batch mode: an item the room lets in goes to the pipeline (or waits for run()).
+  const room = new BufferRoom(limits, (item) => {
+    accept(1);
+    if (running) input$.next(item);
+    else preRun.push(item);
+  });
+
+  /** Ends a batch exactly once: counters, the report, the hook, the caller, flushes, room, deliveries$. */
+  const finish = (batch: EngineBatch, error?: unknown, reason: AuditErrorReason = 'send-failed'): void => {
+    if (batch.ended) return;
+    batch.ended = true;
+    alive.delete(batch);
+    const n = batch.items.length;
+    const ok = error === undefined;
+    room.free(n, batch.bytes);
+    if (batch.attempts > 0) {
+      counters.inFlight -= n;
+      counters.batches++;
+    } else counters.queued -= n;
+    if (ok) counters.delivered += n;
+    else if (error !== FORGOTTEN && !(delegate?.isReported(error) ?? false)) {
+      const delivery = reason === 'send-failed';
+      const why = delivery && isTooLarge(error) ? 'too-large' : reason;
+      const cause = delivery ? toDeliveryError(error, batch.attempts) : (error as Error);
+      report(why, cause, config.restore(batch.items));
+    }
+    config.ended?.(batch.items, ok);
+    batch.end(ok);
+    room.admit();
+    // Last: a throwing subscriber (rxjs' deprecated synchronous error handling) cannot skip the accounting.
+    if (batch.attempts > 0) {
+      const durationMs = scheduler.now() - batch.startedAt;
+      deliveries$.next({ events: n, ok, attempts: batch.attempts, durationMs });
+    }
+  };
+
+  const attempt = (batch: EngineBatch, signal: AbortSignal): ObservableInput<unknown> => {
+    if (batch.ended) return EMPTY; // reported at a shutdown deadline before it could start
+    if (batch.attempts++ === 0) {
+      batch.startedAt = scheduler.now();
+      counters.queued -= batch.items.length;
+      counters.inFlight += batch.items.length;
+    } else counters.retries++;
+    return config.send(batch, signal);
+  };
+
+  const deliver = (batch: EngineBatch): Observable<never> =>
+    sendWithRetry((signal) => attempt(batch, signal), config.retry, config.timeout, scheduler).pipe(
+      tap({ complete: () => finish(batch), error: (error: unknown) => finish(batch, error) }),
+      catchError(() => EMPTY),
+    );
+
+  const open = (items: EngineItem[], end?: (delivered: boolean) => void): EngineBatch => {
+    // Only a batch that has to wait is compacted: one sent at once would pay for it on the caller's path.
+    const batch = new EngineBatch(items, end);
+    if (alive.size >= limits.maxInFlight || limits.throttle !== false) compactSnapshots(items);
+    alive.add(batch);
+    return batch;
+  };
+
+  /** Drop mode: places what fits now; the rest of the call is reported once as `queue-blocked`. */
+  const placeOrDrop = ({ items, sources }: Snapshots): boolean => {
+    const { placed, error } = room.placeNow(items);
+    if (placed === items.length) return error === undefined;
+    // A throw part-way (see BufferRoom.placeNow): placed items end through the pipeline; only the rest is
+    // reported, so each event still ends once.
+    if (error !== undefined)
+      report('invalid', error instanceof Error ? error : new Error(String(error)), sources.slice(placed));
+    else if (room.closed) report('shut-down', refusal('shut down'), sources.slice(placed));
+    else report('queue-blocked', refusal('queue blocked'), sources.slice(placed));
+    return false;
+  };
+
+  const call = (items: EngineItem[]): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      accept(items.length);
+      const batch = open(items, resolve);
+      room.hold(items.length, batch.bytes);
+      if (running) calls$.next(batch);
+      else preRunCalls.push(batch);
+    });
+
+  const processEvents = (events: AuditEvent[]): Promise<boolean> => {
+    if (events.length === 0) return Promise.resolve(true);
+    if (shuttingDown) {
+      report('shut-down', refusal('shut down'), events);
+      return Promise.resolve(false);
+    }
+    const snapshots = snapshotItems(events, config.snapshot, maxItemBytes);
+    const { items, invalid, tooLarge } = snapshots;
+    if (invalid.length > 0) {
+      report('invalid', new TypeError(`${config.subject}: event is not a JSON-serializable object`), invalid);
+    }
+    if (tooLarge.length > 0) {
+      report(
+        'too-large',
+        refusal(`event is over ${maxItemBytes} bytes (maxBufferBytes/maxBatchBytes)`),
+        tooLarge,
+      );
+    }
+    const whole = invalid.length === 0 && tooLarge.length === 0;
+    if (items.length === 0) return Promise.resolve(whole);
+    if (config.mode === 'blocking') return call(items).then((ok) => ok && whole);
+    if (limits.whenFull === 'block') {
+      return new Promise<boolean>((done) =>
+        room.wait({ items, placed: 0, sources: snapshots.sources, done }),
+      ).then((ok) => ok && whole);
+    }
+    return Promise.resolve(placeOrDrop(snapshots) && whole);
+  };
+
+  /** Resolves when every batch alive now has ended. */
+  const waitForAlive = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const waiter: FlushWaiter = { left: 0, resolve };
+      for (const batch of alive) batch.waitFor(waiter);
+      if (waiter.left === 0) resolve();
+    });
+
+  const flush = (): Promise<void> => {
+    if (room.held === 0) return Promise.resolve();
+    if (!running) return new Promise<void>((resolve) => preRunFlushes.push(resolve));
+    flush$.next(); // cuts the open batch now: every accepted item is then in a batch that is alive
+    return waitForAlive();
+  };
+
+  const run = (): void => {
+    if (running || shuttingDown) return;
+    running = true;
+    const settled$: Observable<never> =
+      config.mode === 'batch'
+        ? input$.pipe(
+            batchPipeline(
+              { batch: limits, scheduler, flush: flush$, envelopeBytes: config.envelopeBytes },
+              (items: EngineItem[]) => open(items),
+            ),
+            mergeMap(deliver, limits.maxInFlight),
+          )
+        : calls$.pipe(concatMap(deliver));
+    pipeline = settled$.subscribe();
+    const items = preRun;
+    const calls = preRunCalls;
+    const flushes = preRunFlushes;
+    preRun = [];
+    preRunCalls = [];
+    preRunFlushes = [];
+    for (const item of items) input$.next(item);
+    for (const batch of calls) calls$.next(batch);
+    if (flushes.length > 0) void flush().then(() => flushes.forEach((resolve) => resolve()));
+  };
+
+  /** At shutdown: what waiting callers have not placed is reported (processEvents) or handed back (enqueue). */
+  const refuseWaiters = (): void => {
+    for (const w of room.close()) {
+      if (w.sources !== undefined) report('shut-down', refusal('shut down'), w.sources.slice(w.placed));
+      w.done(false);
+    }
+  };
+
+  const endAtDeadline = (timeout: number): void => {
+    // Unsubscribing first aborts the signals of started sends, so nothing is delivered after it is reported.
+    if (delegate === undefined) pipeline?.unsubscribe();
+    for (const batch of [...alive]) {
+      if (delegate !== undefined && batch.attempts > 0) continue; // the delegate's own shutdown ends it
+      const message = `${config.subject} shutdown deadline of ${timeout} ms passed before delivery (${batch.attempts} attempts made)`;
+      finish(batch, new WebhookError(message, { retryable: false, attempts: batch.attempts }));
+    }
+  };
+
+  const drain = (timeout: number | undefined): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const deadline =
+        timeout === undefined || timeout === Infinity
+          ? undefined
+          : scheduler.schedule(() => {
+              endAtDeadline(timeout);
+              resolve();
+            }, timeout);
+      pipeline?.add(() => {
+        deadline?.unsubscribe();
+        resolve();
+      });
+      input$.complete();
+      calls$.complete();
+    });
+
+  const shutdown = async (timeout: number | undefined): Promise<void> => {
+    shuttingDown = true;
+    refuseWaiters();
+    if (!running) {
+      // Never run: nothing can be delivered, so what was queued is reported.
+      const queued = preRunCalls.splice(0);
+      if (preRun.length > 0) queued.unshift(open(preRun.splice(0)));
+      for (const batch of queued) finish(batch, refusal('shut down'), 'shut-down');
+      for (const resolve of preRunFlushes.splice(0)) resolve();
+      return;
+    }
+    const start = scheduler.now();
+    await drain(timeout);
+    if (delegate === undefined) return;
+    const left = timeout === undefined ? undefined : Math.max(0, timeout - (scheduler.now() - start));
+    await delegate.shutdown(left);
+    // The delegate has ended (delivered or reported) every call it was handed: forget those still pending.
+    for (const batch of [...alive]) finish(batch, FORGOTTEN);
+  };
+
+  return {
+    run,
+    processEvents,
+    enqueue: (items) =>
+      new Promise<EngineItem[]>((resolve) => {
+        if (shuttingDown) return resolve(items);
+        const waiter: RoomWaiter = {
+          items,
+          placed: 0,
+          sources: undefined,
+          done: (all) => resolve(all ? [] : items.slice(waiter.placed)),
+        };
+        room.wait(waiter);
+      }),
+    flush,
+    shutdown,
+    errors$: errors$.asObservable(),
+    deliveries$: deliveries$.asObservable(),
+    stats: () => ({ ...counters, failed: { ...failed } }),
+  };
+}
+
+/** Ends a batch a delegate has already ended itself: no second report. */
+const FORGOTTEN = new Error('ended by the delegate');

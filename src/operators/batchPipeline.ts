@@ -1,0 +1,42 @@
+// Not public: the cutting half of the batch webhook, shared by the delivery engine (batch mode) and
+// `auditWebhook`: batchEvents (size, time, flush, bytes) → the caller's batch value → optional throttle.
+import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
+import { map, pipe } from 'rxjs';
+import { batchEvents } from './batchEvents.js';
+import { throttleBatches } from '../util/throttleBatches.js';
+import type { ResolvedBatchOptions } from '../util/validateOptions.js';
+
+/** What {@link batchPipeline} needs. */
+export interface BatchPipelineConfig {
+  readonly batch: Pick<ResolvedBatchOptions, 'maxBatchSize' | 'maxBatchWait' | 'maxBatchBytes' | 'throttle'>;
+  readonly scheduler: SchedulerLike;
+  /** Each value cuts the open batch at once (`flush()`). */
+  readonly flush?: Observable<unknown>;
+  /** Bytes of an encoded batch body with no items (the `EventList` envelope). */
+  readonly envelopeBytes: number;
+}
+
+/**
+ * Items (each knowing its snapshot's UTF-8 `bytes`) to batch values: cut by `maxBatchSize`, `maxBatchWait`,
+ * `flush` and by bytes — a batch is cut before its body (envelope, items, a comma between items) would pass
+ * `maxBatchBytes` — made into the caller's batch value by `open` as they are cut, then paced by the throttle.
+ */
+export function batchPipeline<T extends { readonly bytes: number }, B>(
+  config: BatchPipelineConfig,
+  open: (items: T[]) => B,
+): OperatorFunction<T, B> {
+  const { batch, scheduler } = config;
+  const cut = pipe(
+    batchEvents<T>({
+      maxBatchSize: batch.maxBatchSize,
+      maxBatchWait: batch.maxBatchWait,
+      maxBatchBytes: batch.maxBatchBytes,
+      byteLength: (item) => item.bytes,
+      envelopeBytes: config.envelopeBytes,
+      scheduler,
+      ...(config.flush === undefined ? {} : { flush: config.flush }),
+    }),
+    map(open),
+  );
+  return batch.throttle === false ? cut : pipe(cut, throttleBatches<B>(batch.throttle, scheduler));
+}

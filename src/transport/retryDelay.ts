@@ -1,0 +1,16 @@
+import type { RetryOptions } from '../contract/options.js';
+import { MAX_RETRY_AFTER_MS } from './parseRetryAfter.js';
+
+/**
+ * The delay before retry number `retry` (1 for the first retry): `initialDelay × factor^(retry-1)`
+ * plus up to `jitter` of that, unless the error carries `retryAfterMs` (the server's `Retry-After`),
+ * which wins, capped at 60 s.
+ */
+export function retryDelay(options: Required<RetryOptions>, retry: number, error: unknown): number {
+  const retryAfter = (error as { retryAfterMs?: unknown } | null | undefined)?.retryAfterMs;
+  if (typeof retryAfter === 'number' && retryAfter >= 0 && !Number.isNaN(retryAfter)) {
+    return Math.min(retryAfter, MAX_RETRY_AFTER_MS);
+  }
+  const base = options.initialDelay * options.factor ** (retry - 1);
+  return options.jitter > 0 ? base + Math.random() * options.jitter * base : base;
+}
