@@ -88,7 +88,8 @@ async function main(config) {
       mode: 'batch',
       target: { url: receiver.url },
       compression: c.key,
-      batch: { bufferSize: n, maxBatchSize: batchSize, maxBatchWait: 50, maxInFlight },
+      // 'block': n events of ~1.5 kB pass the 64 MiB maxBufferBytes default; the producer waits, nothing is dropped.
+      batch: { bufferSize: n, maxBatchSize: batchSize, maxBatchWait: 50, maxInFlight, whenFull: 'block' },
       onError: () => {},
     });
     backend.run();
