@@ -206,21 +206,7 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
       .map(Number)
       .sort((a, b) => a - b);
     for (const seq of seqs) {
-      const base = join(dir, segmentName(seq));
-      const segment: Segment = {
-        seq,
-        path: `${base}.log`,
-        ackPath: `${base}.ack`,
-        fd: openSync(`${base}.log`, 'r'),
-        ackFd: undefined,
-        count: 0,
-        live: 0,
-        acked: new Uint8Array(0),
-        end: 0,
-        readable: 0,
-        readPos: 0,
-        fresh: false,
-      };
+      const segment = openSegment(dir, seq, false);
       loadAcks(segment);
       const size = fstatSync(segment.fd).size;
       let damaged = 0;
@@ -316,22 +302,7 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
   }
 
   function newSegment(): Segment {
-    const seq = nextSeq++;
-    const base = join(dir, segmentName(seq));
-    const segment: Segment = {
-      seq,
-      path: `${base}.log`,
-      ackPath: `${base}.ack`,
-      fd: openSync(`${base}.log`, 'wx+'),
-      ackFd: undefined,
-      count: 0,
-      live: 0,
-      acked: new Uint8Array(0),
-      end: 0,
-      readable: 0,
-      readPos: 0,
-      fresh: true,
-    };
+    const segment = openSegment(dir, nextSeq++, true);
     if (sync === 'always') {
       // The new file's directory entry must be on stable storage too.
       const dirFd = openSync(dir, 'r');
@@ -342,7 +313,7 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
       }
     }
     segments.push(segment);
-    bySeq.set(seq, segment);
+    bySeq.set(segment.seq, segment);
     return segment;
   }
 
@@ -695,5 +666,27 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
     remove,
     stats: () => ({ spooledEvents: liveEvents, spooledBytes: liveBytes }),
     close,
+  };
+}
+
+/**
+ * A segment's in-memory state with its data file opened: `fresh` creates it (it must not exist yet), otherwise
+ * an existing one left by an earlier run is opened for reading.
+ */
+function openSegment(dir: string, seq: number, fresh: boolean): Segment {
+  const base = join(dir, segmentName(seq));
+  return {
+    seq,
+    path: `${base}.log`,
+    ackPath: `${base}.ack`,
+    fd: openSync(`${base}.log`, fresh ? 'wx+' : 'r'),
+    ackFd: undefined,
+    count: 0,
+    live: 0,
+    acked: new Uint8Array(0),
+    end: 0,
+    readable: 0,
+    readPos: 0,
+    fresh,
   };
 }
