@@ -1,11 +1,10 @@
 // A batch backend with a spool, through the public API (createWebhookBackend / createBufferedBackend with
 // `spool`), on a real on-disk spool in a temp folder. Crash safety with real processes: spool.crash.spec.ts.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditBackend, AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createBufferedBackend } from '../../src/backends/createBufferedBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
@@ -14,6 +13,7 @@ import { registerMetrics } from '../../src/metrics/registerMetrics.js';
 import { isSpoolError } from '../../src/spool/SpoolError.js';
 import type { AuditBatch } from '../../src/contract/AuditSender.js';
 import { recordingBackend } from '../backends/recordingBackend.js';
+import { mountSmallTmpfs } from './fixtures/smallTmpfs.js';
 
 const dirs: string[] = [];
 const backends: AuditBackend[] = [];
@@ -255,28 +255,13 @@ describe('batch mode with a spool', () => {
 });
 
 describe('batch mode with a spool on a full disk (a 1 MiB tmpfs; needs root)', () => {
-  const mountPoint = mkdtempSync(join(tmpdir(), 'rx-audit-spooled-tmpfs-'));
-  let mounted = false;
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
-    mounted = true;
-  } catch {
-    rmSync(mountPoint, { recursive: true, force: true });
-    // Never silent: a machine that cannot mount a tmpfs (not root, no CAP_SYS_ADMIN) says so in the output.
-    console.warn(
-      `spec/spool/createSpooledEngine.spec.ts: full-disk test skipped, a tmpfs cannot be mounted here (needs root)`,
-    );
-  }
-  afterAll(() => {
-    if (!mounted) return;
-    execFileSync('umount', [mountPoint]);
-    rmSync(mountPoint, { recursive: true, force: true });
-  });
+  const mountPoint = mountSmallTmpfs('spec/spool/createSpooledEngine.spec.ts');
+  const mounted = mountPoint !== undefined;
 
   it.skipIf(!mounted)(
     'a call that cannot be written resolves false and its events are reported; no crash',
     async () => {
-      const dir = join(mountPoint, 'spool');
+      const dir = join(mountPoint as string, 'spool');
       const h = spooled(dir, { hold: true, sync: 'always' });
       let ok = true;
       let calls = 0;

@@ -11,12 +11,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
 import type { SpoolStore, SpoolStoreOptions } from '../../src/spool/openSpoolStore.js';
 import { openSpoolStore } from '../../src/spool/openSpoolStore.js';
 import { isSpoolError } from '../../src/spool/SpoolError.js';
+import { mountSmallTmpfs } from './fixtures/smallTmpfs.js';
 
 const dirs: string[] = [];
 const stores: SpoolStore[] = [];
@@ -262,28 +262,13 @@ describe('openSpoolStore', () => {
 });
 
 describe('openSpoolStore on a full disk (a 1 MiB tmpfs; needs root)', () => {
-  const mountPoint = mkdtempSync(join(tmpdir(), 'rx-audit-spool-tmpfs-'));
-  let mounted = false;
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
-    mounted = true;
-  } catch {
-    rmSync(mountPoint, { recursive: true, force: true });
-    // Never silent: a machine that cannot mount a tmpfs (not root, no CAP_SYS_ADMIN) says so in the output.
-    console.warn(
-      `spec/spool/openSpoolStore.spec.ts: full-disk test skipped, a tmpfs cannot be mounted here (needs root)`,
-    );
-  }
-  afterAll(() => {
-    if (!mounted) return;
-    execFileSync('umount', [mountPoint]);
-    rmSync(mountPoint, { recursive: true, force: true });
-  });
+  const mountPoint = mountSmallTmpfs('spec/spool/openSpoolStore.spec.ts');
+  const mounted = mountPoint !== undefined;
 
   it.skipIf(!mounted)(
     'a write that does not fit fails with a clear error; what was written stays whole',
     async () => {
-      const dir = join(mountPoint, 'spool');
+      const dir = join(mountPoint as string, 'spool');
       const store = openSpoolStore({
         dir,
         maxBytes: 64 << 20,
