@@ -36,9 +36,15 @@ export type {
   SpoolOptions,
   ThrottleOptions,
   WebhookDeliveryOptions,
+  WhenFull,
 } from './contract/options.js';
 export { KUBERNETES_DEFAULTS } from './backends/WebhookBackendOptions.js';
-export type { WebhookBackendOptions, WebhookMode } from './backends/WebhookBackendOptions.js';
+export type {
+  BatchWebhookBackendOptions,
+  BlockingWebhookBackendOptions,
+  WebhookBackendOptions,
+  WebhookMode,
+} from './backends/WebhookBackendOptions.js';
 export { createStderrReporter, formatAuditPluginError, reportToStderr } from './util/reportToStderr.js';
 export type { StderrReporterOptions } from './util/reportToStderr.js';
 export { loggerReporter } from './util/loggerReporter.js';

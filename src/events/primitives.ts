@@ -7,10 +7,14 @@ export interface Described {
   readonly description: string;
 }
 
-/** `codec` or `null`; unlike `t.union` a failure reports only the inner codec's paths. */
+/**
+ * `codec` or `null`; unlike `t.union` a failure reports only the inner codec's paths. The result is
+ * {@link Described} at run time; its type does not say so, so that public codecs built from it (`Event`)
+ * do not name this internal interface.
+ */
 export function nullable<C extends t.Mixed>(
   codec: C,
-): t.Type<t.TypeOf<C> | null, t.OutputOf<C> | null, unknown> & Described {
+): t.Type<t.TypeOf<C> | null, t.OutputOf<C> | null, unknown> {
   const type = new t.Type<t.TypeOf<C> | null, t.OutputOf<C> | null, unknown>(
     `${codec.name} | null`,
     (u): u is t.TypeOf<C> | null => u === null || codec.is(u),
