@@ -17,6 +17,7 @@ import { WEBHOOK_DEFAULTS } from '../contract/options.js';
 import type { WebhookTargetOption } from '../contract/WebhookTarget.js';
 import type { AuditSender } from '../contract/AuditSender.js';
 import { WebhookError } from './WebhookError.js';
+import { abortsAtTeardown } from './sendAttempt.js';
 
 /** Options for {@link createHttpSender}. */
 export interface HttpSenderOptions {
@@ -187,16 +188,24 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
         subscriber.error(failure('the HTTP sender is closed', false));
         return;
       }
-      const controller = new AbortController();
-      const onAbort = () => controller.abort();
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-      // Once the request has finished there is nothing to cancel (aborting costs ~40 µs per request).
+      // The request is cancelled on teardown. The engine's signal is aborted then anyway (sendAttempt), so the
+      // request takes it as it is; any other caller's signal is followed by a controller of our own. (A
+      // controller and its listener pair cost about 10 µs per request, a sixth of what blocking mode adds.)
       let finished = false;
-      const teardown = () => {
-        signal.removeEventListener('abort', onAbort);
-        if (!finished) controller.abort();
-      };
+      let teardown: () => void = () => undefined;
+      let requestSignal = signal;
+      if (!abortsAtTeardown(signal)) {
+        const controller = new AbortController();
+        const onAbort = () => controller.abort();
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+        // Once the request has finished there is nothing to cancel (aborting costs ~40 µs per request).
+        teardown = () => {
+          signal.removeEventListener('abort', onAbort);
+          if (!finished) controller.abort();
+        };
+        requestSignal = controller.signal;
+      }
 
       // A retry of a compressed batch reuses its compressed body: the body is read and gzipped once.
       const cached = compression === 'gzip' ? compressed.get(batch) : undefined;
@@ -211,39 +220,45 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
           return teardown;
         }
       }
-      const post = (data: string | Buffer, extra: Record<string, string>) =>
-        client.post<Readable>(url, data, { signal: controller.signal, headers: extra }).then(
-          (response) => {
-            // The status decides; the body is read (the round trip ends with it, and a whole body lets the
-            // socket be reused) but only up to MAX_RESPONSE_BYTES, then the connection is closed.
-            const read = isReadable(response.data) ? readResponseBody(response.data, 0) : Promise.resolve();
-            void read.then(() => {
-              finished = true;
-              subscriber.next();
-              subscriber.complete();
-            });
-          },
-          (err: unknown) => {
-            const data: unknown = axios.isAxiosError(err) ? err.response?.data : undefined;
-            const excerpt = isReadable(data)
-              ? readResponseBody(data, EXCERPT_BYTES, EXCERPT_BYTES)
-              : undefined;
-            void Promise.resolve(excerpt).then((read) => {
-              finished = true;
-              subscriber.error(
-                isTimeout(err) && !signal.aborted
-                  ? failure(`timeout of ${timeout}ms exceeded`, true)
-                  : classifyAxiosError(err, {
-                      url,
-                      secrets,
-                      ...(read === undefined ? {} : { body: read.head.toString('utf8') }),
-                    }),
-              );
-            });
-          },
-        );
+      const post = (data: string | Buffer, extra?: Record<string, string>) =>
+        client
+          .post<Readable>(
+            url,
+            data,
+            extra ? { signal: requestSignal, headers: extra } : { signal: requestSignal },
+          )
+          .then(
+            (response) => {
+              // The status decides; the body is read (the round trip ends with it, and a whole body lets the
+              // socket be reused) but only up to MAX_RESPONSE_BYTES, then the connection is closed.
+              const read = isReadable(response.data) ? readResponseBody(response.data, 0) : Promise.resolve();
+              void read.then(() => {
+                finished = true;
+                subscriber.next();
+                subscriber.complete();
+              });
+            },
+            (err: unknown) => {
+              const data: unknown = axios.isAxiosError(err) ? err.response?.data : undefined;
+              const excerpt = isReadable(data)
+                ? readResponseBody(data, EXCERPT_BYTES, EXCERPT_BYTES)
+                : undefined;
+              void Promise.resolve(excerpt).then((read) => {
+                finished = true;
+                subscriber.error(
+                  isTimeout(err) && !signal.aborted
+                    ? failure(`timeout of ${timeout}ms exceeded`, true)
+                    : classifyAxiosError(err, {
+                        url,
+                        secrets,
+                        ...(read === undefined ? {} : { body: read.head.toString('utf8') }),
+                      }),
+                );
+              });
+            },
+          );
       if (compression === 'none') {
-        void post(body, {});
+        void post(body);
         return teardown;
       }
       let gzipped = cached;
@@ -253,7 +268,7 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
       }
       gzipped.then(
         (data) => {
-          if (!controller.signal.aborted) void post(data, { 'Content-Encoding': 'gzip' });
+          if (!requestSignal.aborted) void post(data, { 'Content-Encoding': 'gzip' });
         },
         (err: unknown) => {
           finished = true;

@@ -9,6 +9,17 @@ export class SendAbortedError extends Error {
   override name = 'SendAbortedError' as const;
 }
 
+/** The signals {@link sendAttempt} hands out: each is aborted when its attempt is torn down unsettled. */
+const ABORTED_AT_TEARDOWN = new WeakSet<AbortSignal>();
+
+/**
+ * Whether `signal` is one {@link sendAttempt} made, so it is aborted if the attempt is unsubscribed before it
+ * settles: a sender given one needs no `AbortController` of its own to cancel its request on teardown.
+ */
+export function abortsAtTeardown(signal: AbortSignal): boolean {
+  return ABORTED_AT_TEARDOWN.has(signal);
+}
+
 /**
  * One attempt of `send`: completes when the sender's result completes (values are ignored), errors when it
  * errors or throws synchronously, and fails with a retryable timeout error after `timeout` ms on the
@@ -21,6 +32,7 @@ export function sendAttempt(
 ): Observable<never> {
   return new Observable<never>((subscriber) => {
     const controller = new AbortController();
+    ABORTED_AT_TEARDOWN.add(controller.signal);
     let settled = false;
     let timer: Subscription | undefined;
     if (timeout !== Infinity) {
