@@ -4,7 +4,7 @@
 import type { Observable } from 'rxjs';
 import { Subject, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import type {
   BatchWebhookBackendOptions,
@@ -156,6 +156,56 @@ describe('batch.maxBufferBytes', () => {
     expect(errors[0]?.error.message).toMatch(/^audit webhook event is over \d+ bytes/);
     expect(sent).toEqual(['small', 'tiny']);
     expect(backend.stats().failed['too-large']).toBe(1);
+  });
+});
+
+describe('no byte bounds (maxBufferBytes and maxBatchBytes both Infinity)', () => {
+  it('processEvents does not measure UTF-8 bytes then (with a byte bound, once per event)', async () => {
+    const count = async (batch: BatchOptions) => {
+      const backend = createWebhookBackend({ mode: 'batch', sender: () => Promise.resolve(), batch });
+      backend.run();
+      const spy = vi.spyOn(Buffer, 'byteLength');
+      try {
+        await backend.processEvents(...auditEvents(5));
+        return spy.mock.calls.length;
+      } finally {
+        spy.mockRestore();
+        await backend.shutdown();
+      }
+    };
+    expect(await count({ maxBufferBytes: Infinity, maxBatchBytes: Infinity })).toBe(0);
+    expect(await count({ maxBatchBytes: Infinity })).toBe(5);
+    expect(await count({})).toBe(5);
+  });
+
+  it('sends multi-byte events byte for byte: the body encoder measures what the enqueue left unmeasured', async () => {
+    const receiver = await startReceiver();
+    receivers.push(receiver);
+    const errors: AuditPluginError[] = [];
+    const backend = createWebhookBackend({
+      mode: 'batch',
+      target: { url: receiver.url },
+      batch: { maxBatchSize: 3, maxBatchWait: 60_000, maxBufferBytes: Infinity, maxBatchBytes: Infinity },
+      onError: (e) => errors.push(e),
+    });
+    backend.run();
+    // Two- and four-byte UTF-8 characters: a body sized by string length instead of bytes would be cut short.
+    const events = ['é', '日本', '😀', 'ascii', 'ß'.repeat(5000)].map((pad, i) =>
+      auditEvent(`u${i}`, { annotations: { pad } }),
+    );
+    expect(await backend.processEvents(...events)).toBe(true);
+    await backend.shutdown();
+    expect(errors).toEqual([]);
+    expect(receiver.requests.map((r) => ids(r.events))).toEqual([
+      ['u0', 'u1', 'u2'],
+      ['u3', 'u4'],
+    ]);
+    expect(receiver.requests.flatMap((r) => r.events)).toEqual(events);
+    for (const r of receiver.requests) {
+      expect(r.body).toBe(
+        `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[${r.events.map((e) => JSON.stringify(e)).join(',')}]}`,
+      );
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../events/Event.js';
+import { boundBytes } from './EngineBatch.js';
 import type { EngineItem } from './EngineBatch.js';
 import type { ResolvedBatchOptions } from '../util/validateOptions.js';
 
@@ -35,13 +36,13 @@ export class BufferRoom {
     return (
       !this.#closed &&
       this.held < this.limits.bufferSize &&
-      this.heldBytes + item.bytes <= this.limits.maxBufferBytes
+      this.heldBytes + boundBytes(item) <= this.limits.maxBufferBytes
     );
   }
 
   #take(item: EngineItem): void {
     this.held++;
-    this.heldBytes += item.bytes;
+    this.heldBytes += boundBytes(item);
     this.place(item);
   }
 

@@ -5,8 +5,17 @@
  */
 export interface EngineItem {
   json: string;
-  readonly bytes: number;
+  /**
+   * `Buffer.byteLength(json)`; `undefined` only when no byte bound is set (`maxBufferBytes` and
+   * `maxBatchBytes` both `Infinity`), so nothing on the caller's path needs it (see `snapshotItems`).
+   */
+  readonly bytes: number | undefined;
   readonly key?: unknown;
+}
+
+/** The bytes an item counts for in the byte bounds: its measure, or 0 when no byte bound is set. */
+export function boundBytes(item: EngineItem): number {
+  return item.bytes ?? 0;
 }
 
 /** A `flush()` waiting for the batches alive when it was called. */
@@ -33,7 +42,7 @@ export class EngineBatch {
     private readonly onEnd: ((delivered: boolean) => void) | undefined,
   ) {
     let bytes = 0;
-    for (let i = 0; i < items.length; i++) bytes += (items[i] as EngineItem).bytes;
+    for (let i = 0; i < items.length; i++) bytes += boundBytes(items[i] as EngineItem);
     this.bytes = bytes;
   }
 

@@ -17,7 +17,10 @@ const NONE = Object.freeze([]) as unknown as AuditEvent[];
 
 /**
  * Snapshots each event (`snapshot` gives its wire JSON; a throw or a non-string marks it invalid) and measures
- * its UTF-8 bytes, once: the buffer and batch byte bounds and the body encoder all use that number. On the
+ * its UTF-8 bytes, once: the buffer and batch byte bounds and the body encoder all use that number. With no
+ * byte bound (`maxItemBytes` is `Infinity`: `maxBufferBytes` and `maxBatchBytes` both are) nothing reads the
+ * number on the caller's path, so it is left for the body encoder to measure. (Measuring is not free: it
+ * flattens the string `JSON.stringify` built in parts and scans it, about a quarter of the stringify.) On the
  * common path (every event fine) it allocates only the items: `sources` is then the call's own array.
  */
 export function snapshotItems(
@@ -29,6 +32,7 @@ export function snapshotItems(
   let sources: AuditEvent[] | undefined;
   let invalid: AuditEvent[] | undefined;
   let tooLarge: AuditEvent[] | undefined;
+  const measure = maxItemBytes !== Infinity;
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as AuditEvent;
     let json: unknown;
@@ -37,9 +41,9 @@ export function snapshotItems(
     } catch {
       json = undefined;
     }
-    const bytes = typeof json === 'string' ? Buffer.byteLength(json) : -1;
+    const bytes = typeof json !== 'string' ? -1 : measure ? Buffer.byteLength(json) : 0;
     if (bytes >= 0 && bytes <= maxItemBytes) {
-      items.push({ json: json as string, bytes });
+      items.push({ json: json as string, bytes: measure ? bytes : undefined });
       sources?.push(event);
       continue;
     }

@@ -17,11 +17,11 @@ export interface BatchPipelineConfig {
 }
 
 /**
- * Items (each knowing its snapshot's UTF-8 `bytes`) to batch values: cut by `maxBatchSize`, `maxBatchWait`,
+ * Items (each knowing its snapshot's UTF-8 `bytes` when a byte bound is set) to batch values: cut by `maxBatchSize`, `maxBatchWait`,
  * `flush` and by bytes — a batch is cut before its body (envelope, items, a comma between items) would pass
  * `maxBatchBytes` — made into the caller's batch value by `open` as they are cut, then paced by the throttle.
  */
-export function batchPipeline<T extends { readonly bytes: number }, B>(
+export function batchPipeline<T extends { readonly bytes: number | undefined }, B>(
   config: BatchPipelineConfig,
   open: (items: T[]) => B,
 ): OperatorFunction<T, B> {
@@ -31,7 +31,8 @@ export function batchPipeline<T extends { readonly bytes: number }, B>(
       maxBatchSize: batch.maxBatchSize,
       maxBatchWait: batch.maxBatchWait,
       maxBatchBytes: batch.maxBatchBytes,
-      byteLength: (item) => item.bytes,
+      // Only read when maxBatchBytes is finite, and then every item was measured (see the engine's snapshots).
+      byteLength: (item) => item.bytes ?? 0,
       envelopeBytes: config.envelopeBytes,
       scheduler,
       ...(config.flush === undefined ? {} : { flush: config.flush }),

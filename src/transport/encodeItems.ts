@@ -11,8 +11,8 @@ import type { AuditBatch } from '../contract/AuditSender.js';
 /** Something that holds one pre-serialized wire item (and, when known, its UTF-8 bytes). */
 export interface SerializedItem {
   readonly json: string;
-  /** `Buffer.byteLength(json)`, measured once when the item was accepted (the engine's items have it). */
-  readonly bytes?: number;
+  /** `Buffer.byteLength(json)`, measured once when the item was accepted (unless no byte bound needed it). */
+  readonly bytes?: number | undefined;
 }
 
 /**
