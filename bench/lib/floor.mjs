@@ -1,6 +1,7 @@
 // The floor: what shipping audit events costs with nothing but node:http — each event JSON.stringify'd once,
 // bodies pre-joined as an EventList, POSTed over a keep-alive agent with bounded concurrency.
 import { Agent, request } from 'node:http';
+import axios from 'axios';
 import { createProgress, offerAll } from './offer.mjs';
 
 const PREFIX = '{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[';
@@ -47,11 +48,33 @@ export function createPoster(url, maxSockets) {
 }
 
 /**
- * Ships `events` with the floor sender; resolves when every batch was answered.
+ * The same POSTer made with a bare axios instance (keep-alive agent, no redirects, axios' defaults otherwise):
+ * what the chosen HTTP client costs on its own, before anything rx-audit adds.
+ */
+export function createAxiosPoster(url, maxSockets) {
+  const agent = new Agent({ keepAlive: true, maxSockets });
+  const client = axios.create({
+    httpAgent: agent,
+    maxRedirects: 0,
+    headers: { 'Content-Type': 'application/json' },
+  });
+  // A Buffer, as the node:http floor sends: axios would JSON.parse a string body to check it (stringifySafely).
+  const post = (text) => client.post(url, Buffer.from(text)).then(() => undefined);
+  return { post, close: () => agent.destroy() };
+}
+
+/**
+ * Ships `events` with the floor sender (or the same loop over another POSTer, e.g. {@link createAxiosPoster});
+ * resolves when every batch was answered.
  * @returns {Promise<{ delivered: number, batches: number }>}
  */
-export async function floorBatch(events, url, { batchSize, maxInFlight, bufferSize, chunk }) {
-  const poster = createPoster(url, maxInFlight);
+export async function floorBatch(
+  events,
+  url,
+  { batchSize, maxInFlight, bufferSize, chunk },
+  makePoster = createPoster,
+) {
+  const poster = makePoster(url, maxInFlight);
   const progress = createProgress();
   const queue = [];
   let head = 0;

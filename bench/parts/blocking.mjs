@@ -41,12 +41,13 @@ runPart(async (config) => {
     });
     try {
       for (let i = 0; i < count; i++) {
-        const body = JSON.stringify({
+        // The natural call: axios stringifies the object once (a string body it would JSON.parse to check it).
+        const body = {
           kind: 'EventList',
           apiVersion: 'audit.k8s.io/v1',
           metadata: {},
           items: [events[i % events.length]],
-        });
+        };
         await client.post(receiver.url, body);
       }
     } finally {

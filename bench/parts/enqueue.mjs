@@ -1,6 +1,8 @@
 // Part 3: the cost of one processEvents call in batch mode (1 event and 100 events per call), against the
 // floor of one JSON.stringify per event. The sender completes at once without looking at the batch, so this
-// measures accepting, snapshotting and batching — not the network.
+// measures accepting, snapshotting and batching — not the network. Measured twice: with the default byte
+// bounds (maxBufferBytes, maxBatchBytes), which need each snapshot's exact UTF-8 bytes, and with both set to
+// Infinity; the second floor, JSON.stringify + Buffer.byteLength, is what any exact byte bound pays.
 import { EMPTY } from 'rxjs';
 import { loadCorpus, makeEvents } from '../lib/corpus.mjs';
 import { loadLibrary, missingLibrary } from '../lib/library.mjs';
@@ -21,11 +23,17 @@ runPart(async (config) => {
     for (let i = 0; i < count; i++) len += JSON.stringify(events[i % pool]).length;
     sink += len;
   };
-  const makeBackend = () => {
+  const measureLoop = (count) => {
+    let bytes = 0;
+    for (let i = 0; i < count; i++) bytes += Buffer.byteLength(JSON.stringify(events[i % pool]));
+    sink += bytes;
+  };
+  const unbounded = { maxBufferBytes: Infinity, maxBatchBytes: Infinity };
+  const makeBackend = (bounds = {}) => {
     const backend = lib.createWebhookBackend({
       mode: 'batch',
       sender: () => EMPTY,
-      batch: { bufferSize: 1_000_000, maxBatchSize: 100, maxBatchWait: 60_000 },
+      batch: { bufferSize: 1_000_000, maxBatchSize: 100, maxBatchWait: 60_000, ...bounds },
       onError: () => {},
     });
     backend.run();
@@ -44,41 +52,62 @@ runPart(async (config) => {
     return Number(process.hrtime.bigint() - t0) / count;
   };
 
-  const samples = { stringify: [], single: [], group: [] };
+  const samples = {
+    stringify: [],
+    measure: [],
+    single: [],
+    group: [],
+    singleUnbounded: [],
+    groupUnbounded: [],
+  };
   let accepted = 0;
   let reported = 0;
   // Warm up every path first so the JIT has settled before anything is timed.
   stringifyLoop(calls / 4);
+  measureLoop(calls / 4);
   if (!missing) {
-    const backend = makeBackend();
-    singleLoop(backend, calls / 4);
-    groupLoop(backend, calls / 400);
-    await backend.shutdown();
+    for (const bounds of [{}, unbounded]) {
+      const backend = makeBackend(bounds);
+      singleLoop(backend, calls / 4);
+      groupLoop(backend, calls / 400);
+      await backend.shutdown();
+    }
   }
   const groupCalls = Math.max(1, Math.round(calls / 100));
   for (let r = 0; r < repeats; r++) {
     samples.stringify.push(nsPer(stringifyLoop, calls));
+    samples.measure.push(nsPer(measureLoop, calls));
     if (missing) continue;
-    const backend = makeBackend();
-    const errors = backend.errors$.subscribe((e) => (reported += e.events.length));
-    samples.single.push(nsPer((count) => singleLoop(backend, count), calls));
-    samples.group.push(nsPer((count) => groupLoop(backend, count), groupCalls));
-    await backend.flush();
-    accepted += backend.stats().accepted;
-    await backend.shutdown();
-    errors.unsubscribe();
+    for (const [bounds, single, group] of [
+      [{}, samples.single, samples.group],
+      [unbounded, samples.singleUnbounded, samples.groupUnbounded],
+    ]) {
+      const backend = makeBackend(bounds);
+      const errors = backend.errors$.subscribe((e) => (reported += e.events.length));
+      single.push(nsPer((count) => singleLoop(backend, count), calls));
+      group.push(nsPer((count) => groupLoop(backend, count), groupCalls));
+      await backend.flush();
+      accepted += backend.stats().accepted;
+      await backend.shutdown();
+      errors.unsubscribe();
+    }
   }
-  if (!missing && (accepted !== repeats * (calls + groupCalls * 100) || reported !== 0)) {
+  if (!missing && (accepted !== 2 * repeats * (calls + groupCalls * 100) || reported !== 0)) {
     throw new Error(`enqueue: accepted ${accepted} events, ${reported} reported — expected all accepted`);
   }
-  const stringifyNs = median(samples.stringify);
+  const perCall = (list) => (missing ? null : median(list));
+  const perEvent = (list) => (missing ? null : median(list) / 100);
   return {
     calls,
     skipped: missing,
-    stringifyNsPerEvent: stringifyNs,
-    singleNsPerCall: missing ? null : median(samples.single),
-    groupNsPerCall: missing ? null : median(samples.group),
-    groupNsPerEvent: missing ? null : median(samples.group) / 100,
+    stringifyNsPerEvent: median(samples.stringify),
+    measureNsPerEvent: median(samples.measure),
+    singleNsPerCall: perCall(samples.single),
+    groupNsPerCall: perCall(samples.group),
+    groupNsPerEvent: perEvent(samples.group),
+    singleUnboundedNsPerCall: perCall(samples.singleUnbounded),
+    groupUnboundedNsPerCall: perCall(samples.groupUnbounded),
+    groupUnboundedNsPerEvent: perEvent(samples.groupUnbounded),
     samples,
     sink: sink > 0,
   };

@@ -2,7 +2,7 @@
 // same receiver process, median of several interleaved rounds.
 import { rxBatch, otelBatch } from '../lib/contenders.mjs';
 import { loadCorpus, makeEvents, averageSize } from '../lib/corpus.mjs';
-import { floorBatch } from '../lib/floor.mjs';
+import { createAxiosPoster, floorBatch } from '../lib/floor.mjs';
 import { loadLibrary, missingLibrary } from '../lib/library.mjs';
 import { gc, interleavedRounds, median, runPart } from '../lib/part.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
@@ -32,6 +32,12 @@ runPart(async (config) => {
       key: 'floor',
       label: 'floor (bare node:http)',
       run: timed((list) => floorBatch(list, receiver.url, options)),
+    },
+    // The floor's loop and bodies, POSTed with a bare axios instance: the least an axios-based sender costs.
+    {
+      key: 'axios',
+      label: 'floor over bare axios',
+      run: timed((list) => floorBatch(list, receiver.url, options, createAxiosPoster)),
     },
     ...(missing
       ? []
