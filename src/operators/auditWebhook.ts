@@ -50,7 +50,7 @@ export function auditWebhook(
   const timeout = resolveTimeout(options.timeout, WEBHOOK_DEFAULTS.timeout);
   const scheduler = options.scheduler ?? asyncScheduler;
   if (options.sender === undefined && (options.target === undefined || options.target === null)) {
-    throw new TypeError('target is required unless sender is given, got undefined');
+    throw new TypeError(`target is required unless sender is given, got ${showValue(options.target)}`);
   }
   if (options.sender !== undefined && typeof options.sender !== 'function') {
     throw new TypeError(`sender must be a function, got ${showValue(options.sender)}`);
