@@ -36,9 +36,15 @@ export type {
   SpoolOptions,
   ThrottleOptions,
   WebhookDeliveryOptions,
+  WhenFull,
 } from './contract/options.js';
 export { KUBERNETES_DEFAULTS } from './backends/WebhookBackendOptions.js';
-export type { WebhookBackendOptions, WebhookMode } from './backends/WebhookBackendOptions.js';
+export type {
+  BatchWebhookBackendOptions,
+  BlockingWebhookBackendOptions,
+  WebhookBackendOptions,
+  WebhookMode,
+} from './backends/WebhookBackendOptions.js';
 export { createStderrReporter, formatAuditPluginError, reportToStderr } from './util/reportToStderr.js';
 export type { StderrReporterOptions } from './util/reportToStderr.js';
 export { loggerReporter } from './util/loggerReporter.js';
@@ -57,7 +63,7 @@ export type { TruncatingBackendOptions } from './backends/createTruncatingBacken
 export { createLogBackend, LOG_DEFAULTS, LOG_FORMATS } from './backends/createLogBackend.js';
 export type { LogBackendOptions, LogFormat } from './backends/createLogBackend.js';
 export { formatLegacyEvent } from './backends/formatLegacyEvent.js';
-export { createUnionBackend, union, UNION_DEFAULTS } from './backends/union.js';
+export { union, UNION_DEFAULTS } from './backends/union.js';
 export type { UnionBackendOptions } from './backends/union.js';
 export { SPOOL_DEFAULTS } from './spool/SpoolOptions.js';
 export { SpoolError, isSpoolError } from './spool/SpoolError.js';

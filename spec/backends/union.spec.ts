@@ -1,6 +1,9 @@
-import { describe, expect, it, vi } from 'vitest';
-import { createUnionBackend, union } from '../../src/backends/union.js';
-import type { AuditPluginError, DeliveryReport } from '../../src/contract/AuditBackend.js';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { UNION_DEFAULTS, union } from '../../src/backends/union.js';
+import type { UnionBackendOptions } from '../../src/backends/union.js';
+import type { AuditBackend, AuditPluginError, DeliveryReport } from '../../src/contract/AuditBackend.js';
+import { emptyStats } from '../../src/contract/AuditBackend.js';
+import { reportToStderr } from '../../src/util/reportToStderr.js';
 import { event, recordingBackend } from './recordingBackend.js';
 
 describe('union', () => {
@@ -70,7 +73,7 @@ describe('union', () => {
     const c = recordingBackend('c');
     b.failWith = new Error('b is broken');
     const handled: AuditPluginError[] = [];
-    const u = createUnionBackend([a, b, c], { onError: (e) => handled.push(e) });
+    const u = union(a, b, c, { onError: (e) => handled.push(e) });
     const errors: AuditPluginError[] = [];
     u.errors$.subscribe((e) => errors.push(e));
     await expect(u.flush()).resolves.toBeUndefined();
@@ -108,12 +111,12 @@ describe('union', () => {
     ]);
   });
 
-  it('createUnionBackend sends its reports to onError instead of stderr, and validates it', async () => {
+  it('a trailing options object sends its reports to onError instead of stderr, and is validated', async () => {
     const a = recordingBackend('a');
     const b = recordingBackend('b');
     b.result = () => Promise.reject(new Error('nope'));
     const handled: AuditPluginError[] = [];
-    const u = createUnionBackend([a, b], { onError: (e) => handled.push(e) });
+    const u = union(a, b, { onError: (e) => handled.push(e) });
     expect(u.name).toBe('union[a,b]');
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
@@ -125,11 +128,77 @@ describe('union', () => {
     expect(handled.map((e) => [e.plugin, e.reason, e.error.message])).toEqual([
       ['union', 'send-failed', 'union: backend b failed to process events'],
     ]);
-    expect(createUnionBackend([a])).toBe(a);
-    expect(() => createUnionBackend([a, b], { onError: 'log' as never })).toThrow(
+    expect(a.calls).toHaveLength(1);
+    expect(b.calls).toHaveLength(1);
+    expect(union(a, { onError: () => {} })).toBe(a);
+    expect(union(a, b, {}).name).toBe('union[a,b]');
+    expect(UNION_DEFAULTS.onError).toBe(reportToStderr);
+    expect(() => union(a, b, { onError: 'log' as never })).toThrow(
       'union.onError must be a function, got "log"',
     );
-    expect(() => createUnionBackend(a as never)).toThrow('union backends must be an array, got object');
+  });
+
+  it('an argument that is neither a backend nor a trailing options object is a TypeError naming it', () => {
+    const a = recordingBackend('a');
+    const b = recordingBackend('b');
+    const bad =
+      (...args: unknown[]) =>
+      () =>
+        union(...(args as AuditBackend[]));
+    // The object kind reads `a object` until the one value renderer (issue 12) says `an object`.
+    const anObject = (i: number) =>
+      new RegExp(`^union backends\\[${i}\\] must be an AuditBackend, got an? object$`);
+    expect(bad(a, 'x')).toThrow(TypeError);
+    expect(bad(a, 'x')).toThrow('union backends[1] must be an AuditBackend, got "x"');
+    expect(bad(a, { onError: () => {} }, b)).toThrow(anObject(1));
+    expect(bad([a, b])).toThrow('union backends[0] must be an AuditBackend, got an array');
+    expect(bad(a, b, undefined)).toThrow('union backends[2] must be an AuditBackend, got nothing');
+    expect(bad(a, null)).toThrow('union backends[1] must be an AuditBackend, got null');
+    expect(bad({ name: 'half', processEvents: 'no' }, a)).toThrow(anObject(0));
+    // A class instance is not options: only a plain object may be.
+    expect(bad(a, new Date(0))).toThrow(anObject(1));
+  });
+
+  it('types: backends with an optional trailing options object; nothing else type-checks', () => {
+    const a = recordingBackend('a');
+    const b = recordingBackend('b');
+    const onError = (_: AuditPluginError) => {};
+    expectTypeOf(union).toBeCallableWith(a, b);
+    expectTypeOf(union).toBeCallableWith(a, b, { onError });
+    expectTypeOf(union).toBeCallableWith();
+    expectTypeOf(union(a, b, { onError })).toEqualTypeOf<AuditBackend>();
+    expectTypeOf<{ onError: typeof onError }>().toMatchTypeOf<UnionBackendOptions>();
+    const list: AuditBackend[] = [a, b];
+    expectTypeOf(union(...list, {})).toEqualTypeOf<AuditBackend>();
+    // Type-level only (never called): the compiler must reject these.
+    const rejected = () => {
+      // @ts-expect-error a string is not a backend
+      union(a, 'x');
+      // @ts-expect-error options only as the last argument
+      union(a, { onError }, b);
+      // @ts-expect-error no array form (createUnionBackend's) any more
+      union([a, b]);
+      // @ts-expect-error onError must be a function
+      union(a, b, { onError: 'log' });
+    };
+    expect(typeof rejected).toBe('function');
+  });
+
+  it('a union of no backends accepts every call, delivers nowhere and counts nothing', async () => {
+    const u = union();
+    const errors: AuditPluginError[] = [];
+    const deliveries: DeliveryReport[] = [];
+    u.errors$.subscribe((e) => errors.push(e));
+    u.deliveries$.subscribe((d) => deliveries.push(d));
+    expect(u.name).toBe('union[]');
+    expect(() => u.run()).not.toThrow();
+    expect(await u.processEvents(event('1'), event('2'))).toBe(true);
+    await expect(u.flush()).resolves.toBeUndefined();
+    await expect(u.shutdown()).resolves.toBeUndefined();
+    expect(u.stats()).toEqual(emptyStats());
+    expect(errors).toEqual([]);
+    expect(deliveries).toEqual([]);
+    expect(union({ onError: () => {} }).name).toBe('union[]');
   });
 
   it('merges errors$ and deliveries$ and sums stats()', async () => {

@@ -33,6 +33,7 @@ describe('AUDIT_ERROR_REASONS and emptyStats', () => {
   it('both are exported from the package entry', () => {
     expect(api.AUDIT_ERROR_REASONS).toBe(AUDIT_ERROR_REASONS);
     expect(api.emptyStats).toBe(emptyStats);
-    expect(typeof api.createUnionBackend).toBe('function');
+    expect(typeof api.union).toBe('function');
+    expect(api).not.toHaveProperty('createUnionBackend');
   });
 });

@@ -6,9 +6,9 @@ import type { AuditBackend, AuditPluginError, AuditStats } from '../contract/Aud
 import { reportToStderr } from '../util/reportToStderr.js';
 import { routeFailure } from '../util/routeFailure.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
-import { optionalFunction } from '../util/validateOptions.js';
+import { describeValue, optionalFunction } from '../util/validateOptions.js';
 
-/** Options of {@link createUnionBackend}. */
+/** Options of {@link union}: its optional last argument. */
 export interface UnionBackendOptions {
   /**
    * Receives the union's own reports (a backend whose `processEvents`, `flush` or `shutdown` threw or
@@ -26,8 +26,8 @@ export const UNION_DEFAULTS: Required<UnionBackendOptions> = {
 const PLUGIN = 'union';
 
 /**
- * Combines backends into one that hands every event to each of them, like the apiserver's `audit.Union`,
- * with its own failures written to stderr; {@link createUnionBackend} takes an `onError` instead.
+ * Combines backends into one that hands every event to each of them, like the apiserver's `audit.Union`;
+ * an optional last argument holds the union's own options (`union(a, b, { onError })`).
  *
  * - `processEvents(...events)` calls every backend's `processEvents` with the same events, in the order the
  *   backends were given, so each backend sees every call in call order. It resolves `true` only if every
@@ -40,7 +40,11 @@ const PLUGIN = 'union';
  * - `errors$` and `deliveries$` merge the backends' streams; `stats()` sums their counters, so an event
  *   delivered by two backends counts twice.
  * - `name` is `union[a,b,…]` from the backends' names. As upstream, a union of exactly one backend is
- *   that backend itself.
+ *   that backend itself; a union of none accepts every call and delivers nowhere (`union[]`).
+ *
+ * An argument is a backend if it has a `processEvents` function; only the last may instead be a plain
+ * options object. Anything else is a `TypeError` naming it (`union backends[1] must be an AuditBackend,
+ * got "x"`).
  *
  * ## Example
  * ```ts
@@ -49,45 +53,20 @@ const PLUGIN = 'union';
  * const backend = union(
  *   createLogBackend('/var/log/audit.log', { format: 'json' }),
  *   createTruncatingBackend(createWebhookBackend({ mode: 'batch', target: { kubeconfig: 'webhook.yaml' } })),
+ *   { onError: (e) => logger.warn(e.error.message) },
  * );
  * backend.name; // 'union[log,truncate<buffered<webhook>>]'
  * ```
  *
- * @param backends The backends to combine.
+ * @param args The backends to combine, optionally followed by {@link UnionBackendOptions}.
  * @returns One backend that fans out to all of them.
  */
-export function union(...backends: AuditBackend[]): AuditBackend {
-  return createUnionBackend(backends);
-}
-
-/**
- * {@link union} with options: combines `backends` into one that hands every event to each of them, and
- * sends the union's own reports to `options.onError`.
- *
- * ## Example
- * ```ts
- * import { createLogBackend, createUnionBackend } from 'rx-audit';
- *
- * const backend = createUnionBackend([createLogBackend('-'), createLogBackend('/var/log/audit.log')], {
- *   onError: (e) => logger.warn(e.error.message),
- * });
- * backend.name; // 'union[log,log]'
- * ```
- *
- * @param backends The backends to combine.
- * @param options See {@link UnionBackendOptions}.
- * @returns One backend that fans out to all of them (the backend itself when there is exactly one).
- */
-export function createUnionBackend(
-  backends: readonly AuditBackend[],
-  options: UnionBackendOptions = {},
+export function union(
+  ...args: AuditBackend[] | [...backends: AuditBackend[], options: UnionBackendOptions]
 ): AuditBackend {
-  if (!Array.isArray(backends as unknown)) {
-    throw new TypeError(`union backends must be an array, got ${typeof backends}`);
-  }
+  const { backends: list, options } = splitArguments(args);
   const { onError } = validate(options);
-  if (backends.length === 1 && backends[0] !== undefined) return backends[0];
-  const list = [...backends];
+  if (list.length === 1 && list[0] !== undefined) return list[0];
   const ownErrors$ = new Subject<AuditPluginError>();
   let ownFailed = 0;
   const errors$: Observable<AuditPluginError> = merge(ownErrors$, ...list.map((b) => b.errors$));
@@ -158,6 +137,38 @@ export function createUnionBackend(
       return total;
     },
   };
+}
+
+/** Separates the backends from a trailing options object, rejecting anything that is neither. */
+function splitArguments(args: readonly unknown[]): {
+  backends: AuditBackend[];
+  options: UnionBackendOptions;
+} {
+  const last = args.length - 1;
+  const hasOptions = last >= 0 && !isBackend(args[last]) && isPlainObject(args[last]);
+  const backends: AuditBackend[] = [];
+  for (let i = 0; i < (hasOptions ? last : args.length); i++) {
+    const arg = args[i];
+    if (!isBackend(arg)) {
+      throw new TypeError(`union backends[${i}] must be an AuditBackend, got ${describeValue(arg)}`);
+    }
+    backends.push(arg);
+  }
+  return { backends, options: hasOptions ? (args[last] as UnionBackendOptions) : {} };
+}
+
+function isBackend(value: unknown): value is AuditBackend {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<AuditBackend>).processEvents === 'function'
+  );
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 function validate(options: UnionBackendOptions): Required<UnionBackendOptions> {

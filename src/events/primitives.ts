@@ -1,12 +1,16 @@
 // Not public: the small io-ts codecs the audit codecs are built from.
 import * as t from 'io-ts';
-import { describeCodec, type Described } from './describeCodec.js';
+import { describeCodec } from './describeCodec.js';
 import { timestampProblem } from './timestampProblem.js';
 
-/** `codec` or `null`; unlike `t.union` a failure reports only the inner codec's paths. */
+/**
+ * `codec` or `null`; unlike `t.union` a failure reports only the inner codec's paths. The result is
+ * `Described` at run time (its `description` is what {@link describeCodec} says); its type does not say so,
+ * so that public codecs built from it (`Event`) do not name that internal interface.
+ */
 export function nullable<C extends t.Mixed>(
   codec: C,
-): t.Type<t.TypeOf<C> | null, t.OutputOf<C> | null, unknown> & Described {
+): t.Type<t.TypeOf<C> | null, t.OutputOf<C> | null, unknown> {
   const type = new t.Type<t.TypeOf<C> | null, t.OutputOf<C> | null, unknown>(
     `${codec.name} | null`,
     (u): u is t.TypeOf<C> | null => u === null || codec.is(u),

@@ -28,6 +28,7 @@ import {
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
+  /** @internal Nest's injector constructs it (`AuditModule` provides the auditor); not for `new`. */
   constructor(
     @Inject(AUDIT_REQUEST_AUDITOR) private readonly auditor: RequestAuditor,
     @Inject(Reflector) private readonly reflector: Reflector,

@@ -16,6 +16,13 @@ export interface ResolvedBatchOptions {
 
 const WHEN_FULL: readonly WhenFull[] = ['drop', 'block'];
 
+/**
+ * The old name of {@link showValue}, the one renderer of an offending value.
+ * @deprecated Import `showValue` from `src/events/showValue.ts`; this alias stays only until
+ * `src/backends/union.ts` (another change's file) does, and then goes.
+ */
+export const describeValue = showValue;
+
 function fail(name: string, what: string, value: unknown): never {
   throw new TypeError(`${name} must be ${what}, got ${showValue(value)}`);
 }
