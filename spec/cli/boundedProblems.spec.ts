@@ -11,7 +11,7 @@ describe('boundedProblems', () => {
   it('stays within 4 KiB (multi-byte text included) and says how many were left out, of the total given', () => {
     const problems = Array.from(
       { length: 500 },
-      (_, i) => `items.${i}.user.username: expected string, got "ünïcødé ${'x'.repeat(40)}"`,
+      (_, i) => `items.${i}.user.username: expected a string, got "ünïcødé ${'x'.repeat(40)}"`,
     );
     const text = boundedProblems(problems, 10_000);
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_PROBLEM_BYTES);

@@ -5,27 +5,27 @@ import { MAX_REPORTED_PROBLEMS } from '../../src/events/ProblemList.js';
 describe('AuditDecodeError', () => {
   it('joins every error line into the message and keeps them in errors', () => {
     const error = new AuditDecodeError('audit EventList', [
-      'items.0.verb: expected string, got 1',
-      'items.2: expected object, got null',
+      'items.0.verb: expected a string, got 1',
+      'items.2: expected an object, got null',
     ]);
     expect(error.name).toBe('AuditDecodeError');
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toBe(
-      'invalid audit EventList: items.0.verb: expected string, got 1; items.2: expected object, got null',
+      'invalid audit EventList: items.0.verb: expected a string, got 1; items.2: expected an object, got null',
     );
     expect(error.errors).toEqual([
-      'items.0.verb: expected string, got 1',
-      'items.2: expected object, got null',
+      'items.0.verb: expected a string, got 1',
+      'items.2: expected an object, got null',
     ]);
   });
 
   it('keeps the first MAX_REPORTED_PROBLEMS lines and says how many more there were', () => {
-    const lines = Array.from({ length: 100 }, (_, i) => `items.${i}: expected object, got null`);
+    const lines = Array.from({ length: 100 }, (_, i) => `items.${i}: expected an object, got null`);
     const error = new AuditDecodeError('audit EventList', lines, 7);
     expect(error.errors).toEqual(lines.slice(0, MAX_REPORTED_PROBLEMS));
     expect(error.omitted).toBe(100 - MAX_REPORTED_PROBLEMS + 7);
     expect(error.message).toMatch(
-      /^invalid audit EventList: items\.0: .*; items\.19: expected object, got null; …and 87 more$/,
+      /^invalid audit EventList: items\.0: .*; items\.19: expected an object, got null; …and 87 more$/,
     );
   });
 

@@ -21,8 +21,8 @@ describe('GROUP_VERSIONS', () => {
       ),
     );
     expect(() => assertGroupVersion(undefined, 'options.groupVersion')).toThrow(
-      'options.groupVersion must be one of audit.k8s.io/v1|audit.k8s.io/v1beta1|audit.k8s.io/v1alpha1, got undefined',
+      'options.groupVersion must be one of audit.k8s.io/v1|audit.k8s.io/v1beta1|audit.k8s.io/v1alpha1, got nothing',
     );
-    expect(() => assertGroupVersion({ v: 1 })).toThrow(/, got object$/);
+    expect(() => assertGroupVersion({ v: 1 })).toThrow(/, got an object$/);
   });
 });

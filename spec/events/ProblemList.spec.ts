@@ -31,8 +31,8 @@ describe('ProblemList', () => {
 
 describe('boundProblem', () => {
   it('escapes control characters so a line from input cannot start another line', () => {
-    expect(boundProblem('annotations.a\nb\r\u0000\u2028: expected string, got 1')).toBe(
-      'annotations.a\\u000ab\\u000d\\u0000\\u2028: expected string, got 1',
+    expect(boundProblem('annotations.a\nb\r\u0000\u2028: expected a string, got 1')).toBe(
+      'annotations.a\\u000ab\\u000d\\u0000\\u2028: expected a string, got 1',
     );
   });
 

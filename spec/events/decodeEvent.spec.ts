@@ -95,8 +95,8 @@ describe('decodeEvent', () => {
 
     it('still rejects wrong types once nulls are dropped', () => {
       expect(errorsOf({ ...minimal, user: { username: null, uid: 5 }, userAgent: 7 })).toEqual([
-        'user.uid: expected string, got 5',
-        'userAgent: expected string, got 7',
+        'user.uid: expected a string, got 5',
+        'userAgent: expected a string, got 7',
       ]);
     });
 
@@ -209,24 +209,24 @@ describe('decodeEvent', () => {
     it('rejects non-objects with a message, never a TypeError', () => {
       for (const [input, got] of [
         [null, 'null'],
-        [undefined, 'undefined'],
+        [undefined, 'nothing'],
         [42, '42'],
         [true, 'true'],
         ['{"level":"Metadata"}', '"{\\"level\\":\\"Metadata\\"}"'],
-        [[minimal], 'array'],
+        [[minimal], 'an array'],
       ] as const) {
         expect(() => decodeEvent(input)).toThrow(AuditDecodeError);
-        expect(errorsOf(input)).toEqual([`(root): expected object, got ${got}`]);
+        expect(errorsOf(input)).toEqual([`(root): expected an object, got ${got}`]);
       }
     });
 
     it('names every missing required field', () => {
       expect(errorsOf({})).toEqual([
-        'level: expected one of None|Metadata|Request|RequestResponse, got undefined',
-        'auditID: expected string, got undefined',
-        'stage: expected one of RequestReceived|ResponseStarted|ResponseComplete|Panic, got undefined',
-        'requestURI: expected string, got undefined',
-        'verb: expected string, got undefined',
+        'level: expected one of None|Metadata|Request|RequestResponse, got nothing',
+        'auditID: expected a string, got nothing',
+        'stage: expected one of RequestReceived|ResponseStarted|ResponseComplete|Panic, got nothing',
+        'requestURI: expected a string, got nothing',
+        'verb: expected a string, got nothing',
       ]);
     });
 
@@ -239,8 +239,8 @@ describe('decodeEvent', () => {
 
     it('rejects wrong types for strings (a number auditID, an object verb)', () => {
       expect(errorsOf({ ...minimal, auditID: 7, verb: { get: true } })).toEqual([
-        'auditID: expected string, got 7',
-        'verb: expected string, got object',
+        'auditID: expected a string, got 7',
+        'verb: expected a string, got an object',
       ]);
     });
 
@@ -262,23 +262,23 @@ describe('decodeEvent', () => {
           annotations: { 'authorization.k8s.io/decision': false },
         }),
       ).toEqual([
-        'user.username: expected string, got 1',
-        'user.groups.1: expected string, got 2',
-        'user.extra.scopes: expected array, got "not-a-list"',
-        'impersonatedUser: expected object or null, got "bob"',
-        'sourceIPs: expected array or null, got "10.0.0.1"',
-        'objectRef.namespace: expected string, got array',
-        'annotations.authorization.k8s.io/decision: expected string, got false',
+        'user.username: expected a string, got 1',
+        'user.groups.1: expected a string, got 2',
+        'user.extra.scopes: expected an array, got "not-a-list"',
+        'impersonatedUser: expected an object or null, got "bob"',
+        'sourceIPs: expected an array or null, got "10.0.0.1"',
+        'objectRef.namespace: expected a string, got an array',
+        'annotations.authorization.k8s.io/decision: expected a string, got false',
       ]);
     });
 
     it('rejects a non-integer responseStatus.code and a non-object responseStatus', () => {
       expect(errorsOf({ ...minimal, responseStatus: { code: 200.5, status: 1 } })).toEqual([
-        'responseStatus.status: expected string, got 1',
-        'responseStatus.code: expected integer, got 200.5',
+        'responseStatus.status: expected a string, got 1',
+        'responseStatus.code: expected an integer, got 200.5',
       ]);
       expect(errorsOf({ ...minimal, responseStatus: 200 })).toEqual([
-        'responseStatus: expected object or null, got 200',
+        'responseStatus: expected an object or null, got 200',
       ]);
     });
 
@@ -286,8 +286,8 @@ describe('decodeEvent', () => {
       expect(
         errorsOf({ ...minimal, requestReceivedTimestamp: 'yesterday', stageTimestamp: 1504994105 }),
       ).toEqual([
-        'requestReceivedTimestamp: expected RFC 3339 timestamp or null, got "yesterday" (not a YYYY-MM-DD date)',
-        'stageTimestamp: expected RFC 3339 timestamp or null, got 1504994105',
+        'requestReceivedTimestamp: expected an RFC 3339 timestamp or null, got "yesterday" (not a YYYY-MM-DD date)',
+        'stageTimestamp: expected an RFC 3339 timestamp or null, got 1504994105',
       ]);
     });
 
@@ -300,11 +300,11 @@ describe('decodeEvent', () => {
           metadata: { creationTimestamp: 'no' },
         }),
       ).toEqual([
-        'timestamp: expected RFC 3339 timestamp or null, got 5',
-        'metadata.creationTimestamp: expected RFC 3339 timestamp or null, got "no" (not a YYYY-MM-DD date)',
+        'timestamp: expected an RFC 3339 timestamp or null, got 5',
+        'metadata.creationTimestamp: expected an RFC 3339 timestamp or null, got "no" (not a YYYY-MM-DD date)',
       ]);
       expect(errorsOf({ ...minimal, apiVersion: 'audit.k8s.io/v1alpha1', metadata: [] })).toEqual([
-        'metadata: expected object or null, got array',
+        'metadata: expected an object or null, got an array',
       ]);
     });
 
@@ -317,7 +317,7 @@ describe('decodeEvent', () => {
 
     it('puts every line in the message', () => {
       expect(() => decodeEvent({ ...minimal, level: 'Loud', verb: 1 })).toThrow(
-        'invalid audit event: level: expected one of None|Metadata|Request|RequestResponse, got "Loud"; verb: expected string, got 1',
+        'invalid audit event: level: expected one of None|Metadata|Request|RequestResponse, got "Loud"; verb: expected a string, got 1',
       );
     });
   });

@@ -82,23 +82,23 @@ describe('decodeEventList', () => {
   });
 
   it('rejects non-objects, arrays and null with a message, never a TypeError', () => {
-    expect(errorsOf(null)).toEqual(['(root): expected object, got null']);
-    expect(errorsOf(3)).toEqual(['(root): expected object, got 3']);
-    expect(errorsOf([item('a')])).toEqual(['(root): expected object, got array']);
-    expect(() => decodeEventList('')).toThrow('invalid audit EventList: (root): expected object, got ""');
+    expect(errorsOf(null)).toEqual(['(root): expected an object, got null']);
+    expect(errorsOf(3)).toEqual(['(root): expected an object, got 3']);
+    expect(errorsOf([item('a')])).toEqual(['(root): expected an object, got an array']);
+    expect(() => decodeEventList('')).toThrow('invalid audit EventList: (root): expected an object, got ""');
   });
 
   it('requires an items array', () => {
-    expect(errorsOf({ kind: 'EventList' })).toEqual(['items: expected array, got undefined']);
-    expect(errorsOf({ items: null })).toEqual(['items: expected array, got null']);
-    expect(errorsOf({ items: { 0: item('a') } })).toEqual(['items: expected array, got object']);
+    expect(errorsOf({ kind: 'EventList' })).toEqual(['items: expected an array, got nothing']);
+    expect(errorsOf({ items: null })).toEqual(['items: expected an array, got null']);
+    expect(errorsOf({ items: { 0: item('a') } })).toEqual(['items: expected an array, got an object']);
   });
 
   it('checks the list envelope: kind, apiVersion, metadata', () => {
     expect(errorsOf({ kind: 'Event', apiVersion: 'v1', metadata: 'x', items: [] })).toEqual([
       'kind: expected "EventList", got "Event"',
       'apiVersion: expected one of audit.k8s.io/v1|audit.k8s.io/v1beta1|audit.k8s.io/v1alpha1, got "v1"',
-      'metadata: expected object or null, got "x"',
+      'metadata: expected an object or null, got "x"',
     ]);
   });
 
@@ -106,13 +106,13 @@ describe('decodeEventList', () => {
     const items = [item('ok'), item('x', { stage: 'Halfway' }), 7, item('y', { level: 1, verb: null }), null];
     expect(errorsOf({ kind: 'EventList', items })).toEqual([
       'items.1.stage: expected one of RequestReceived|ResponseStarted|ResponseComplete|Panic, got "Halfway"',
-      'items.2: expected object, got 7',
+      'items.2: expected an object, got 7',
       'items.3.level: expected one of None|Metadata|Request|RequestResponse, got 1',
-      'items.3.verb: expected string, got null',
-      'items.4: expected object, got null',
+      'items.3.verb: expected a string, got null',
+      'items.4: expected an object, got null',
     ]);
     expect(() => decodeEventList({ items })).toThrow(
-      /^invalid audit EventList: items\.1\.stage: .*; items\.2: .*; items\.3\.level: .*; items\.3\.verb: .*; items\.4: expected object, got null$/,
+      /^invalid audit EventList: items\.1\.stage: .*; items\.2: .*; items\.3\.level: .*; items\.3\.verb: .*; items\.4: expected an object, got null$/,
     );
   });
 
@@ -125,7 +125,7 @@ describe('decodeEventList', () => {
     ).toEqual([
       'items.0.kind: expected "Event", got "Pod"',
       'items.0.apiVersion: expected one of audit.k8s.io/v1|audit.k8s.io/v1beta1|audit.k8s.io/v1alpha1, got "audit.k8s.io/v3"',
-      'items.0.timestamp: expected RFC 3339 timestamp or null, got "now" (not a YYYY-MM-DD date)',
+      'items.0.timestamp: expected an RFC 3339 timestamp or null, got "now" (not a YYYY-MM-DD date)',
     ]);
   });
 
@@ -148,7 +148,7 @@ describe('decodeEventList', () => {
       expect(error.message.length).toBeLessThan(8 * 1024);
       expect(error.errors).toHaveLength(MAX_REPORTED_PROBLEMS);
       expect(error.errors[0]).toBe(
-        'items.0.level: expected one of None|Metadata|Request|RequestResponse, got undefined',
+        'items.0.level: expected one of None|Metadata|Request|RequestResponse, got nothing',
       );
       // Five required fields missing in each item: every one is counted, even past the kept lines.
       expect(error.errors.length + error.omitted).toBe(5 * n);
@@ -171,16 +171,16 @@ describe('decodeEventList', () => {
       // eslint-disable-next-line no-control-regex
       expect(error.message).not.toMatch(/[\u0000-\u001f]/);
       expect(error.message.length).toBeLessThan(1000);
-      expect(error.errors[0]).toMatch(/^items\.0\.annotations\.evil\\u000akkk+…: expected string, got 1$/);
+      expect(error.errors[0]).toMatch(/^items\.0\.annotations\.evil\\u000akkk+…: expected a string, got 1$/);
     });
 
     it('names the path of a timestamp Go would refuse, with the reason', () => {
       const items = [item('a'), item('b'), item('c'), item('d', { stageTimestamp: '2024-13-45T25:61:61Z' })];
       expect(errorsOf({ items })).toEqual([
-        'items.3.stageTimestamp: expected RFC 3339 timestamp or null, got "2024-13-45T25:61:61Z" (month out of range)',
+        'items.3.stageTimestamp: expected an RFC 3339 timestamp or null, got "2024-13-45T25:61:61Z" (month out of range)',
       ]);
       expect(errorsOf({ items: [item('a', { requestReceivedTimestamp: '2023-02-29T10:00:00Z' })] })).toEqual([
-        'items.0.requestReceivedTimestamp: expected RFC 3339 timestamp or null, got "2023-02-29T10:00:00Z" (day out of range)',
+        'items.0.requestReceivedTimestamp: expected an RFC 3339 timestamp or null, got "2023-02-29T10:00:00Z" (day out of range)',
       ]);
     });
 

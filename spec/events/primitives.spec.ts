@@ -1,12 +1,6 @@
 import * as t from 'io-ts';
 import { describe, expect, it } from 'vitest';
-import {
-  Integer,
-  NullableTimestamp,
-  Timestamp,
-  describeCodec,
-  nullable,
-} from '../../src/events/primitives.js';
+import { Integer, NullableTimestamp, Timestamp, nullable } from '../../src/events/primitives.js';
 
 describe('codec building blocks', () => {
   it('Timestamp accepts RFC 3339 with any fraction and Z or an offset, nothing else', () => {
@@ -48,15 +42,5 @@ describe('codec building blocks', () => {
       expect(result.left).toHaveLength(1);
       expect(result.left[0]?.context.map((c) => c.key)).toEqual(['', 'name']);
     }
-  });
-
-  it('describeCodec words what a codec expects', () => {
-    expect(describeCodec(t.keyof({ A: null, B: null }))).toBe('one of A|B');
-    expect(describeCodec(t.string)).toBe('string');
-    expect(describeCodec(t.array(t.string))).toBe('array');
-    expect(describeCodec(t.record(t.string, t.string))).toBe('object');
-    expect(describeCodec(nullable(t.array(t.string)))).toBe('array or null');
-    expect(describeCodec(NullableTimestamp)).toBe('RFC 3339 timestamp or null');
-    expect(describeCodec(Integer)).toBe('integer');
   });
 });

@@ -375,11 +375,11 @@ describe('auditMiddleware', () => {
   describe('options', () => {
     const backend = recordingBackend();
     it.each<[string, unknown, string]>([
-      ['no backend', { policy: metadataPolicy }, 'backend must be an AuditBackend, got undefined'],
+      ['no backend', { policy: metadataPolicy }, 'backend must be an AuditBackend, got nothing'],
       [
         'strict not boolean',
         { backend, policy: metadataPolicy, strict: 'yes' },
-        'strict must be a boolean, got yes',
+        'strict must be a boolean, got "yes"',
       ],
       [
         'negative maxBodyBytes',
@@ -389,7 +389,7 @@ describe('auditMiddleware', () => {
       [
         'resolveUser not a function',
         { backend, policy: metadataPolicy, resolveUser: 'x' },
-        'resolveUser must be a function, got string',
+        'resolveUser must be a function, got "x"',
       ],
       [
         'a malformed policy',

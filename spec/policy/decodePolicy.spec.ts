@@ -89,7 +89,7 @@ describe('decodePolicy', () => {
         ],
       }),
     ).toEqual([
-      'rules.0.verbs: expected a list, got "get"',
+      'rules.0.verbs: expected an array, got "get"',
       'rules.1.users.1: expected a string, got 7',
       'rules.1.omitManagedFields: expected a boolean, got "yes"',
       'rules.2.resources.0.group: expected a string, got 3',
@@ -101,9 +101,9 @@ describe('decodePolicy', () => {
   });
 
   it('rejects documents that are not policies', () => {
-    expect(problemsOf('rules: []')).toEqual(['expected an object, got "rules: []"']);
-    expect(problemsOf(null)).toEqual(['expected an object, got null']);
-    expect(problemsOf({})).toEqual(['rules: expected a list, got nothing']);
+    expect(problemsOf('rules: []')).toEqual(['(root): expected an object, got "rules: []"']);
+    expect(problemsOf(null)).toEqual(['(root): expected an object, got null']);
+    expect(problemsOf({})).toEqual(['rules: expected an array, got nothing']);
     expect(problemsOf({ rules: [3] })).toEqual(['rules.0: expected an object, got 3']);
   });
 

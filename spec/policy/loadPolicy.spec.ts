@@ -128,7 +128,9 @@ describe('loadPolicy', () => {
       new RegExp(`^invalid audit policy ${broken}: not YAML or JSON at line \\d+, column \\d+: `),
     );
     const empty = file('blank.yaml', '');
-    expect(() => loadPolicy(empty)).toThrow(`invalid audit policy ${empty}: expected an object, got null`);
+    expect(() => loadPolicy(empty)).toThrow(
+      `invalid audit policy ${empty}: (root): expected an object, got null`,
+    );
   });
 
   describe('hostile YAML', () => {
@@ -191,7 +193,7 @@ describe('loadPolicy', () => {
     it('a rule nested too deeply for JSON.stringify is described by kind, not rendered', () => {
       const deep = JSON.parse(`{"rules":[${'['.repeat(5000)}${']'.repeat(5000)}]}`) as unknown;
       expect(() => decodePolicy(deep)).toThrow(
-        'invalid audit policy: rules.0: expected an object, got array',
+        'invalid audit policy: rules.0: expected an object, got an array',
       );
     });
   });

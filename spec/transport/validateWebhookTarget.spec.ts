@@ -59,10 +59,10 @@ describe('validateWebhookTarget (a target given directly follows the kubeconfig 
 
   it('rejects wrong types with the path and the kind of value only', () => {
     expect(problems({ url: 1, insecureSkipTLSVerify: 'true', ca: 5, headers: { a: 1 } })).toEqual([
-      'target.url: expected string, got number',
-      'target.headers.a: expected string, got number',
-      'target.ca: expected string | Buffer, got number',
-      'target.insecureSkipTLSVerify: expected boolean, got string',
+      'target.url: expected a string, got a number',
+      'target.headers.a: expected a string, got a number',
+      'target.ca: expected a string or a Buffer, got a number',
+      'target.insecureSkipTLSVerify: expected a boolean, got a string',
     ]);
     expect(problems(null)).toEqual([
       'target must be an object with a url, or { kubeconfig: path }, got null',
@@ -100,7 +100,7 @@ describe('validateWebhookTarget (a target given directly follows the kubeconfig 
       problems({ url: 'https://x/', headers: { 'Bad Name': 'v', 'X-Key': 'abc\r\nInjected: 1' } }),
     ).toEqual([
       'target.headers has an invalid header name "Bad Name"',
-      'target.headers["X-Key"] has an invalid value (control characters?)',
+      'target.headers.X-Key has an invalid value (control characters?)',
     ]);
   });
 });

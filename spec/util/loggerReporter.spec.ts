@@ -158,7 +158,7 @@ describe('loggerReporter', () => {
       'logger must be an object with warn and error methods, got "console"',
     );
     expect(() => loggerReporter({ warn: () => {} } as unknown as AuditLogger)).toThrow(
-      'logger must be an object with warn and error methods, got a object',
+      'logger must be an object with warn and error methods, got an object',
     );
     expect(() => loggerReporter(console, { argumentOrder: 'sideways' as unknown as 'fields-first' })).toThrow(
       'argumentOrder must be one of fields-first|message-first, got "sideways"',

@@ -11,7 +11,8 @@ import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
 import { joinItems, restoreItems } from '../transport/encodeItems.js';
 import { routeFailure } from '../util/routeFailure.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
-import { describeValue, resolveBatchOptions, resolveRetryOptions } from '../util/validateOptions.js';
+import { resolveBatchOptions, resolveRetryOptions } from '../util/validateOptions.js';
+import { showValue } from '../events/showValue.js';
 
 /** Options of {@link createBufferedBackend}: batching plus what runs it. */
 export interface BufferedBackendOptions extends BatchOptions {
@@ -71,7 +72,7 @@ export function createBufferedBackend(
   options: BufferedBackendOptions = {},
 ): AuditBackend {
   if (typeof delegate !== 'object' || delegate === null || typeof delegate.processEvents !== 'function') {
-    throw new TypeError(`delegate must be an AuditBackend, got ${describeValue(delegate)}`);
+    throw new TypeError(`delegate must be an AuditBackend, got ${showValue(delegate)}`);
   }
   const { retry: retryOption, scheduler, onError, logger, spool: spoolOption, ...batchOption } = options;
   const batch = resolveBatchOptions(batchOption, '');

@@ -11,6 +11,7 @@ import { reportToStderr } from '../util/reportToStderr.js';
 import { routeFailure } from '../util/routeFailure.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
 import { optionalFunction } from '../util/validateOptions.js';
+import { showValue } from '../events/showValue.js';
 
 /** Options of {@link createTruncatingBackend}. */
 export interface TruncatingBackendOptions {
@@ -251,7 +252,7 @@ function validate(options: TruncatingBackendOptions): Required<TruncatingBackend
     const value = options[key];
     if (value === undefined) continue;
     if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new TypeError(`truncate.${key} must be a positive integer, got ${String(value)}`);
+      throw new TypeError(`truncate.${key} must be a positive integer, got ${showValue(value)}`);
     }
     opts[key] = value;
   }

@@ -12,13 +12,13 @@ import { shutdownOnce } from '../util/shutdownOnce.js';
 import { createSpooledEngine } from '../spool/createSpooledEngine.js';
 import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
 import {
-  describeValue,
   optionalFunction,
   resolveBatchOptions,
   resolveRetryOptions,
   resolveTimeout,
 } from '../util/validateOptions.js';
 import type { AuditBatch } from '../contract/AuditSender.js';
+import { showValue } from '../events/showValue.js';
 
 const MODES = ['batch', 'blocking'] as const;
 
@@ -51,7 +51,7 @@ const MODES = ['batch', 'blocking'] as const;
  */
 export function createWebhookBackend(options: WebhookBackendOptions): AuditBackend {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`options must be an object, got ${describeValue(options)}`);
+    throw new TypeError(`options must be an object, got ${showValue(options)}`);
   }
   const { mode } = options;
   if (!(MODES as readonly unknown[]).includes(mode)) {

@@ -6,7 +6,8 @@ import type { AuditBackend, AuditPluginError, AuditStats } from '../contract/Aud
 import { reportToStderr } from '../util/reportToStderr.js';
 import { routeFailure } from '../util/routeFailure.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
-import { describeValue, optionalFunction } from '../util/validateOptions.js';
+import { showValue } from '../events/showValue.js';
+import { optionalFunction } from '../util/validateOptions.js';
 
 /** Options of {@link union}: its optional last argument. */
 export interface UnionBackendOptions {
@@ -150,7 +151,7 @@ function splitArguments(args: readonly unknown[]): {
   for (let i = 0; i < (hasOptions ? last : args.length); i++) {
     const arg = args[i];
     if (!isBackend(arg)) {
-      throw new TypeError(`union backends[${i}] must be an AuditBackend, got ${describeValue(arg)}`);
+      throw new TypeError(`union backends[${i}] must be an AuditBackend, got ${showValue(arg)}`);
     }
     backends.push(arg);
   }

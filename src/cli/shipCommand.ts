@@ -29,6 +29,7 @@ import type { CheckpointState } from './ShipCheckpoint.js';
 import { CheckpointWriter, loadCheckpoint, ShipCheckpoint } from './ShipCheckpoint.js';
 import { ShipProgress } from './ShipProgress.js';
 import { shipLines } from './shipLines.js';
+import { showValue } from '../events/showValue.js';
 
 /** Options of `rx-audit ship` (see `rx-audit ship --help` and docs/cli.md). */
 export interface ShipCommandOptions extends JetStreamFlags {
@@ -109,7 +110,7 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
   const log = createCliLog(options.logFormat, 'ship', io);
   if (!isGroupVersion(options.groupVersion)) {
     throw new CliUsageError(
-      `--group-version must be one of audit.k8s.io/v1, audit.k8s.io/v1beta1, audit.k8s.io/v1alpha1, got "${options.groupVersion}"`,
+      `--group-version must be one of audit.k8s.io/v1, audit.k8s.io/v1beta1, audit.k8s.io/v1alpha1, got ${showValue(options.groupVersion)}`,
     );
   }
   if (options.spool !== undefined && mode !== 'batch') {

@@ -4,7 +4,7 @@ import { GROUP_VERSIONS, isGroupVersion } from './GroupVersion.js';
 import type { GroupVersion } from './GroupVersion.js';
 import { decodeItem, isObject } from './decodeItem.js';
 import { ProblemList } from './ProblemList.js';
-import { showValue } from './showValue.js';
+import { expectedLine } from './reportErrors.js';
 
 /**
  * Decodes an `EventList` of any supported version (the body of an audit webhook POST) into
@@ -31,22 +31,22 @@ import { showValue } from './showValue.js';
 export function decodeEventList(input: unknown): AuditEvent[] {
   const errors = new ProblemList();
   if (!isObject(input)) {
-    throw new AuditDecodeError('audit EventList', [`(root): expected object, got ${showValue(input)}`]);
+    throw new AuditDecodeError('audit EventList', [expectedLine('', 'an object', input)]);
   }
   const { kind, apiVersion, metadata, items } = input;
   if (kind !== undefined && kind !== 'EventList') {
-    errors.push(`kind: expected "EventList", got ${showValue(kind)}`);
+    errors.push(expectedLine('kind', '"EventList"', kind));
   }
   let version: GroupVersion = 'audit.k8s.io/v1';
   if (isGroupVersion(apiVersion)) version = apiVersion;
   else if (apiVersion !== undefined) {
-    errors.push(`apiVersion: expected one of ${GROUP_VERSIONS.join('|')}, got ${showValue(apiVersion)}`);
+    errors.push(expectedLine('apiVersion', `one of ${GROUP_VERSIONS.join('|')}`, apiVersion));
   }
   if (metadata !== undefined && metadata !== null && !isObject(metadata)) {
-    errors.push(`metadata: expected object or null, got ${showValue(metadata)}`);
+    errors.push(expectedLine('metadata', 'an object or null', metadata));
   }
   if (!Array.isArray(items)) {
-    errors.push(`items: expected array, got ${showValue(items)}`);
+    errors.push(expectedLine('items', 'an array', items));
     throw new AuditDecodeError('audit EventList', errors.lines, errors.omitted);
   }
   const events = new Array<AuditEvent>(items.length);

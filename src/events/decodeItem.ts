@@ -7,8 +7,7 @@ import { GROUP_VERSIONS, isGroupVersion } from './GroupVersion.js';
 import type { GroupVersion } from './GroupVersion.js';
 import { copyWithout, toV1 } from './convert.js';
 import type { ProblemList } from './ProblemList.js';
-import { reportErrors } from './reportErrors.js';
-import { showValue } from './showValue.js';
+import { expectedLine, reportErrors } from './reportErrors.js';
 import { MAX_EVENT_DEPTH, tooDeepField } from './tooDeepField.js';
 
 /** The deprecated fields v1beta1 and v1alpha1 events carry besides the v1 ones. */
@@ -94,7 +93,7 @@ export function decodeItem(
   errors: ProblemList,
 ): AuditEvent | undefined {
   if (!isObject(raw)) {
-    errors.push(`${path === '' ? '(root)' : path}: expected object, got ${showValue(raw)}`);
+    errors.push(expectedLine(path, 'an object', raw));
     return undefined;
   }
   const input = dropIgnoredNulls(raw);
@@ -102,14 +101,12 @@ export function decodeItem(
   let version = listVersion;
   const kind = input['kind'];
   if (kind !== undefined && kind !== 'Event') {
-    errors.push(`${join(path, 'kind')}: expected "Event", got ${showValue(kind)}`);
+    errors.push(expectedLine(join(path, 'kind'), '"Event"', kind));
   }
   const apiVersion = input['apiVersion'];
   if (isGroupVersion(apiVersion)) version = apiVersion;
   else if (apiVersion !== undefined) {
-    errors.push(
-      `${join(path, 'apiVersion')}: expected one of ${GROUP_VERSIONS.join('|')}, got ${showValue(apiVersion)}`,
-    );
+    errors.push(expectedLine(join(path, 'apiVersion'), `one of ${GROUP_VERSIONS.join('|')}`, apiVersion));
   }
   // `is` allocates nothing, so valid events (the common case) skip building io-ts error contexts. Once the
   // list keeps no more lines, problems are only counted, cheaply: one per offending top-level field.
@@ -117,14 +114,14 @@ export function decodeItem(
     if (errors.full) errors.skip(countFieldProblems(input, BODY_FIELDS));
     else {
       const result = EventBody.validate(input, [{ key: '', type: EventBody, actual: input }]);
-      if (result._tag === 'Left') reportErrors(result.left, path, errors);
+      if (result._tag === 'Left') reportErrors(result.left, errors, { base: path });
     }
   }
   if (version !== 'audit.k8s.io/v1' && !LegacyFields.is(input)) {
     if (errors.full) errors.skip(countFieldProblems(input, LEGACY_FIELDS));
     else {
       const result = LegacyFields.validate(input, [{ key: '', type: LegacyFields, actual: input }]);
-      if (result._tag === 'Left') reportErrors(result.left, path, errors);
+      if (result._tag === 'Left') reportErrors(result.left, errors, { base: path });
     }
   }
   if (errors.count === before) {

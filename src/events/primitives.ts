@@ -1,16 +1,12 @@
-// Not public: the small io-ts codecs the audit codecs are built from, and how errors describe codecs.
+// Not public: the small io-ts codecs the audit codecs are built from.
 import * as t from 'io-ts';
+import { describeCodec } from './describeCodec.js';
 import { timestampProblem } from './timestampProblem.js';
-
-/** Describes, for error messages, what a codec expects (`object`, `string or null`, …). */
-export interface Described {
-  readonly description: string;
-}
 
 /**
  * `codec` or `null`; unlike `t.union` a failure reports only the inner codec's paths. The result is
- * {@link Described} at run time; its type does not say so, so that public codecs built from it (`Event`)
- * do not name this internal interface.
+ * `Described` at run time (its `description` is what {@link describeCodec} says); its type does not say so,
+ * so that public codecs built from it (`Event`) do not name that internal interface.
  */
 export function nullable<C extends t.Mixed>(
   codec: C,
@@ -22,36 +18,6 @@ export function nullable<C extends t.Mixed>(
     (a) => (a === null ? null : codec.encode(a)),
   );
   return Object.assign(type, { description: `${describeCodec(codec)} or null` });
-}
-
-/** What a codec expects, in words, for error messages. */
-export function describeCodec(codec: t.Decoder<unknown, unknown>): string {
-  const described = (codec as Partial<Described>).description;
-  if (typeof described === 'string') return described;
-  const tagged = codec as t.Decoder<unknown, unknown> & { _tag?: string; keys?: Record<string, unknown> };
-  switch (tagged._tag) {
-    case 'KeyofType':
-      return `one of ${Object.keys(tagged.keys ?? {}).join('|')}`;
-    case 'StringType':
-      return 'string';
-    case 'NumberType':
-      return 'number';
-    case 'BooleanType':
-      return 'boolean';
-    case 'NullType':
-      return 'null';
-    case 'ArrayType':
-    case 'UnknownArrayType':
-      return 'array';
-    case 'InterfaceType':
-    case 'PartialType':
-    case 'IntersectionType':
-    case 'UnknownRecordType':
-    case 'DictionaryType':
-      return 'object';
-    default:
-      return codec.name;
-  }
 }
 
 /**
@@ -70,7 +36,7 @@ export const Timestamp = Object.assign(
     },
     t.identity,
   ),
-  { description: 'RFC 3339 timestamp' },
+  { description: 'an RFC 3339 timestamp' },
 );
 
 /** A JSON integer (`metav1.Status.code` is an int32). */
@@ -81,7 +47,7 @@ export const Integer = Object.assign(
     (u, c) => (Number.isInteger(u) ? t.success(u as number) : t.failure(u, c)),
     t.identity,
   ),
-  { description: 'integer' },
+  { description: 'an integer' },
 );
 
 /** A timestamp field: RFC 3339 (microsecond precision as the apiserver writes it), or absent/null. */

@@ -3,6 +3,7 @@ import type { AuditBackend } from '../contract/AuditBackend.js';
 import type { ObjectReference, UserInfo } from '../events/Event.js';
 import type { Policy } from '../policy/Policy.js';
 import { decodePolicy } from '../policy/decodePolicy.js';
+import { showValue } from '../events/showValue.js';
 
 /**
  * How HTTP requests become audit events; shared by `auditMiddleware` (`rx-audit/express`) and
@@ -72,23 +73,23 @@ export interface ResolvedAuditRequestOptions {
  */
 export function resolveAuditRequestOptions(options: AuditRequestOptions): ResolvedAuditRequestOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`audit options must be an object, got ${String(options)}`);
+    throw new TypeError(`audit options must be an object, got ${showValue(options)}`);
   }
   const { backend } = options;
   if (typeof backend !== 'object' || backend === null || typeof backend.processEvents !== 'function') {
-    throw new TypeError(`backend must be an AuditBackend, got ${backend === null ? 'null' : typeof backend}`);
+    throw new TypeError(`backend must be an AuditBackend, got ${showValue(backend)}`);
   }
   for (const field of ['resolveUser', 'resolveObjectRef'] as const) {
     const value: unknown = options[field];
     if (value !== undefined && typeof value !== 'function') {
-      throw new TypeError(`${field} must be a function, got ${typeof value}`);
+      throw new TypeError(`${field} must be a function, got ${showValue(value)}`);
     }
   }
   const strict = options.strict ?? AUDIT_REQUEST_DEFAULTS.strict;
-  if (typeof strict !== 'boolean') throw new TypeError(`strict must be a boolean, got ${String(strict)}`);
+  if (typeof strict !== 'boolean') throw new TypeError(`strict must be a boolean, got ${showValue(strict)}`);
   const maxBodyBytes = options.maxBodyBytes ?? AUDIT_REQUEST_DEFAULTS.maxBodyBytes;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) {
-    throw new TypeError(`maxBodyBytes must be a non-negative integer, got ${String(maxBodyBytes)}`);
+    throw new TypeError(`maxBodyBytes must be a non-negative integer, got ${showValue(maxBodyBytes)}`);
   }
   return {
     backend,

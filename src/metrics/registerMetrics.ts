@@ -2,6 +2,7 @@ import type { Subscription } from 'rxjs';
 import type { AuditBackend } from '../contract/AuditBackend.js';
 import { collectedMetric, histogram, labelledCounter } from './promMetrics.js';
 import type { PromMetric } from './promMetrics.js';
+import { showValue } from '../events/showValue.js';
 
 /**
  * The part of a prom-client `Registry` that {@link registerMetrics} uses. A prom-client 15 `Registry`
@@ -169,7 +170,7 @@ function validate(options: RegisterMetricsOptions): Required<RegisterMetricsOpti
   if (options.prefix !== undefined) {
     if (typeof options.prefix !== 'string' || !METRIC_NAME_PREFIX.test(options.prefix)) {
       throw new TypeError(
-        `metrics.prefix must be a valid Prometheus metric name prefix, got ${JSON.stringify(options.prefix)}`,
+        `metrics.prefix must be a valid Prometheus metric name prefix, got ${showValue(options.prefix)}`,
       );
     }
     opts.prefix = options.prefix;
@@ -179,7 +180,7 @@ function validate(options: RegisterMetricsOptions): Required<RegisterMetricsOpti
     if (buckets === undefined) continue;
     if (!Array.isArray(buckets) || buckets.length === 0 || !buckets.every((b) => Number.isFinite(b))) {
       throw new TypeError(
-        `metrics.${key} must be a non-empty array of finite numbers, got ${String(buckets)}`,
+        `metrics.${key} must be a non-empty array of finite numbers, got ${showValue(buckets)}`,
       );
     }
     opts[key] = buckets;

@@ -3,12 +3,13 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { AuditEvent } from '../events/Event.js';
 import { encodeEvent } from '../events/encodeEvent.js';
-import { describeValue, optionalFunction, positiveInteger } from '../util/validateOptions.js';
+import { optionalFunction, positiveInteger } from '../util/validateOptions.js';
 import { redactMessage } from '../util/redactMessage.js';
 import type { AuditSender } from '../contract/AuditSender.js';
 import { JetStreamPublishError } from './JetStreamPublishError.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
 import { connectNats, resolveConnectionOptions } from './NatsConnectionOptions.js';
+import { showValue } from '../events/showValue.js';
 
 /** Options for {@link createJetStreamSender}. */
 export interface JetStreamSenderOptions extends NatsConnectionOptions {
@@ -99,9 +100,7 @@ export async function createJetStreamSender(options: JetStreamSenderOptions): Pr
   resolveConnectionOptions(options);
   const subject = options.subject;
   if (typeof subject !== 'string' || !PUBLISH_SUBJECT.test(subject)) {
-    throw new TypeError(
-      `subject must be a subject without spaces or wildcards, got ${describeValue(subject)}`,
-    );
+    throw new TypeError(`subject must be a subject without spaces or wildcards, got ${showValue(subject)}`);
   }
   const timeout = positiveInteger('timeout', options.timeout ?? JETSTREAM_SENDER_DEFAULTS.timeout);
   const msgId = optionalFunction('msgId', options.msgId) ?? JETSTREAM_SENDER_DEFAULTS.msgId;

@@ -1,8 +1,9 @@
 import type { StreamConfig } from '@nats-io/jetstream';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { describeValue, positiveInteger } from '../util/validateOptions.js';
+import { positiveInteger } from '../util/validateOptions.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
 import { connectNats, nanos, resolveConnectionOptions } from './NatsConnectionOptions.js';
+import { showValue } from '../events/showValue.js';
 
 /** Options for {@link ensureAuditStream}. */
 export interface EnsureAuditStreamOptions extends NatsConnectionOptions {
@@ -42,16 +43,16 @@ function streamConfig(options: EnsureAuditStreamOptions): Partial<StreamConfig> 
   const name = options.stream ?? AUDIT_STREAM_DEFAULTS.stream;
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw new TypeError(
-      `stream must be a stream name (no spaces, ".", "*", ">", "/" or "\\"), got ${describeValue(name)}`,
+      `stream must be a stream name (no spaces, ".", "*", ">", "/" or "\\"), got ${showValue(name)}`,
     );
   }
   const subjects = options.subjects ?? AUDIT_STREAM_DEFAULTS.subjects;
   if (!Array.isArray(subjects) || subjects.length === 0 || subjects.length > 256) {
-    throw new TypeError(`subjects must be a list of 1 to 256 subjects, got ${describeValue(subjects)}`);
+    throw new TypeError(`subjects must be a list of 1 to 256 subjects, got ${showValue(subjects)}`);
   }
   subjects.forEach((subject: unknown, i) => {
     if (typeof subject !== 'string' || !SUBJECT.test(subject)) {
-      throw new TypeError(`subjects.${i} must be a subject without spaces, got ${describeValue(subject)}`);
+      throw new TypeError(`subjects.${i} must be a subject without spaces, got ${showValue(subject)}`);
     }
   });
   const replicas = positiveInteger('replicas', options.replicas ?? AUDIT_STREAM_DEFAULTS.replicas);

@@ -4,9 +4,10 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 import { asyncScheduler, Observable } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
 import { decodeEvent } from '../events/decodeEvent.js';
-import { describeValue, optionalFunction, positiveInteger } from '../util/validateOptions.js';
+import { optionalFunction, positiveInteger } from '../util/validateOptions.js';
 import type { NatsConnection, NatsConnectionOptions } from './NatsConnectionOptions.js';
 import { connectNats, nanos, resolveConnectionOptions } from './NatsConnectionOptions.js';
+import { showValue } from '../events/showValue.js';
 
 /** One audit event read from JetStream. Settle it once with `ack()` (processed) or `nak()` (send it again). */
 export interface AuditMessage {
@@ -58,7 +59,7 @@ const RETRY_PULL_MS = 1_000;
 function checkName(name: string, value: unknown): string {
   if (typeof value === 'string' && NAME.test(value)) return value;
   throw new TypeError(
-    `${name} must be a name without spaces, ".", "*", ">", "/" or "\\", got ${describeValue(value)}`,
+    `${name} must be a name without spaces, ".", "*", ">", "/" or "\\", got ${showValue(value)}`,
   );
 }
 

@@ -2,6 +2,7 @@ import { SetMetadata } from '@nestjs/common';
 import type { CustomDecorator } from '@nestjs/common';
 import { Level } from '../events/Event.js';
 import { AUDIT_LEVEL_METADATA } from './tokens.js';
+import { showValue } from '../events/showValue.js';
 
 /**
  * Overrides the audit policy's level for a route (on a method) or a whole controller (on the class);
@@ -28,7 +29,7 @@ import { AUDIT_LEVEL_METADATA } from './tokens.js';
 export function AuditLevel(level: Level): CustomDecorator<string> {
   if (!Level.is(level)) {
     throw new TypeError(
-      `@AuditLevel level must be one of None|Metadata|Request|RequestResponse, got ${JSON.stringify(level)}`,
+      `@AuditLevel level must be one of None|Metadata|Request|RequestResponse, got ${showValue(level)}`,
     );
   }
   return SetMetadata(AUDIT_LEVEL_METADATA, level);

@@ -1,6 +1,7 @@
 import type { ModuleMetadata } from '@nestjs/common';
 import type { AuditRequestOptions, ResolvedAuditRequestOptions } from '../express/AuditRequestOptions.js';
 import { resolveAuditRequestOptions } from '../express/AuditRequestOptions.js';
+import { showValue } from '../events/showValue.js';
 
 /**
  * Options of `AuditModule.forRoot`: how requests become audit events (see `AuditRequestOptions`:
@@ -39,7 +40,7 @@ export function resolveAuditModuleOptions(options: AuditModuleOptions): Resolved
   const resolved = resolveAuditRequestOptions(options);
   const { shutdownTimeout } = options;
   if (shutdownTimeout !== undefined && (typeof shutdownTimeout !== 'number' || !(shutdownTimeout >= 0))) {
-    throw new TypeError(`shutdownTimeout must be a non-negative number, got ${String(shutdownTimeout)}`);
+    throw new TypeError(`shutdownTimeout must be a non-negative number, got ${showValue(shutdownTimeout)}`);
   }
   return { ...resolved, shutdownTimeout };
 }

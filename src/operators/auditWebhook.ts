@@ -5,17 +5,13 @@ import { assertGroupVersion } from '../events/GroupVersion.js';
 import { batchPipeline } from './batchPipeline.js';
 import { itemSerializer, joinItems, lazyBatch } from '../transport/encodeItems.js';
 import { openSender } from '../transport/openSender.js';
-import {
-  describeValue,
-  resolveBatchOptions,
-  resolveRetryOptions,
-  resolveTimeout,
-} from '../util/validateOptions.js';
+import { resolveBatchOptions, resolveRetryOptions, resolveTimeout } from '../util/validateOptions.js';
 import { WebhookError } from '../transport/WebhookError.js';
 import type { Delivery } from './deliverBatches.js';
 import { deliverOne } from './deliverBatches.js';
 import type { BatchOptions, WebhookDeliveryOptions } from '../contract/options.js';
 import { WEBHOOK_DEFAULTS } from '../contract/options.js';
+import { showValue } from '../events/showValue.js';
 
 /** Options of {@link auditWebhook}: the webhook backend's delivery options, without `mode` and `onError`. */
 export interface AuditWebhookOptions extends WebhookDeliveryOptions {
@@ -54,10 +50,10 @@ export function auditWebhook(
   const timeout = resolveTimeout(options.timeout, WEBHOOK_DEFAULTS.timeout);
   const scheduler = options.scheduler ?? asyncScheduler;
   if (options.sender === undefined && (options.target === undefined || options.target === null)) {
-    throw new TypeError('target is required unless sender is given, got undefined');
+    throw new TypeError(`target is required unless sender is given, got ${showValue(options.target)}`);
   }
   if (options.sender !== undefined && typeof options.sender !== 'function') {
-    throw new TypeError(`sender must be a function, got ${describeValue(options.sender)}`);
+    throw new TypeError(`sender must be a function, got ${showValue(options.sender)}`);
   }
   const serialize = itemSerializer(groupVersion);
   const envelopeBytes = Buffer.byteLength(joinItems([], groupVersion));

@@ -1,12 +1,8 @@
 import type { ObservableInput, OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import { Observable, asyncScheduler, from } from 'rxjs';
-import {
-  describeValue,
-  nonNegativeNumber,
-  optionalFunction,
-  positiveInteger,
-} from '../util/validateOptions.js';
+import { nonNegativeNumber, optionalFunction, positiveInteger } from '../util/validateOptions.js';
 import { BATCH_DEFAULTS } from '../contract/options.js';
+import { showValue } from '../events/showValue.js';
 
 /**
  * Bytes of an empty `audit.k8s.io/v1` `EventList` body, `{"kind":"EventList","apiVersion":"audit.k8s.io/v1",
@@ -98,7 +94,7 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
     optionalFunction('byteLength', config.byteLength) ?? jsonByteLength;
   const envelopeBytes = config.envelopeBytes ?? EVENT_LIST_ENVELOPE_BYTES;
   if (!Number.isSafeInteger(envelopeBytes) || envelopeBytes < 0) {
-    throw new TypeError(`envelopeBytes must be a non-negative integer, got ${describeValue(envelopeBytes)}`);
+    throw new TypeError(`envelopeBytes must be a non-negative integer, got ${showValue(envelopeBytes)}`);
   }
   const cutsByBytes = maxBatchBytes !== Infinity;
   const scheduler = config.scheduler ?? asyncScheduler;
@@ -172,7 +168,7 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
             }
             if (typeof size !== 'number' || !(size >= 0)) {
               subscriber.error(
-                new TypeError(`byteLength must return a non-negative number, got ${describeValue(size)}`),
+                new TypeError(`byteLength must return a non-negative number, got ${showValue(size)}`),
               );
               return;
             }

@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { describeCodec } from '../events/describeCodec.js';
 import { Level, Stage } from '../events/Event.js';
 
 /**
@@ -7,12 +8,13 @@ import { Level, Stage } from '../events/Event.js';
  */
 function list<C extends t.Mixed>(item: C): t.Type<Array<t.TypeOf<C>>, Array<t.OutputOf<C>>, unknown> {
   const array = t.array(item);
-  return new t.Type(
+  const type = new t.Type(
     array.name,
     array.is,
-    (input, context) => (input === null ? t.success([]) : array.validate(input, context)),
+    (input: unknown, context: t.Context) => (input === null ? t.success([]) : array.validate(input, context)),
     array.encode,
   );
+  return Object.assign(type, { description: describeCodec(array) });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type * as t from 'io-ts';
+import { reportErrors } from '../events/reportErrors.js';
 import { showValue } from '../events/showValue.js';
 import { Policy } from './Policy.js';
 import { PolicyError } from './PolicyError.js';
@@ -28,7 +28,9 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 export function decodePolicy(input: unknown, source?: string): Policy {
   const result = Policy.decode(input);
   if (result._tag === 'Left') {
-    throw new PolicyError(reportErrors(result.left), { source });
+    const problems: string[] = [];
+    reportErrors(result.left, problems);
+    throw new PolicyError(problems, { source });
   }
   const problems = validatePolicy(result.right);
   if (problems.length > 0) {
@@ -45,11 +47,11 @@ function validatePolicy(policy: Policy): string[] {
     (rule.nonResourceURLs ?? []).forEach((url, j) => {
       if (url === '*') return;
       if (!url.startsWith('/')) {
-        problems.push(`${at}.nonResourceURLs.${j}: must begin with a '/' character, got ${show(url)}`);
+        problems.push(`${at}.nonResourceURLs.${j}: must begin with a '/' character, got ${showValue(url)}`);
       }
       if (url.slice(0, -1).includes('*')) {
         problems.push(
-          `${at}.nonResourceURLs.${j}: a '*' wildcard must be the final character, got ${show(url)}`,
+          `${at}.nonResourceURLs.${j}: a '*' wildcard must be the final character, got ${showValue(url)}`,
         );
       }
     });
@@ -57,7 +59,7 @@ function validatePolicy(policy: Policy): string[] {
       const group = gr.group ?? '';
       if (group !== '' && (group.length > 253 || !DNS_SUBDOMAIN.test(group))) {
         problems.push(
-          `${at}.resources.${j}.group: must be a lower-case DNS subdomain (no version), got ${show(group)}`,
+          `${at}.resources.${j}.group: must be a lower-case DNS subdomain (no version), got ${showValue(group)}`,
         );
       }
       if ((gr.resourceNames ?? []).length > 0 && (gr.resources ?? []).length === 0) {
@@ -74,63 +76,4 @@ function validatePolicy(policy: Policy): string[] {
     }
   });
   return problems;
-}
-
-/** Turns io-ts errors into `path: expected X, got Y` lines, one per offending path. */
-function reportErrors(errors: t.Errors): string[] {
-  const byPath = new Map<string, string>();
-  for (const error of errors) {
-    const keys: string[] = [];
-    let described: t.Decoder<unknown, unknown> | undefined = error.context[0]?.type;
-    error.context.forEach((entry, i) => {
-      if (i === 0) return;
-      const parent = error.context[i - 1]?.type as { _tag?: string } | undefined;
-      // Members of an intersection or union are not fields: they add no path segment.
-      if (parent?._tag === 'IntersectionType' || parent?._tag === 'UnionType') return;
-      keys.push(entry.key);
-      described = entry.type;
-    });
-    const path = keys.join('.');
-    if (byPath.has(path)) continue;
-    const expected = `expected ${describe(described)}, got ${show(error.value)}`;
-    byPath.set(path, path === '' ? expected : `${path}: ${expected}`);
-  }
-  return [...byPath.values()];
-}
-
-function describe(type: t.Decoder<unknown, unknown> | undefined): string {
-  const tagged = type as {
-    _tag?: string;
-    keys?: object;
-    value?: unknown;
-    types?: t.Decoder<unknown, unknown>[];
-  };
-  switch (tagged?._tag) {
-    case 'KeyofType':
-      return `one of ${Object.keys(tagged.keys ?? {}).join('|')}`;
-    case 'LiteralType':
-      return JSON.stringify(tagged.value);
-    case 'StringType':
-      return 'a string';
-    case 'BooleanType':
-      return 'a boolean';
-    case 'NullType':
-      return 'null';
-    case 'UnionType':
-      return (tagged.types ?? []).map(describe).join(' or ');
-    case 'ArrayType':
-      return 'a list';
-    case 'InterfaceType':
-    case 'PartialType':
-    case 'IntersectionType':
-    case 'UnknownRecordType':
-      return 'an object';
-    default:
-      return type?.name.startsWith('Array<') ? 'a list' : (type?.name ?? 'a valid value');
-  }
-}
-
-/** A value from the policy for a message: strings quoted and shortened, objects and lists by kind only. */
-function show(value: unknown): string {
-  return value === undefined ? 'nothing' : showValue(value);
 }

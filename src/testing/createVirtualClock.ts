@@ -1,5 +1,6 @@
 import type { TestScheduler } from 'rxjs/testing';
 import { createTestScheduler } from './createTestScheduler.js';
+import { showValue } from '../events/showValue.js';
 
 /** A `TestScheduler` driven step by step from async tests, see {@link createVirtualClock}. */
 export interface VirtualClock {
@@ -77,11 +78,11 @@ export function createVirtualClock(options: VirtualClockOptions = {}): VirtualCl
   const scheduler = options.scheduler ?? createTestScheduler();
   const maxSteps = options.maxSteps ?? 100_000;
   if (!Number.isSafeInteger(maxSteps) || maxSteps <= 0) {
-    throw new TypeError(`maxSteps must be a positive integer, got ${String(maxSteps)}`);
+    throw new TypeError(`maxSteps must be a positive integer, got ${showValue(maxSteps)}`);
   }
   const advanceTo = async (frame: number): Promise<void> => {
     if (typeof frame !== 'number' || Number.isNaN(frame) || !Number.isFinite(frame)) {
-      throw new TypeError(`advanceTo needs a finite frame, got ${String(frame)}`);
+      throw new TypeError(`advanceTo needs a finite frame, got ${showValue(frame)}`);
     }
     // A no-op action at `frame` makes the clock stop exactly there, even when nothing else is due then.
     if (frame > scheduler.now()) scheduler.schedule(() => {}, frame - scheduler.now());

@@ -18,6 +18,7 @@ import type { WebhookTargetOption } from '../contract/WebhookTarget.js';
 import type { AuditSender } from '../contract/AuditSender.js';
 import { WebhookError } from './WebhookError.js';
 import { abortsAtTeardown } from './sendAttempt.js';
+import { showValue } from '../events/showValue.js';
 
 /** Options for {@link createHttpSender}. */
 export interface HttpSenderOptions {
@@ -116,7 +117,7 @@ export interface HttpSender {
 export function createHttpSender(target: WebhookTargetOption, options: HttpSenderOptions = {}): HttpSender {
   const timeout = options.timeout ?? HTTP_SENDER_DEFAULTS.timeout;
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
-    throw new RangeError(`timeout must be a positive number of milliseconds, got ${String(timeout)}`);
+    throw new RangeError(`timeout must be a positive number of milliseconds, got ${showValue(timeout)}`);
   }
   const compression = resolveCompression(options.compression ?? HTTP_SENDER_DEFAULTS.compression);
   const resolved = resolveWebhookTarget(target);

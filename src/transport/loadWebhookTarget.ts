@@ -3,7 +3,7 @@ import { showValue } from '../events/showValue.js';
 import { parseUntrustedYaml } from '../util/parseUntrustedYaml.js';
 import { readBoundedFile } from '../util/readBoundedFile.js';
 import type { YamlPathSegment } from '../util/parseUntrustedYaml.js';
-import { formatCodecErrors } from './formatCodecErrors.js';
+import { reportErrors } from '../events/reportErrors.js';
 import { Kubeconfig, KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './Kubeconfig.js';
 import { KubeconfigError } from './KubeconfigError.js';
 import type { WebhookTarget } from '../contract/WebhookTarget.js';
@@ -41,7 +41,7 @@ import type { TargetFieldNames } from './validateWebhookTarget.js';
  */
 export function loadWebhookTarget(path: string): WebhookTarget {
   if (typeof path !== 'string' || path.trim() === '') {
-    throw new KubeconfigError(undefined, [`kubeconfig must be a file path, got ${JSON.stringify(path)}`]);
+    throw new KubeconfigError(undefined, [`kubeconfig must be a file path, got ${showValue(path)}`]);
   }
   const file = resolve(path);
   let text: string;
@@ -88,17 +88,11 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'context',
 ]);
 
-/** A field path as kubeconfig messages write it: `users[0].user.password`. */
+/** A field path as kubeconfig messages write it, dotted as every problem path is: `users.0.user.password`. */
 function kubeconfigPath(path: readonly YamlPathSegment[]): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else {
-      const key = KNOWN_KEYS.has(segment) ? segment : '<key>';
-      out += out === '' ? key : `.${key}`;
-    }
-  }
-  return out;
+  return path
+    .map((segment) => (typeof segment === 'number' || KNOWN_KEYS.has(segment) ? String(segment) : '<key>'))
+    .join('.');
 }
 
 interface Named<T> {
@@ -111,23 +105,25 @@ function targetFromKubeconfig(raw: unknown, file: string): WebhookTarget {
     throw new KubeconfigError(file, problems);
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return fail(
-      `expected a kubeconfig object (kind: Config), got ${Array.isArray(raw) ? 'array' : raw === null ? 'null' : typeof raw}`,
-    );
+    return fail(`expected a kubeconfig object (kind: Config), got ${showValue(raw, 'kind')}`);
   }
   // Go's YAML decoding reads `clusters:` (null) as an empty list; so do we.
   const input: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
   for (const list of ['clusters', 'users', 'contexts']) if (input[list] === null) delete input[list];
 
   const decoded = Kubeconfig.decode(input);
-  if (decoded._tag === 'Left') return fail(...formatCodecErrors(decoded.left));
+  if (decoded._tag === 'Left') {
+    const problems: string[] = [];
+    reportErrors(decoded.left, problems, { values: 'kind' });
+    return fail(...problems);
+  }
   const config = decoded.right;
 
   const problems: string[] = [];
   if (config.kind !== undefined && config.kind !== 'Config')
-    problems.push(`kind must be "Config", got ${showValue(config.kind)}`);
+    problems.push(`kind must be "Config", got ${showValue(config.kind, 'kind')}`);
   if (config.apiVersion !== undefined && config.apiVersion !== 'v1') {
-    problems.push(`apiVersion must be "v1", got ${showValue(config.apiVersion)}`);
+    problems.push(`apiVersion must be "v1", got ${showValue(config.apiVersion, 'kind')}`);
   }
   const clusters = byName(
     'clusters',

@@ -4,6 +4,7 @@ import { resolveCompression } from './Compression.js';
 import { createHttpSender } from './httpSender.js';
 import type { WebhookTargetOption } from '../contract/WebhookTarget.js';
 import type { AuditSender } from '../contract/AuditSender.js';
+import { showValue } from '../events/showValue.js';
 
 /** The longest delay Node timers accept (~24.8 days): the HTTP client's timeout when attempts have none. */
 export const MAX_TIMER_MS = 2_147_483_647;
@@ -30,7 +31,7 @@ export function openSender(
   const gzip = resolveCompression(compression);
   if (sender !== undefined) return { send: sender, close: () => {} };
   if (target === undefined || target === null) {
-    throw new TypeError('target is required unless sender is given, got undefined');
+    throw new TypeError(`target is required unless sender is given, got ${showValue(target)}`);
   }
   const http = createHttpSender(target, {
     timeout: Number.isFinite(timeout) ? timeout : MAX_TIMER_MS,

@@ -1,4 +1,5 @@
 import { KubeconfigError } from './KubeconfigError.js';
+import { showValue } from '../events/showValue.js';
 import { loadWebhookTarget } from './loadWebhookTarget.js';
 import type { WebhookTarget, WebhookTargetOption } from '../contract/WebhookTarget.js';
 import { validateWebhookTarget } from './validateWebhookTarget.js';
@@ -33,7 +34,7 @@ export function resolveWebhookTarget(option: WebhookTargetOption): WebhookTarget
     }
     if (typeof kubeconfig !== 'string') {
       throw new KubeconfigError(undefined, [
-        `target.kubeconfig must be a file path, got ${typeof kubeconfig}`,
+        `target.kubeconfig must be a file path, got ${showValue(kubeconfig, 'kind')}`,
       ]);
     }
     return loadWebhookTarget(kubeconfig);

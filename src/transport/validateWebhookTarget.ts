@@ -2,7 +2,8 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { createSecureContext } from 'node:tls';
 import * as t from 'io-ts';
-import { formatCodecErrors } from './formatCodecErrors.js';
+import { reportErrors } from '../events/reportErrors.js';
+import { showValue } from '../events/showValue.js';
 import { KubeconfigError } from './KubeconfigError.js';
 import { redactUrl } from '../util/redactUrl.js';
 import type { WebhookTarget } from '../contract/WebhookTarget.js';
@@ -28,11 +29,14 @@ export const DIRECT_TARGET_FIELDS: TargetFieldNames = {
   user: 'target',
 };
 
-const Pem = new t.Type<string | Buffer, string | Buffer, unknown>(
-  'string | Buffer',
-  (u): u is string | Buffer => typeof u === 'string' || Buffer.isBuffer(u),
-  (u, c) => (typeof u === 'string' || Buffer.isBuffer(u) ? t.success(u) : t.failure(u, c)),
-  t.identity,
+const Pem = Object.assign(
+  new t.Type<string | Buffer, string | Buffer, unknown>(
+    'string | Buffer',
+    (u): u is string | Buffer => typeof u === 'string' || Buffer.isBuffer(u),
+    (u, c) => (typeof u === 'string' || Buffer.isBuffer(u) ? t.success(u) : t.failure(u, c)),
+    t.identity,
+  ),
+  { description: 'a string or a Buffer' },
 );
 
 /** The shape of a {@link WebhookTarget} given directly, checked before the semantic rules. */
@@ -77,12 +81,15 @@ const WebhookTargetCodec = t.intersection(
 export function validateWebhookTarget(input: unknown): WebhookTarget {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new KubeconfigError(undefined, [
-      `target must be an object with a url, or { kubeconfig: path }, got ${input === null ? 'null' : typeof input}`,
+      `target must be an object with a url, or { kubeconfig: path }, got ${showValue(input, 'kind')}`,
     ]);
   }
   const decoded = WebhookTargetCodec.decode(input);
-  if (decoded._tag === 'Left')
-    throw new KubeconfigError(undefined, formatCodecErrors(decoded.left, 'target'));
+  if (decoded._tag === 'Left') {
+    const problems: string[] = [];
+    reportErrors(decoded.left, problems, { base: 'target', values: 'kind' });
+    throw new KubeconfigError(undefined, problems);
+  }
   const target = { ...decoded.right } as WebhookTarget;
   const problems = targetProblems(target, DIRECT_TARGET_FIELDS);
   if (problems.length > 0) throw new KubeconfigError(undefined, problems);
@@ -164,14 +171,14 @@ export function targetProblems(target: WebhookTarget, names: TargetFieldNames): 
     try {
       validateHeaderName(name);
     } catch {
-      problems.push(`${names.headers} has an invalid header name ${JSON.stringify(name)}`);
+      problems.push(`${names.headers} has an invalid header name ${showValue(name)}`);
       continue;
     }
     try {
       validateHeaderValue(name, value);
     } catch {
-      // The value may be a credential: name the header only.
-      problems.push(`${names.headers}[${JSON.stringify(name)}] has an invalid value (control characters?)`);
+      // The value may be a credential: name the header only (a valid name, so it reads as a path segment).
+      problems.push(`${names.headers}.${name} has an invalid value (control characters?)`);
     }
   }
   return problems;

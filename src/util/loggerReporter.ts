@@ -2,7 +2,7 @@
 import type { AuditErrorReason, AuditPluginError } from '../contract/AuditBackend.js';
 import { formatAuditPluginError } from './reportToStderr.js';
 import { redactMessage } from './redactMessage.js';
-import { describeValue } from './validateOptions.js';
+import { showValue } from '../events/showValue.js';
 
 /**
  * A logger with `warn` and `error` methods: `console`, pino, bunyan, winston, NestJS's `Logger`, … rx-audit
@@ -117,12 +117,12 @@ export function loggerReporter(
     typeof l['warn'] !== 'function' ||
     typeof l['error'] !== 'function'
   ) {
-    throw new TypeError(`logger must be an object with warn and error methods, got ${describeValue(logger)}`);
+    throw new TypeError(`logger must be an object with warn and error methods, got ${showValue(logger)}`);
   }
   const order = options.argumentOrder ?? detectOrder(logger);
   if (order !== 'fields-first' && order !== 'message-first') {
     throw new TypeError(
-      `argumentOrder must be one of fields-first|message-first, got ${describeValue(order as unknown)}`,
+      `argumentOrder must be one of fields-first|message-first, got ${showValue(order as unknown)}`,
     );
   }
   return (item) => {

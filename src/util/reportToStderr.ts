@@ -4,6 +4,7 @@ import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { AuditPluginError } from '../contract/AuditBackend.js';
 import { redactMessage } from './redactMessage.js';
+import { showValue } from '../events/showValue.js';
 
 const MAX_IDS = 10;
 /** The longest audit ID a line shows; an ID comes from the event, so from anyone. */
@@ -100,7 +101,7 @@ export function createStderrReporter(options: StderrReporterOptions = {}): (item
   const intervalMs = options.intervalMs ?? 1000;
   if (typeof intervalMs !== 'number' || !(intervalMs >= 0) || !Number.isFinite(intervalMs)) {
     throw new RangeError(
-      `intervalMs must be a non-negative number of milliseconds, got ${String(intervalMs)}`,
+      `intervalMs must be a non-negative number of milliseconds, got ${showValue(intervalMs)}`,
     );
   }
   const write = options.write ?? ((line: string) => void process.stderr.write(line));

@@ -1,4 +1,4 @@
-import { describeValue } from './validateOptions.js';
+import { showValue } from '../events/showValue.js';
 
 /** What {@link shutdownOnce} returns: the backend's `shutdown()` and whether it has begun. */
 export interface ShutdownOnce {
@@ -22,7 +22,7 @@ export function shutdownOnce(run: (timeout: number | undefined) => Promise<void>
       if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
         return Promise.reject(
           new TypeError(
-            `shutdown timeout must be a non-negative number of milliseconds, got ${describeValue(timeout)}`,
+            `shutdown timeout must be a non-negative number of milliseconds, got ${showValue(timeout)}`,
           ),
         );
       }

@@ -1,5 +1,6 @@
 import type { BatchOptions, RetryOptions, ThrottleOptions, WhenFull } from '../contract/options.js';
 import { BATCH_DEFAULTS, RETRY_DEFAULTS } from '../contract/options.js';
+import { showValue } from '../events/showValue.js';
 
 /** Batch options with every default applied and every value checked. */
 export interface ResolvedBatchOptions {
@@ -15,18 +16,8 @@ export interface ResolvedBatchOptions {
 
 const WHEN_FULL: readonly WhenFull[] = ['drop', 'block'];
 
-/** Shows a bad option value in an error message without ever dumping a large object. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
-    return String(value);
-  }
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
-}
-
 function fail(name: string, what: string, value: unknown): never {
-  throw new TypeError(`${name} must be ${what}, got ${describeValue(value)}`);
+  throw new TypeError(`${name} must be ${what}, got ${showValue(value)}`);
 }
 
 /** A function or `undefined` (an optional callback such as `onError`), else a TypeError naming `name`. */
