@@ -298,16 +298,32 @@ if (wanted('blocking')) {
   skipNote('Blocking', r);
   if (!r.error) {
     const floor = r.results.floor;
+    const axiosRun = r.results.axios;
     const rows = Object.values(r.results).map((c) => [
       c.label,
       fmt(c.perSec),
       fmt((c.ms / r.calls) * 1000, 1),
       ratio(c.ms / floor.ms),
+      axiosRun ? ratio(c.ms / axiosRun.ms) : '—',
+      fmt((c.cpuMs / r.calls) * 1000, 1),
+      axiosRun ? ratio(c.cpuMs / axiosRun.cpuMs) : '—',
     ]);
     sections.push(
       `### Blocking mode: ${fmt(r.calls)} sequential calls of 1 event\n\n` +
-        `Each call awaits its POST before the next starts. Median of ${r.rounds} interleaved rounds.\n\n` +
-        table(['contender', 'round trips/s', 'µs per round trip', 'time vs floor'], rows),
+        `Each call awaits its POST before the next starts. Median of ${r.rounds} interleaved rounds; ` +
+        `"CPU" is the sending process's user + system time (the receiver runs in another process).\n\n` +
+        table(
+          [
+            'contender',
+            'round trips/s',
+            'µs per round trip',
+            'time vs floor',
+            'time vs bare axios',
+            'sender CPU µs per call',
+            'CPU vs bare axios',
+          ],
+          rows,
+        ),
     );
     if (r.results.rx) {
       const v = r.results.rx.ms / floor.ms;
@@ -320,6 +336,8 @@ if (wanted('blocking')) {
           ratio(a),
           a <= 1.15 ? 'met' : 'missed',
         ]);
+        const cpu = r.results.rx.cpuMs / r.results.axios.cpuMs;
+        targets.push(['blocking sender CPU rx-audit / bare axios', '(none)', ratio(cpu), '—']);
       }
     }
   }

@@ -68,8 +68,11 @@ runPart(async (config) => {
   const runOnce = async (c, count) => {
     await receiver.reset();
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await c.run(count);
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    if (count === calls) (c.cpuMs ??= []).push((cpu.user + cpu.system) / 1000);
     const { items, requests, connections } = await receiver.count();
     c.connections = connections;
     if (items !== count || requests !== count) {
@@ -86,6 +89,7 @@ runPart(async (config) => {
     results[c.key] = {
       label: c.label,
       ms,
+      cpuMs: median(c.cpuMs),
       perSec: (calls / ms) * 1000,
       rounds: times[c.key],
       connections: c.connections,
