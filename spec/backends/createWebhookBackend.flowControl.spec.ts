@@ -159,25 +159,39 @@ describe('batch.maxBufferBytes', () => {
   });
 });
 
-describe('no byte bounds (maxBufferBytes and maxBatchBytes both Infinity)', () => {
-  it('processEvents does not measure UTF-8 bytes then (with a byte bound, once per event)', async () => {
-    const count = async (batch: BatchOptions) => {
-      const backend = createWebhookBackend({ mode: 'batch', sender: () => Promise.resolve(), batch });
-      backend.run();
-      const spy = vi.spyOn(Buffer, 'byteLength');
-      try {
-        await backend.processEvents(...auditEvents(5));
-        return spy.mock.calls.length;
-      } finally {
-        spy.mockRestore();
-        await backend.shutdown();
-      }
-    };
-    expect(await count({ maxBufferBytes: Infinity, maxBatchBytes: Infinity })).toBe(0);
-    expect(await count({ maxBatchBytes: Infinity })).toBe(5);
-    expect(await count({})).toBe(5);
+describe('byte bounds measure only near a limit', () => {
+  /** `Buffer.byteLength` calls while 5 events are accepted (the sender never reads the body). */
+  const measures = async (batch: BatchOptions) => {
+    const backend = createWebhookBackend({ mode: 'batch', sender: () => Promise.resolve(), batch });
+    backend.run();
+    const spy = vi.spyOn(Buffer, 'byteLength');
+    try {
+      expect(await backend.processEvents(...auditEvents(5))).toBe(true);
+      return spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+      await backend.shutdown();
+    }
+  };
+
+  it('far from the limits (the defaults, or none) processEvents measures nothing: 3 bytes per code unit bound it', async () => {
+    expect(await measures({})).toBe(0);
+    expect(await measures({ maxBufferBytes: Infinity, maxBatchBytes: Infinity })).toBe(0);
   });
 
+  it('near a limit it measures, each event once at most', async () => {
+    const size = itemBytes('e0');
+    // Bounds (3 × length) pass these limits, exact bytes do not: the room and the cut must measure to decide.
+    expect(await measures({ maxBufferBytes: 5 * size + 1, maxBatchWait: 50 })).toBeGreaterThan(0);
+    expect(await measures({ maxBufferBytes: 5 * size + 1, maxBatchWait: 50 })).toBeLessThanOrEqual(5);
+    expect(await measures({ maxBatchBytes: ENVELOPE + 5 * size + 4, maxBatchSize: 10 })).toBeGreaterThan(0);
+    expect(await measures({ maxBatchBytes: ENVELOPE + 5 * size + 4, maxBatchSize: 10 })).toBeLessThanOrEqual(
+      5,
+    );
+  });
+});
+
+describe('no byte bounds (maxBufferBytes and maxBatchBytes both Infinity)', () => {
   it('sends multi-byte events byte for byte: the body encoder measures what the enqueue left unmeasured', async () => {
     const receiver = await startReceiver();
     receivers.push(receiver);

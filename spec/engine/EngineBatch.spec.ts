@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { EngineBatch, compactSnapshots } from '../../src/engine/EngineBatch.js';
+import {
+  EngineBatch,
+  compactSnapshots,
+  engineItem,
+  itemBound,
+  itemBytes,
+} from '../../src/engine/EngineBatch.js';
 import type { EngineItem } from '../../src/engine/EngineBatch.js';
 
 // The engine itself is covered through the backends (spec/backends); these are its batch value and helper.
@@ -12,7 +18,7 @@ describe('compactSnapshots', () => {
       '{"c":[1,2,3]}',
       JSON.stringify({ long: 'x'.repeat(5000) }),
     ];
-    const items: EngineItem[] = texts.map((json) => ({ json, bytes: Buffer.byteLength(json) }));
+    const items: EngineItem[] = texts.map((json) => engineItem(json, Buffer.byteLength(json)));
     const same = [...items];
     compactSnapshots(items);
     expect(items).toHaveLength(texts.length);
@@ -27,24 +33,42 @@ describe('compactSnapshots', () => {
     const empty: EngineItem[] = [];
     compactSnapshots(empty);
     expect(empty).toEqual([]);
-    const one = [{ json: '{"a":1}', bytes: 7 }];
+    const one = [engineItem('{"a":1}', 7)];
     compactSnapshots(one);
-    expect(one).toEqual([{ json: '{"a":1}', bytes: 7 }]);
+    expect(one).toEqual([{ json: '{"a":1}', bytes: 7, charge: 0 }]);
+  });
+});
+
+describe('item bytes', () => {
+  it('bounds an unmeasured item by three bytes per code unit, never under its UTF-8 bytes', () => {
+    for (const json of ['{}', '"é"', '"日本"', '"😀"', '"\u0000"', JSON.stringify({ s: '€'.repeat(100) })]) {
+      const item = engineItem(json, undefined);
+      expect(itemBound(item)).toBe(3 * json.length);
+      expect(itemBound(item)).toBeGreaterThanOrEqual(Buffer.byteLength(json));
+    }
+  });
+
+  it('measures once, and the bound is then the measure', () => {
+    const item = engineItem('"日本"', undefined);
+    expect(item.bytes).toBeUndefined();
+    expect(itemBytes(item)).toBe(8);
+    expect(item.bytes).toBe(8);
+    expect(itemBound(item)).toBe(8);
+    item.json = 'changed'; // a measure is kept, not taken again
+    expect(itemBytes(item)).toBe(8);
+  });
+
+  it('keeps a key when given one', () => {
+    expect(engineItem('1', 1, 'k')).toEqual({ json: '1', bytes: 1, charge: 0, key: 'k' });
+    expect('key' in engineItem('1', 1)).toBe(false);
   });
 });
 
 describe('EngineBatch', () => {
-  it("sums its items' bytes and, when it ends, tells its caller and resolves a flush once all its batches ended", () => {
+  it('when it ends, tells its caller and resolves a flush once all its batches ended', () => {
     const ended: boolean[] = [];
-    const a = new EngineBatch(
-      [
-        { json: '{}', bytes: 2 },
-        { json: '"é"', bytes: 4 },
-      ],
-      (ok) => ended.push(ok),
-    );
-    const b = new EngineBatch([{ json: '1', bytes: 1 }], undefined);
-    expect(a.bytes).toBe(6);
+    const a = new EngineBatch([engineItem('{}', 2), engineItem('"é"', 4)], (ok) => ended.push(ok));
+    const b = new EngineBatch([engineItem('1', 1)], undefined);
     let flushed = 0;
     const waiter = { left: 0, resolve: () => flushed++ };
     a.waitFor(waiter);

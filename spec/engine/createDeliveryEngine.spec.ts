@@ -3,6 +3,7 @@
 import { throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
+import { engineItem } from '../../src/engine/EngineBatch.js';
 import type { EngineItem } from '../../src/engine/EngineBatch.js';
 import { createDeliveryEngine } from '../../src/engine/createDeliveryEngine.js';
 import { restoreItems } from '../../src/transport/encodeItems.js';
@@ -12,7 +13,7 @@ import { auditEvent, virtualClock } from '../helpers/fixtures.js';
 
 const item = (id: string): EngineItem => {
   const json = JSON.stringify(auditEvent(id));
-  return { json, bytes: Buffer.byteLength(json), key: `key-${id}` };
+  return engineItem(json, Buffer.byteLength(json), `key-${id}`);
 };
 
 function engineFor(options: { bufferSize: number; fail?: (ids: string[]) => boolean }) {

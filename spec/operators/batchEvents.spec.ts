@@ -438,3 +438,92 @@ describe('batchEvents with maxBatchBytes', () => {
     );
   });
 });
+
+describe('batchEvents with byteBound', () => {
+  // Strings of ASCII and multi-byte characters; byteLength is their UTF-8 bytes, the bound three per code unit.
+  const utf8 = (s: string) => Buffer.byteLength(s);
+  const bound = (s: string) => 3 * s.length;
+  const strings = fc.array(fc.string({ unit: fc.constantFrom('a', 'é', '日', '😀'), maxLength: 12 }), {
+    maxLength: 40,
+  });
+  const run = async (values: string[], config: Parameters<typeof batchEvents<string>>[0]) =>
+    lastValueFrom(from(values).pipe(batchEvents<string>(config), toArray()));
+
+  it('cuts the same batches as byteLength alone, for any events, limit, size and re-entrance', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        strings,
+        fc.integer({ min: 1, max: 120 }),
+        fc.integer({ min: 1, max: 12 }),
+        async (values, maxBatchBytes, maxBatchSize) => {
+          const base = {
+            maxBatchBytes,
+            maxBatchSize,
+            maxBatchWait: Infinity,
+            envelopeBytes: 2,
+            byteLength: utf8,
+          };
+          expect(await run(values, { ...base, byteBound: bound })).toEqual(await run(values, base));
+          // Re-entrant pushes while a batch is emitted see the same cuts too.
+          const reentrant = (withBound: boolean) => {
+            const input = new Subject<string>();
+            const out: string[][] = [];
+            const pushed = new Set<number>();
+            input
+              .pipe(batchEvents({ ...base, ...(withBound ? { byteBound: bound } : {}) }))
+              .subscribe((batch) => {
+                out.push(batch);
+                if (out.length % 2 === 1 && !pushed.has(out.length)) {
+                  pushed.add(out.length);
+                  input.next(`r${out.length}`);
+                }
+              });
+            for (const v of values) input.next(v);
+            input.complete();
+            return out;
+          };
+          expect(reentrant(true)).toEqual(reentrant(false));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('measures only when the bounds could reach the limit', async () => {
+    const measured: string[] = [];
+    const byteLength = (s: string) => (measured.push(s), utf8(s));
+    // 'aaaa' is bounded by 12, so the bounds of the first three sum to 2 + 3·12 + 2 = 40 < 50: no measure yet;
+    // the fourth could reach 50 by its bound, so the batch is measured then (2 + 4·4 + 3 commas = 21 fits).
+    const out = await run(['aaaa', 'aaaa', 'aaaa', 'aaaa'], {
+      maxBatchBytes: 50,
+      maxBatchWait: Infinity,
+      envelopeBytes: 2,
+      byteLength,
+      byteBound: bound,
+    });
+    expect(out).toEqual([['aaaa', 'aaaa', 'aaaa', 'aaaa']]);
+    expect(measured).toEqual(['aaaa', 'aaaa', 'aaaa', 'aaaa']);
+    measured.length = 0;
+    await run(['aa', 'bb'], { maxBatchBytes: 1000, maxBatchWait: Infinity, byteLength, byteBound: bound });
+    expect(measured).toEqual([]);
+  });
+
+  it('errors the stream when byteBound throws or returns a bad size, and rejects a non-function', async () => {
+    const failure = new Error('no bound');
+    const config = { maxBatchBytes: 10, maxBatchWait: Infinity, byteLength: utf8 };
+    await expect(
+      run(['a'], {
+        ...config,
+        byteBound: () => {
+          throw failure;
+        },
+      }),
+    ).rejects.toBe(failure);
+    await expect(run(['a'], { ...config, byteBound: () => Number.NaN })).rejects.toThrow(
+      'byteBound must return a non-negative number, got NaN',
+    );
+    expect(() => batchEvents({ byteBound: 3 as unknown as () => number })).toThrow(
+      'byteBound must be a function, got 3',
+    );
+  });
+});

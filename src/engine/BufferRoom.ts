@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../events/Event.js';
-import { boundBytes } from './EngineBatch.js';
+import { itemBound, itemBytes } from './EngineBatch.js';
 import type { EngineItem } from './EngineBatch.js';
 import type { ResolvedBatchOptions } from '../util/validateOptions.js';
 
@@ -19,11 +19,17 @@ export interface RoomWaiter {
  * flight — and the callers waiting for room, served first come first served. `place` hands an item on (the
  * engine accepts it); it may re-enter the room synchronously (a sender that ends at once frees room, a
  * callback that calls processEvents), so every loop re-checks the room after each item.
+ *
+ * Bytes are held by each item's bound ({@link itemBound}) until the bound could decide: an item that does not
+ * fit by the bounds makes the room measure what it holds by bound (each item once), and then it decides on
+ * exact bytes, as if every item had been measured on the way in.
  */
 export class BufferRoom {
   held = 0;
   heldBytes = 0;
   readonly #waiters: RoomWaiter[] = [];
+  /** Items held by their bound, oldest first; freed ones are skipped (and dropped when the list grows). */
+  #byBound: EngineItem[] = [];
   #admitting = false;
   #closed = false;
 
@@ -33,16 +39,39 @@ export class BufferRoom {
   ) {}
 
   #fits(item: EngineItem): boolean {
-    return (
-      !this.#closed &&
-      this.held < this.limits.bufferSize &&
-      this.heldBytes + boundBytes(item) <= this.limits.maxBufferBytes
-    );
+    if (this.#closed || this.held >= this.limits.bufferSize) return false;
+    const max = this.limits.maxBufferBytes;
+    if (max === Infinity || this.heldBytes + itemBound(item) <= max) return true;
+    this.#measureHeld();
+    return this.heldBytes + itemBytes(item) <= max;
+  }
+
+  /** Replaces the bound charged for each held, unmeasured item by its exact bytes. */
+  #measureHeld(): void {
+    for (const item of this.#byBound) {
+      if (item.charge === 0) continue; // freed
+      const bytes = itemBytes(item);
+      this.heldBytes += bytes - item.charge;
+      item.charge = bytes;
+    }
+    this.#byBound = [];
+  }
+
+  /** Charges `item` (nothing without a byte bound). */
+  #charge(item: EngineItem): void {
+    this.held++;
+    if (this.limits.maxBufferBytes === Infinity) return;
+    item.charge = itemBound(item);
+    this.heldBytes += item.charge;
+    if (item.bytes !== undefined) return;
+    this.#byBound.push(item);
+    // Freed items leave the list only when it is measured: drop them once they could be most of it.
+    if (this.#byBound.length > 2 * this.held + 1024)
+      this.#byBound = this.#byBound.filter((i) => i.charge > 0);
   }
 
   #take(item: EngineItem): void {
-    this.held++;
-    this.heldBytes += boundBytes(item);
+    this.#charge(item);
     this.place(item);
   }
 
@@ -70,15 +99,17 @@ export class BufferRoom {
   }
 
   /** Holds items without a bound (blocking mode: each call is its own batch, the caller waits for it). */
-  hold(count: number, bytes: number): void {
-    this.held += count;
-    this.heldBytes += bytes;
+  hold(items: readonly EngineItem[]): void {
+    for (const item of items) this.#charge(item);
   }
 
   /** Frees the room of ended items (then call {@link admit}). */
-  free(count: number, bytes: number): void {
-    this.held -= count;
-    this.heldBytes -= bytes;
+  free(items: readonly EngineItem[]): void {
+    this.held -= items.length;
+    for (const item of items) {
+      this.heldBytes -= item.charge;
+      item.charge = 0;
+    }
   }
 
   /** Places what waiting callers can place now, in order. A re-entrant call leaves the work to the loop under way. */

@@ -1,21 +1,39 @@
 /**
  * One accepted event inside the engine: its snapshot (the wire JSON that will be sent), the snapshot's UTF-8
- * bytes, and an opaque `key` a layer in front of the engine (the spool) uses to find it again.
- * `json` is replaced once, by the same text in a compacted batch (see {@link compactSnapshots}).
+ * bytes once measured, what the buffer room charged for it, and an opaque `key` a layer in front of the engine
+ * (the spool) uses to find it again. `json` is replaced once, by the same text in a compacted batch (see
+ * {@link compactSnapshots}).
  */
 export interface EngineItem {
   json: string;
   /**
-   * `Buffer.byteLength(json)`; `undefined` only when no byte bound is set (`maxBufferBytes` and
-   * `maxBatchBytes` both `Infinity`), so nothing on the caller's path needs it (see `snapshotItems`).
+   * `Buffer.byteLength(json)`, or `undefined` until something needs the exact number (see {@link itemBytes}):
+   * until then the byte bounds count the item by {@link itemBound}, and the body encoder measures it last.
    */
-  readonly bytes: number | undefined;
+  bytes: number | undefined;
+  /** The bytes the buffer room holds for the item (its bound, or its exact bytes once measured); 0 once freed. */
+  charge: number;
   readonly key?: unknown;
 }
 
-/** The bytes an item counts for in the byte bounds: its measure, or 0 when no byte bound is set. */
-export function boundBytes(item: EngineItem): number {
-  return item.bytes ?? 0;
+/** A new item (nothing charged yet). */
+export function engineItem(json: string, bytes: number | undefined, key?: unknown): EngineItem {
+  return key === undefined ? { json, bytes, charge: 0 } : { json, bytes, charge: 0, key };
+}
+
+/**
+ * An upper bound of the item's UTF-8 bytes, free to compute: its measure when known, else three bytes per
+ * UTF-16 code unit (the most UTF-8 takes for one). Measuring (`Buffer.byteLength`) flattens the string that
+ * `JSON.stringify` built in parts and scans it, about a quarter of the stringify, so the bounds measure only
+ * what could come near a limit.
+ */
+export function itemBound(item: EngineItem): number {
+  return item.bytes ?? 3 * item.json.length;
+}
+
+/** The item's exact UTF-8 bytes, measured once. */
+export function itemBytes(item: EngineItem): number {
+  return (item.bytes ??= Buffer.byteLength(item.json));
 }
 
 /** A `flush()` waiting for the batches alive when it was called. */
@@ -34,17 +52,12 @@ export class EngineBatch {
   startedAt = 0;
   payload: unknown = undefined;
   ended = false;
-  readonly bytes: number;
   #flushes: FlushWaiter[] | undefined;
 
   constructor(
     readonly items: EngineItem[],
     private readonly onEnd: ((delivered: boolean) => void) | undefined,
-  ) {
-    let bytes = 0;
-    for (let i = 0; i < items.length; i++) bytes += boundBytes(items[i] as EngineItem);
-    this.bytes = bytes;
-  }
+  ) {}
 
   /** Makes `waiter` wait for this batch too. */
   waitFor(waiter: FlushWaiter): void {

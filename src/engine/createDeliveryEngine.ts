@@ -17,7 +17,7 @@ import type { AuditEvent } from '../events/Event.js';
 import { toDeliveryError } from '../operators/deliverBatches.js';
 import { WebhookError } from '../transport/WebhookError.js';
 import { batchPipeline } from '../operators/batchPipeline.js';
-import { EngineBatch, compactSnapshots } from './EngineBatch.js';
+import { EngineBatch, compactSnapshots, itemBound, itemBytes } from './EngineBatch.js';
 import type { EngineItem, FlushWaiter } from './EngineBatch.js';
 import { isTooLarge, sendWithRetry } from '../transport/sendAttempt.js';
 import { snapshotItems } from './snapshotItems.js';
@@ -70,7 +70,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     alive.delete(batch);
     const n = batch.items.length;
     const ok = error === undefined;
-    room.free(n, batch.bytes);
+    room.free(batch.items);
     if (batch.attempts > 0) {
       counters.inFlight -= n;
       counters.batches++;
@@ -133,7 +133,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     new Promise<boolean>((resolve) => {
       accept(items.length);
       const batch = open(items, resolve);
-      room.hold(items.length, batch.bytes);
+      room.hold(items);
       if (running) calls$.next(batch);
       else preRunCalls.push(batch);
     });
@@ -189,7 +189,14 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
       config.mode === 'batch'
         ? input$.pipe(
             batchPipeline(
-              { batch: limits, scheduler, flush: flush$, envelopeBytes: config.envelopeBytes },
+              {
+                batch: limits,
+                scheduler,
+                flush: flush$,
+                envelopeBytes: config.envelopeBytes,
+                byteLength: itemBytes,
+                byteBound: itemBound,
+              },
               (items: EngineItem[]) => open(items),
             ),
             mergeMap(deliver, limits.maxInFlight),

@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../events/Event.js';
+import { engineItem } from './EngineBatch.js';
 import type { EngineItem } from './EngineBatch.js';
 
 /** A call's events as engine items, and the events that cannot become one. */
@@ -16,12 +17,11 @@ export interface Snapshots {
 const NONE = Object.freeze([]) as unknown as AuditEvent[];
 
 /**
- * Snapshots each event (`snapshot` gives its wire JSON; a throw or a non-string marks it invalid) and measures
- * its UTF-8 bytes, once: the buffer and batch byte bounds and the body encoder all use that number. With no
- * byte bound (`maxItemBytes` is `Infinity`: `maxBufferBytes` and `maxBatchBytes` both are) nothing reads the
- * number on the caller's path, so it is left for the body encoder to measure. (Measuring is not free: it
- * flattens the string `JSON.stringify` built in parts and scans it, about a quarter of the stringify.) On the
- * common path (every event fine) it allocates only the items: `sources` is then the call's own array.
+ * Snapshots each event (`snapshot` gives its wire JSON; a throw or a non-string marks it invalid) and checks it
+ * against `maxItemBytes` by its bound (`itemBound`, three bytes per UTF-16 code unit): only a snapshot
+ * whose bound passes the limit is measured here. The byte bounds measure the rest when they come near a limit,
+ * and the body encoder last. On the common path (every event fine) it allocates only the items: `sources` is
+ * then the call's own array.
  */
 export function snapshotItems(
   events: AuditEvent[],
@@ -32,7 +32,6 @@ export function snapshotItems(
   let sources: AuditEvent[] | undefined;
   let invalid: AuditEvent[] | undefined;
   let tooLarge: AuditEvent[] | undefined;
-  const measure = maxItemBytes !== Infinity;
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as AuditEvent;
     let json: unknown;
@@ -41,15 +40,16 @@ export function snapshotItems(
     } catch {
       json = undefined;
     }
-    const bytes = typeof json !== 'string' ? -1 : measure ? Buffer.byteLength(json) : 0;
-    if (bytes >= 0 && bytes <= maxItemBytes) {
-      items.push({ json: json as string, bytes: measure ? bytes : undefined });
+    let bytes: number | undefined;
+    if (typeof json === 'string' && 3 * json.length > maxItemBytes) bytes = Buffer.byteLength(json);
+    if (typeof json === 'string' && (bytes === undefined || bytes <= maxItemBytes)) {
+      items.push(engineItem(json, bytes));
       sources?.push(event);
       continue;
     }
     // The first event left out: from now on the sources are listed one by one.
     sources ??= events.slice(0, i);
-    if (bytes < 0) (invalid ??= []).push(event);
+    if (typeof json !== 'string') (invalid ??= []).push(event);
     else (tooLarge ??= []).push(event);
   }
   return { items, sources: sources ?? events, invalid: invalid ?? NONE, tooLarge: tooLarge ?? NONE };

@@ -103,7 +103,7 @@ export function auditWebhook(
       });
       const subscription = items
         .pipe(
-          batchPipeline({ batch, scheduler, envelopeBytes }, cut),
+          batchPipeline({ batch, scheduler, envelopeBytes, byteLength: (item) => item.bytes }, cut),
           mergeMap(
             (b) => deliverOne(b.events, (signal) => send(b.body, signal), retry, timeout, scheduler),
             batch.maxInFlight,

@@ -44,6 +44,14 @@ export interface BatchEventsConfig<E = unknown> {
    */
   byteLength?: (event: E) => number;
   /**
+   * A cheap upper bound of `byteLength(event)` (never less than it), for a caller whose exact measure costs
+   * something (the webhook engine bounds a snapshot's UTF-8 bytes by three times its length). With it,
+   * `byteLength` is called only for events of a batch that could come near `maxBatchBytes`: while the bounds
+   * of a batch stay under the limit, nothing is measured. The batches are the same as without it.
+   * @default none: every event is measured with `byteLength`
+   */
+  byteBound?: (event: E) => number;
+  /**
    * Bytes of the body with no items: the `EventList` envelope, `{"kind":"EventList","apiVersion":…,
    * "metadata":{},"items":[]}`. For another group version, pass the byte length of
    * `JSON.stringify(encodeEventList([], groupVersion))`.
@@ -92,6 +100,7 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
   const maxBatchBytes = positiveInteger('maxBatchBytes', config.maxBatchBytes ?? Infinity, true);
   const byteLength: (event: E) => number =
     optionalFunction('byteLength', config.byteLength) ?? jsonByteLength;
+  const byteBound = optionalFunction('byteBound', config.byteBound);
   const envelopeBytes = config.envelopeBytes ?? EVENT_LIST_ENVELOPE_BYTES;
   if (!Number.isSafeInteger(envelopeBytes) || envelopeBytes < 0) {
     throw new TypeError(`envelopeBytes must be a non-negative integer, got ${showValue(envelopeBytes)}`);
@@ -103,8 +112,11 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
   return (source) =>
     new Observable<E[]>((subscriber) => {
       let buffer: E[] = [];
-      // Encoded bytes of `buffer` as a body (envelope, items, commas); tracked only when cutting by bytes.
+      // Encoded bytes of `buffer` as a body (envelope, items, commas); tracked only when cutting by bytes:
+      // exact for the first `measured` events, and `pending` more for the rest by their `byteBound`.
       let bytes = envelopeBytes;
+      let measured = 0;
+      let pending = 0;
       // Start of the current window; windows follow each other back to back from the last cut.
       let windowStart = scheduler.now();
       let timer: Subscription | undefined;
@@ -116,7 +128,35 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
         const batch = buffer;
         buffer = [];
         bytes = envelopeBytes;
+        measured = 0;
+        pending = 0;
         subscriber.next(batch);
+      };
+
+      /** `fn(event)` if it is a non-negative number; else errors the stream and returns `undefined`. */
+      const sizeOf = (fn: (event: E) => number, name: string, event: E): number | undefined => {
+        let size: unknown;
+        try {
+          size = fn(event);
+        } catch (error) {
+          // Thrown inside an observer's `next`, it would only be reported, not delivered: error the stream.
+          subscriber.error(error);
+          return undefined;
+        }
+        if (typeof size === 'number' && size >= 0) return size;
+        subscriber.error(new TypeError(`${name} must return a non-negative number, got ${showValue(size)}`));
+        return undefined;
+      };
+
+      /** Measures the events counted by their bound so far; `false` when `byteLength` failed (stream errored). */
+      const settle = (): boolean => {
+        for (; measured < buffer.length; measured++) {
+          const size = sizeOf(byteLength, 'byteLength', buffer[measured] as E);
+          if (size === undefined) return false;
+          bytes += (measured > 0 ? 1 : 0) + size;
+        }
+        pending = 0;
+        return true;
       };
 
       const onTimer = (): void => {
@@ -158,24 +198,24 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
       const sourceSubscription = source.subscribe({
         next: (event) => {
           if (cutsByBytes) {
-            let size: unknown;
-            try {
-              size = byteLength(event);
-            } catch (error) {
-              // Thrown inside an observer's `next`, it would only be reported, not delivered: error the stream.
-              subscriber.error(error);
-              return;
+            const comma = buffer.length > 0 ? 1 : 0;
+            const bound = byteBound === undefined ? undefined : sizeOf(byteBound, 'byteBound', event);
+            if (byteBound !== undefined && bound === undefined) return;
+            if (bound !== undefined && bytes + pending + comma + bound < maxBatchBytes) {
+              // Under the limit even by the bounds: no cut now, and none at the limit; measure later if needed.
+              pending += comma + bound;
+            } else {
+              const size = sizeOf(byteLength, 'byteLength', event);
+              if (size === undefined || !settle()) return;
+              // Cut before the event that would make the open batch pass the limit (its comma counts too). A
+              // loop: a subscriber may push events re-entrantly while a batch is emitted (settled again).
+              while (buffer.length > 0 && bytes + 1 + size > maxBatchBytes) {
+                emit();
+                if (!settle()) return;
+              }
+              bytes += (buffer.length > 0 ? 1 : 0) + size;
+              measured = buffer.length + 1;
             }
-            if (typeof size !== 'number' || !(size >= 0)) {
-              subscriber.error(
-                new TypeError(`byteLength must return a non-negative number, got ${showValue(size)}`),
-              );
-              return;
-            }
-            // Cut before the event that would make the open batch pass the limit (its comma counts too). A
-            // loop: a subscriber may push events re-entrantly while a batch is emitted.
-            while (buffer.length > 0 && bytes + 1 + size > maxBatchBytes) emit();
-            bytes += (buffer.length > 0 ? 1 : 0) + size;
           }
           buffer.push(event);
           // At the byte limit nothing more fits (a next item adds at least its comma); past it is an event alone.
@@ -190,6 +230,8 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
             const batch = buffer;
             buffer = [];
             bytes = envelopeBytes;
+            measured = 0;
+            pending = 0;
             subscriber.next(batch);
           }
           subscriber.complete();

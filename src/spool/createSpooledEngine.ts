@@ -10,6 +10,7 @@ import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
 import { createDeliveryEngine } from '../engine/createDeliveryEngine.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from '../engine/DeliveryEngineConfig.js';
+import { engineItem } from '../engine/EngineBatch.js';
 import type { EngineItem } from '../engine/EngineBatch.js';
 import { snapshotItems } from '../engine/snapshotItems.js';
 import { createSpoolFeeder } from './createSpoolFeeder.js';
@@ -67,7 +68,7 @@ export function createSpooledEngine(
   });
 
   const toItems = (records: SpoolRecord[]): EngineItem[] =>
-    records.map((r) => ({ json: r.json, bytes: r.key.size - RECORD_HEADER_BYTES, key: r.key }));
+    records.map((r) => engineItem(r.json, r.key.size - RECORD_HEADER_BYTES, r.key));
 
   /** Spools `items` (the call's snapshots), waiting for room with `whenFull: 'block'`; `true` when all were. */
   const spoolAll = async (items: EngineItem[], sources: AuditEvent[]): Promise<boolean> => {
