@@ -124,4 +124,22 @@ describe('rx-audit (the built bin)', () => {
       expect(all).toContain(shown);
     }
   });
+
+  it("ship's library defaults are the library's own constants, stated once", async () => {
+    const help = ((await runCli(['ship', '--help']))?.stdout ?? '').replace(/\s+/g, ' ');
+    const { BATCH_DEFAULTS, RETRY_DEFAULTS, WEBHOOK_DEFAULTS } =
+      await import('../../src/contract/options.js');
+    for (const shown of [
+      `events per POST at most (default: ${BATCH_DEFAULTS.maxBatchSize})`,
+      `a partial batch is sent after this long (default: ${BATCH_DEFAULTS.maxBatchWait})`,
+      `(reading pauses while full) (default: ${BATCH_DEFAULTS.bufferSize})`,
+      `would pass this many bytes (default: ${BATCH_DEFAULTS.maxBatchBytes})`,
+      `(default: "${WEBHOOK_DEFAULTS.groupVersion}")`,
+      `per-request timeout (default: ${WEBHOOK_DEFAULTS.timeout})`,
+      `(default: ${RETRY_DEFAULTS.attempts} in batch mode, 1 in blocking mode)`,
+      `each next one is ${RETRY_DEFAULTS.factor} times longer (default: ${RETRY_DEFAULTS.initialDelay})`,
+    ]) {
+      expect(help).toContain(shown);
+    }
+  });
 });

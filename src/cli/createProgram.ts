@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { BATCH_DEFAULTS, RETRY_DEFAULTS, WEBHOOK_DEFAULTS } from '../contract/options.js';
 import type { CliIO } from './CliIO.js';
 import type { DemoCommandOptions } from './demoCommand.js';
 import { packageVersion } from './packageVersion.js';
@@ -182,17 +183,19 @@ Run "rx-audit <command> --help" for a command's options.`,
         .default('batch'),
     )
     .addOption(
-      new Option('--max-batch-size <n>', 'events per POST at most').argParser(integerIn(1)).default(100),
+      new Option('--max-batch-size <n>', 'events per POST at most')
+        .argParser(integerIn(1))
+        .default(BATCH_DEFAULTS.maxBatchSize),
     )
     .addOption(
       new Option('--max-batch-wait <ms>', 'a partial batch is sent after this long')
         .argParser(integerIn(0))
-        .default(60_000),
+        .default(BATCH_DEFAULTS.maxBatchWait),
     )
     .addOption(
       new Option('--buffer-size <n>', 'events held in memory at most (reading pauses while full)')
         .argParser(integerIn(1))
-        .default(1000),
+        .default(BATCH_DEFAULTS.bufferSize),
     )
     .addOption(
       new Option(
@@ -200,7 +203,7 @@ Run "rx-audit <command> --help" for a command's options.`,
         'a batch is cut before its EventList body would pass this many bytes',
       )
         .argParser(integerIn(1))
-        .default(10 * 1024 * 1024),
+        .default(BATCH_DEFAULTS.maxBatchBytes),
     )
     .addOption(
       new Option(
@@ -215,18 +218,29 @@ Run "rx-audit <command> --help" for a command's options.`,
         .choices(['none', 'gzip'])
         .default('none'),
     )
-    .option('--group-version <version>', 'audit.k8s.io version of the EventLists sent', 'audit.k8s.io/v1')
-    .addOption(new Option('--timeout <ms>', 'per-request timeout').argParser(integerIn(1)).default(30_000))
+    .option(
+      '--group-version <version>',
+      'audit.k8s.io version of the EventLists sent',
+      WEBHOOK_DEFAULTS.groupVersion,
+    )
+    .addOption(
+      new Option('--timeout <ms>', 'per-request timeout')
+        .argParser(integerIn(1))
+        .default(WEBHOOK_DEFAULTS.timeout),
+    )
     .addOption(
       new Option(
         '--retry-attempts <n>',
-        'attempts per POST in all (default: 5 in batch mode, 1 in blocking mode)',
+        `attempts per POST in all (default: ${RETRY_DEFAULTS.attempts} in batch mode, 1 in blocking mode)`,
       ).argParser(integerIn(1)),
     )
     .addOption(
-      new Option('--retry-initial-delay <ms>', 'first retry delay; each next one is 1.5 times longer')
+      new Option(
+        '--retry-initial-delay <ms>',
+        `first retry delay; each next one is ${RETRY_DEFAULTS.factor} times longer`,
+      )
         .argParser(integerIn(0))
-        .default(10_000),
+        .default(RETRY_DEFAULTS.initialDelay),
     )
     .addOption(
       new Option(

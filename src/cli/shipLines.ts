@@ -1,3 +1,4 @@
+import { BATCH_DEFAULTS } from '../contract/options.js';
 import { firstValueFrom, merge, timer } from 'rxjs';
 import type { AuditBackend } from '../contract/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
@@ -15,7 +16,7 @@ export interface ShipLinesOptions {
   chunkSize: number;
   /**
    * Blocking mode: a partial chunk is sent after input was idle this long, in ms (batch mode: the backend's own
-   * `maxBatchWait` does it). @default 60000
+   * `maxBatchWait` does it). @default BATCH_DEFAULTS.maxBatchWait
    */
   maxBatchWait?: number;
   /** Turns one parsed record into events (an `Event`, or an `EventList`'s items); throws when it is not valid. */
@@ -62,7 +63,7 @@ export async function shipLines(
   options: ShipLinesOptions,
 ): Promise<ShipLinesResult> {
   const { backend, mode, bufferSize, chunkSize, decode, onInvalid, signal, onProgress, onRecord } = options;
-  const maxBatchWait = options.maxBatchWait ?? 60_000;
+  const maxBatchWait = options.maxBatchWait ?? BATCH_DEFAULTS.maxBatchWait;
   let read = 0;
   let invalid = 0;
   let pending: { record: ShipRecord; events: AuditEvent[] }[] = [];
