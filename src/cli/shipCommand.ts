@@ -161,13 +161,13 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
     if (saved !== undefined && input.inode() !== undefined) {
       if (saved.inode !== undefined && saved.inode !== input.inode()) {
         // Rotated while ship was down: the rest of the checkpoint's file is in a sibling (audit.log.1, …).
+        const checkpointFile = options.checkpoint ?? '';
         const rotated = input.gzipped()
           ? undefined
           : await findRotatedLog(file, { inode: saved.inode, dev: saved.dev }, [
-              options.checkpoint!,
-              `${options.checkpoint!}.tmp`,
+              checkpointFile,
+              `${checkpointFile}.tmp`,
             ]);
-        const checkpointName = printable(options.checkpoint!, 200);
         if (rotated !== undefined && rotated.size >= saved.offset) {
           resume = saved;
           input = await openLogInput(file, io.stdin, {
@@ -180,12 +180,13 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
               `${printable(basename(rotated.path), 200)} from byte ${saved.offset} (line ${saved.line}), then ${source} from the start`,
           );
         } else {
+          // Once, naming files only: what the rotated file held after the checkpoint is lost, and ship says so.
           log.warn(
-            `rx-audit ship: warning: ${source} is not the file --checkpoint ${checkpointName} was taken from ` +
-              `(inode ${saved.inode}) and ` +
+            `rx-audit ship: warning: ${source} is not the file --checkpoint ${printable(checkpointFile, 200)} ` +
+              `was taken from (inode ${saved.inode}) and ` +
               (rotated === undefined
-                ? `no file beside it has that inode`
-                : `${printable(basename(rotated.path), 200)}, which has it, is shorter than the checkpoint`) +
+                ? 'no file beside it has that inode'
+                : `${printable(basename(rotated.path), 200)}, which has it, is now shorter than the checkpoint`) +
               `: the rest of the rotated file could not be found and is not shipped; reading ${source} from the start`,
           );
         }
