@@ -73,4 +73,18 @@ describe('CheckpointWriter and loadCheckpoint', () => {
     expect(isCliUsageError(err)).toBe(true);
     expect((err as Error).message).toContain(`--checkpoint ${file} is not a checkpoint`);
   });
+
+  it('keeps the device beside the inode (past 2^53 too); a device that is not a number is refused', async () => {
+    const file = path.join(dir, 'dev.checkpoint');
+    const base = { offset: 5, line: 2, mode: 'lines', inArray: false, inode: 77 } as const;
+    const writer = new CheckpointWriter(file);
+    writer.save({ ...base, dev: 2 ** 60 });
+    await writer.flush();
+    expect(await loadCheckpoint(file)).toEqual({ ...base, dev: 2 ** 60 });
+    writeFileSync(file, JSON.stringify(base));
+    expect(await loadCheckpoint(file)).toEqual(base);
+    writeFileSync(file, JSON.stringify({ ...base, dev: '2049' }));
+    const err: unknown = await loadCheckpoint(file).catch((e: unknown) => e);
+    expect(isCliUsageError(err)).toBe(true);
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -66,5 +66,43 @@ describe('openLogInput', () => {
     expect((err as Error).message).toBe(`no such file: ${missing}`);
     const folder: unknown = await openLogInput(dir).catch((e: unknown) => e);
     expect((folder as Error).message).toBe(`not a file: ${dir}`);
+  });
+
+  it('rotated: the rest of the rotated file from its offset, a rotation marker, then the file under the name from its start', async () => {
+    const rotated = path.join(dir, 'rotated.log.1');
+    const file = path.join(dir, 'rotated.log');
+    writeFileSync(rotated, '{"old":1}\n{"old":2}\n');
+    writeFileSync(file, '{"new":1}\n');
+    const old = statSync(rotated);
+    const now = statSync(file);
+    const input = await openLogInput(file, undefined, {
+      rotated: { path: rotated, startOffset: 10, inode: old.ino },
+    });
+    expect(input.size).toBe(20 + 10);
+    expect(input.inode()).toBe(old.ino);
+    const seen: string[] = [];
+    for await (const chunk of input.chunks) {
+      seen.push(`${Buffer.isBuffer(chunk) ? chunk.toString() : JSON.stringify(chunk)}@${input.inode()}`);
+    }
+    expect(seen).toEqual([
+      `{"old":2}\n@${old.ino}`,
+      `{"rotated":"renamed"}@${now.ino}`,
+      `{"new":1}\n@${now.ino}`,
+    ]);
+    expect(input.device()).toBe(now.dev);
+    expect(input.bytesRead()).toBe(30);
+  });
+
+  it('rotated: a file that no longer has the inode (rotated once more) is an error, not read', async () => {
+    const rotated = path.join(dir, 'again.log.1');
+    const file = path.join(dir, 'again.log');
+    writeFileSync(rotated, '{"old":1}\n');
+    writeFileSync(file, '{"new":1}\n');
+    const input = await openLogInput(file, undefined, {
+      rotated: { path: rotated, startOffset: 0, inode: statSync(file).ino },
+    });
+    await expect(text(input.chunks)).rejects.toThrow(
+      `${rotated} was rotated again as ship started: run ship again`,
+    );
   });
 });

@@ -8,6 +8,8 @@ import type { ShipRecord } from './readLogRecords.js';
 export interface CheckpointState extends SplitterPosition {
   /** The inode of the file the offset belongs to (a rotated file has another). */
   readonly inode?: number | undefined;
+  /** The device of that file (with the inode, it names the file a rotated copy is looked for by). */
+  readonly dev?: number | undefined;
 }
 
 const key = (event: AuditEvent): string => `${String(event.auditID)}/${String(event.stage)}`;
@@ -47,7 +49,10 @@ export class ShipCheckpoint {
       else seqs.push(this.nextSeq);
       this.nextSeq++;
     }
-    this.records.push({ endSeq: this.nextSeq, state: { ...record.resume, inode: record.inode } });
+    this.records.push({
+      endSeq: this.nextSeq,
+      state: { ...record.resume, inode: record.inode, dev: record.dev },
+    });
     this.advance();
   }
 
@@ -126,7 +131,10 @@ export async function loadCheckpoint(file: string): Promise<CheckpointState | un
     !integer(value.line) ||
     (value.mode !== 'lines' && value.mode !== 'documents' && value.mode !== 'detect') ||
     typeof value.inArray !== 'boolean' ||
-    (value.inode !== undefined && !integer(value.inode))
+    (value.inode !== undefined && !integer(value.inode)) ||
+    // Device numbers can pass 2^53 (a JSON number keeps them as the same double stat() gives).
+    (value.dev !== undefined &&
+      (typeof value.dev !== 'number' || !Number.isInteger(value.dev) || value.dev < 0))
   ) {
     throw new CliUsageError(`--checkpoint ${file} is not a checkpoint (needs offset, line, mode, inArray)`);
   }

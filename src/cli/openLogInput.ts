@@ -22,6 +22,22 @@ export interface LogInputOptions {
   pollMs?: number;
   /** With `follow`, called once when the file does not exist yet and reading waits for it. */
   onWait?: () => void;
+  /**
+   * The file a checkpoint was taken from, since rotated away (see `findRotatedLog`): its rest, from `startOffset`,
+   * is read first, then the file under `path` from its start (`startOffset` then applies to this file only). The
+   * rotated file must still have `inode` when it is opened. @default none
+   */
+  rotated?: RotatedInput;
+}
+
+/** The rest of a rotated file, read before the file under the name (see {@link LogInputOptions.rotated}). */
+export interface RotatedInput {
+  /** The rotated file's path. */
+  readonly path: string;
+  /** Where its rest begins, in bytes. */
+  readonly startOffset: number;
+  /** Its inode, checked again when it is opened (it may have been rotated once more in between). */
+  readonly inode: number;
 }
 
 /** An opened audit log: its text bytes, and how far through the raw input reading has got. */
@@ -36,6 +52,8 @@ export interface LogInput {
   gzipped(): boolean;
   /** The inode of the file being read (`undefined` for stdin), to tell a rotated file from the one checkpointed. */
   inode(): number | undefined;
+  /** The device of the file being read (`undefined` for stdin), with {@link LogInput.inode}. */
+  device(): number | undefined;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
@@ -94,6 +112,7 @@ export async function openLogInput(
       bytesRead: () => bytes,
       gzipped: () => gzip,
       inode: () => undefined,
+      device: () => undefined,
     };
   }
   let info = await stat(path).catch((err: NodeJS.ErrnoException) => err);
@@ -111,6 +130,7 @@ export async function openLogInput(
         bytesRead: () => 0,
         gzipped: () => false,
         inode: () => undefined,
+        device: () => undefined,
       };
     }
   }
@@ -126,6 +146,7 @@ export async function openLogInput(
   await probe.close();
   const gzip = headLength === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
   let inode: number | undefined = info.ino;
+  let device: number | undefined = info.dev;
 
   if (gzip) {
     if (options.follow === true) throw new CliUsageError('--follow reads plain text files, not gzip');
@@ -142,25 +163,41 @@ export async function openLogInput(
       bytesRead: () => bytes,
       gzipped: () => true,
       inode: () => inode,
+      device: () => device,
     };
   }
-  bytes = options.startOffset ?? 0;
+  const { rotated } = options;
+  let size: number | undefined = info.size;
+  if (rotated !== undefined) {
+    // Progress counts through both files: the rotated one's rest, then this one.
+    const before = await stat(rotated.path).catch(() => undefined);
+    size = before === undefined ? undefined : before.size + info.size;
+    inode = rotated.inode;
+    device = before?.dev;
+  }
+  bytes = rotated?.startOffset ?? options.startOffset ?? 0;
+  let inRotated = rotated !== undefined;
   return {
     chunks: readFile(path, {
       follow: options.follow === true,
       start: options.startOffset ?? 0,
+      rotated,
       pollMs: options.pollMs ?? 200,
       signal,
       onRead: (n) => (bytes += n),
-      onOpen: (ino) => {
+      onOpen: (ino, dev) => {
         inode = ino;
-        bytes = 0;
+        device = dev;
+        // Leaving the rotated file for the one under the name goes on counting; a rotation while following restarts.
+        if (inRotated) inRotated = false;
+        else bytes = 0;
       },
     }),
-    size: options.follow === true ? undefined : info.size,
+    size: options.follow === true ? undefined : size,
     bytesRead: () => bytes,
     gzipped: () => false,
     inode: () => inode,
+    device: () => device,
   };
 }
 
@@ -205,25 +242,38 @@ async function* skipBytes(source: AsyncIterable<Buffer>, skip: number): AsyncGen
 }
 
 /**
- * A plain file's bytes from `start`; with `follow`, at the end it waits for more and follows rotation like
- * `tail -F`: a new file under the name (rename) is opened from its start after the old one is read to its end; a
- * file that shrank (truncate) is read again from its start. Each rotation is marked in the output.
+ * A plain file's bytes from `start` — or, with `rotated`, first the rotated file's rest and then the file under the
+ * name from its start; with `follow`, at the end it waits for more and follows rotation like `tail -F`: a new file
+ * under the name (rename) is opened from its start after the old one is read to its end; a file that shrank
+ * (truncate) is read again from its start. Each change of file is marked in the output.
  */
 async function* readFile(
   path: string,
   options: {
     follow: boolean;
     start: number;
+    rotated: RotatedInput | undefined;
     pollMs: number;
     signal: AbortSignal | undefined;
     onRead: (n: number) => void;
-    onOpen: (ino: number) => void;
+    onOpen: (ino: number, dev: number) => void;
   },
 ): AsyncGenerator<Buffer | LogRotation> {
-  const { signal } = options;
+  const { signal, rotated } = options;
+  // The file under the name is opened before the rotated one is read: if it rotates again meanwhile, it is still
+  // read to its end (and the next one followed) rather than skipped.
   let file: FileHandle = await open(path, 'r');
   let ino = (await file.stat()).ino;
   let position = options.start;
+  let underName: FileHandle | undefined;
+  if (rotated !== undefined) {
+    underName = file;
+    file = await openRotated(rotated).catch(async (err: unknown) => {
+      await underName?.close();
+      throw err;
+    });
+    position = rotated.startOffset;
+  }
   try {
     while (!signal?.aborted) {
       const buffer = Buffer.allocUnsafe(READ_SIZE);
@@ -234,6 +284,18 @@ async function* readFile(
         yield buffer.subarray(0, bytesRead);
         continue;
       }
+      if (underName !== undefined) {
+        // The rotated file's rest is read (nothing writes to it any more): go on with the file under the name.
+        await file.close();
+        file = underName;
+        underName = undefined;
+        const info = await file.stat();
+        ino = info.ino;
+        position = 0;
+        options.onOpen(info.ino, info.dev);
+        yield { rotated: 'renamed' };
+        continue;
+      }
       if (!options.follow) return;
       const now = await stat(path).catch(() => undefined);
       if (now !== undefined && now.ino !== ino) {
@@ -242,15 +304,16 @@ async function* readFile(
         if (next !== undefined) {
           await file.close();
           file = next;
-          ino = (await file.stat()).ino;
+          const info = await file.stat();
+          ino = info.ino;
           position = 0;
-          options.onOpen(ino);
+          options.onOpen(ino, info.dev);
           yield { rotated: 'renamed' };
           continue;
         }
       } else if (now !== undefined && now.size < position) {
         position = 0;
-        options.onOpen(ino);
+        options.onOpen(ino, now.dev);
         yield { rotated: 'truncated' };
         continue;
       }
@@ -258,7 +321,19 @@ async function* readFile(
     }
   } finally {
     await file.close();
+    await underName?.close();
   }
+}
+
+/** Opens a rotated file, checking it still is the file with the checkpoint's inode. */
+async function openRotated(rotated: RotatedInput): Promise<FileHandle> {
+  const handle = await open(rotated.path, 'r');
+  const { ino } = await handle.stat();
+  if (ino !== rotated.inode) {
+    await handle.close();
+    throw new Error(`${rotated.path} was rotated again as ship started: run ship again`);
+  }
+  return handle;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -10,10 +10,15 @@ export interface ReadLogRecordsOptions {
   resume?: SplitterPosition;
   /** The inode of the file being read, stamped on each record (for a checkpoint). @default none */
   inode?: () => number | undefined;
+  /** The device of the file being read, stamped on each record with the inode. @default none */
+  device?: () => number | undefined;
 }
 
-/** A log record, with the inode of the file it came from (when read from a file). */
-export type ShipRecord = LogRecord & { readonly inode?: number | undefined };
+/** A log record, with the inode and device of the file it came from (when read from a file). */
+export type ShipRecord = LogRecord & {
+  readonly inode?: number | undefined;
+  readonly dev?: number | undefined;
+};
 
 /** The default `--max-line-bytes`: 16 MiB. */
 export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
@@ -36,13 +41,15 @@ export async function* readLogRecords(
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   let splitter = new JsonRecordSplitter(max, options.resume);
   let inode = options.inode?.();
+  let dev = options.device?.();
   const stamp = (records: LogRecord[]): ShipRecord[] =>
-    inode === undefined ? records : records.map((r) => ({ ...r, inode }));
+    inode === undefined ? records : records.map((r) => ({ ...r, inode, dev }));
   for await (const chunk of source) {
     if (typeof chunk === 'object' && !Buffer.isBuffer(chunk)) {
       yield* stamp(splitter.end());
       splitter = new JsonRecordSplitter(max);
       inode = options.inode?.();
+      dev = options.device?.();
       continue;
     }
     yield* stamp(splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));

@@ -21,6 +21,7 @@ import type { LogFormat } from './CliLog.js';
 import { createCliLog } from './CliLog.js';
 import { CliUsageError } from './CliUsageError.js';
 import { escapeControl, printable } from './escapeControl.js';
+import { findRotatedLog } from './findRotatedLog.js';
 import { openLogInput } from './openLogInput.js';
 import { plural } from './plural.js';
 import { progressCounts } from './progressCounts.js';
@@ -157,11 +158,38 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
       signal: controller.signal,
       onWait: () => log.info(`rx-audit ship: waiting for ${source} to appear (--follow)`),
     });
-    if (saved !== undefined) {
+    if (saved !== undefined && input.inode() !== undefined) {
       if (saved.inode !== undefined && saved.inode !== input.inode()) {
-        log.info(
-          `rx-audit ship: ${source} is not the file the checkpoint was taken from (rotated?): reading it from the start`,
-        );
+        // Rotated while ship was down: the rest of the checkpoint's file is in a sibling (audit.log.1, …).
+        const checkpointFile = options.checkpoint ?? '';
+        const rotated = input.gzipped()
+          ? undefined
+          : await findRotatedLog(file, { inode: saved.inode, dev: saved.dev }, [
+              checkpointFile,
+              `${checkpointFile}.tmp`,
+            ]);
+        if (rotated !== undefined && rotated.size >= saved.offset) {
+          resume = saved;
+          input = await openLogInput(file, io.stdin, {
+            follow: options.follow,
+            signal: controller.signal,
+            rotated: { path: rotated.path, startOffset: saved.offset, inode: saved.inode },
+          });
+          log.info(
+            `rx-audit ship: ${source} was rotated since the checkpoint: shipping the rest of ` +
+              `${printable(basename(rotated.path), 200)} from byte ${saved.offset} (line ${saved.line}), then ${source} from the start`,
+          );
+        } else {
+          // Once, naming files only: what the rotated file held after the checkpoint is lost, and ship says so.
+          log.warn(
+            `rx-audit ship: warning: ${source} is not the file --checkpoint ${printable(checkpointFile, 200)} ` +
+              `was taken from (inode ${saved.inode}) and ` +
+              (rotated === undefined
+                ? 'no file beside it has that inode'
+                : `${printable(basename(rotated.path), 200)}, which has it, is now shorter than the checkpoint`) +
+              `: the rest of the rotated file could not be found and is not shipped; reading ${source} from the start`,
+          );
+        }
       } else if (input.size !== undefined && saved.offset > input.size) {
         log.info(
           `rx-audit ship: ${source} is shorter than the checkpoint (truncated?): reading it from the start`,
@@ -292,6 +320,7 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
           maxRecordBytes: options.maxLineBytes,
           ...(resume === undefined ? {} : { resume }),
           inode: () => input.inode(),
+          device: () => input.device(),
         }),
         {
           backend,
