@@ -34,7 +34,7 @@ const config = quick
   : {
       // Rounds on this machine vary up to 2× within one process: 5 interleaved rounds, not 3, for the medians.
       throughput: { n: 100_000, rounds: 5, warmup: 10_000, otelBodies },
-      enqueue: { calls: 100_000, repeats: 5 },
+      enqueue: { calls: 100_000, repeats: 9 },
       memory: { total: 1_000_000, mark: 100_000 },
       blocking: { calls: 3_000, rounds: 7, warmup: 300 },
       backpressure: { n: 50_000, rounds: 3, warmup: 5_000 },
@@ -186,7 +186,7 @@ if (wanted('enqueue')) {
     ];
     sections.push(
       `### Enqueue cost: batch mode, sender that completes at once\n\n` +
-        `Median of ${r.samples.stringify.length} timed loops of ${fmt(r.calls)} calls (100-event calls: ${fmt(r.calls / 100)} calls), after a warm-up. ` +
+        `Median of ${r.samples.stringify.length} interleaved timed loops of ${fmt(r.calls)} calls (100-event calls: ${fmt(r.calls / 100)} calls), after a warm-up. ` +
         `The default byte bounds (maxBufferBytes, maxBatchBytes) need each snapshot's exact UTF-8 bytes: ` +
         `Buffer.byteLength flattens the string JSON.stringify built in parts and scans it, which the bare stringify never does. ` +
         `"no byte bounds" sets both to Infinity, and the bytes are then measured only when the body is encoded.\n\n` +

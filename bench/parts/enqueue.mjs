@@ -74,22 +74,34 @@ runPart(async (config) => {
     }
   }
   const groupCalls = Math.max(1, Math.round(calls / 100));
+  // One timed loop of a backend: a fresh backend each time, flushed and shut down outside the timing.
+  const backendLoop = (bounds, loop, count) => async () => {
+    const backend = makeBackend(bounds);
+    const errors = backend.errors$.subscribe((e) => (reported += e.events.length));
+    const ns = nsPer((n) => loop(backend, n), count);
+    await backend.flush();
+    accepted += backend.stats().accepted;
+    await backend.shutdown();
+    errors.unsubscribe();
+    return ns;
+  };
+  const loops = [
+    ['stringify', async () => nsPer(stringifyLoop, calls)],
+    ['measure', async () => nsPer(measureLoop, calls)],
+    ...(missing
+      ? []
+      : [
+          ['single', backendLoop({}, singleLoop, calls)],
+          ['group', backendLoop({}, groupLoop, groupCalls)],
+          ['singleUnbounded', backendLoop(unbounded, singleLoop, calls)],
+          ['groupUnbounded', backendLoop(unbounded, groupLoop, groupCalls)],
+        ]),
+  ];
+  // Interleaved, the order rotating each repeat, so no loop always runs first or after the same neighbour.
   for (let r = 0; r < repeats; r++) {
-    samples.stringify.push(nsPer(stringifyLoop, calls));
-    samples.measure.push(nsPer(measureLoop, calls));
-    if (missing) continue;
-    for (const [bounds, single, group] of [
-      [{}, samples.single, samples.group],
-      [unbounded, samples.singleUnbounded, samples.groupUnbounded],
-    ]) {
-      const backend = makeBackend(bounds);
-      const errors = backend.errors$.subscribe((e) => (reported += e.events.length));
-      single.push(nsPer((count) => singleLoop(backend, count), calls));
-      group.push(nsPer((count) => groupLoop(backend, count), groupCalls));
-      await backend.flush();
-      accepted += backend.stats().accepted;
-      await backend.shutdown();
-      errors.unsubscribe();
+    for (let k = 0; k < loops.length; k++) {
+      const [key, run] = loops[(k + r) % loops.length];
+      samples[key].push(await run());
     }
   }
   if (!missing && (accepted !== 2 * repeats * (calls + groupCalls * 100) || reported !== 0)) {

@@ -28,8 +28,13 @@ export class BufferRoom {
   held = 0;
   heldBytes = 0;
   readonly #waiters: RoomWaiter[] = [];
-  /** Items held by their bound, oldest first; freed ones are skipped (and dropped when the list grows). */
-  #byBound: EngineItem[] = [];
+  /**
+   * Items held by their bound, oldest first, from `#head` on. Freed ones are skipped; they are dropped from
+   * the front as they are freed (batches end mostly in order), and all at once should they pile up behind an
+   * item still held.
+   */
+  #byBound: (EngineItem | undefined)[] = [];
+  #head = 0;
   #admitting = false;
   #closed = false;
 
@@ -48,13 +53,16 @@ export class BufferRoom {
 
   /** Replaces the bound charged for each held, unmeasured item by its exact bytes. */
   #measureHeld(): void {
-    for (const item of this.#byBound) {
+    const list = this.#byBound;
+    for (let i = this.#head; i < list.length; i++) {
+      const item = list[i] as EngineItem;
       if (item.charge === 0) continue; // freed
       const bytes = itemBytes(item);
       this.heldBytes += bytes - item.charge;
       item.charge = bytes;
     }
     this.#byBound = [];
+    this.#head = 0;
   }
 
   /** Charges `item` (nothing without a byte bound). */
@@ -65,9 +73,25 @@ export class BufferRoom {
     this.heldBytes += item.charge;
     if (item.bytes !== undefined) return;
     this.#byBound.push(item);
-    // Freed items leave the list only when it is measured: drop them once they could be most of it.
-    if (this.#byBound.length > 2 * this.held + 1024)
-      this.#byBound = this.#byBound.filter((i) => i.charge > 0);
+    if (this.#byBound.length - this.#head > 2 * this.held + 1024) {
+      this.#byBound = this.#byBound.slice(this.#head).filter((i) => (i as EngineItem).charge > 0);
+      this.#head = 0;
+    }
+  }
+
+  /** Drops freed items from the front of the by-bound list. */
+  #trim(): void {
+    const list = this.#byBound;
+    let head = this.#head;
+    while (head < list.length && (list[head] as EngineItem).charge === 0) list[head++] = undefined;
+    if (head === list.length) {
+      this.#byBound = [];
+      head = 0;
+    } else if (head > 1024 && 2 * head > list.length) {
+      this.#byBound = list.slice(head);
+      head = 0;
+    }
+    this.#head = head;
   }
 
   #take(item: EngineItem): void {
@@ -110,6 +134,7 @@ export class BufferRoom {
       this.heldBytes -= item.charge;
       item.charge = 0;
     }
+    if (this.#byBound.length > 0) this.#trim();
   }
 
   /** Places what waiting callers can place now, in order. A re-entrant call leaves the work to the loop under way. */
