@@ -187,9 +187,10 @@ if (wanted('enqueue')) {
     sections.push(
       `### Enqueue cost: batch mode, sender that completes at once\n\n` +
         `Median of ${r.samples.stringify.length} interleaved timed loops of ${fmt(r.calls)} calls (100-event calls: ${fmt(r.calls / 100)} calls), after a warm-up. ` +
-        `The default byte bounds (maxBufferBytes, maxBatchBytes) need each snapshot's exact UTF-8 bytes: ` +
-        `Buffer.byteLength flattens the string JSON.stringify built in parts and scans it, which the bare stringify never does. ` +
-        `"no byte bounds" sets both to Infinity, and the bytes are then measured only when the body is encoded.\n\n` +
+        `The byte bounds (maxBufferBytes, maxBatchBytes) are exact UTF-8 bytes, but they count each snapshot by an upper bound ` +
+        `(3 bytes per UTF-16 code unit) and measure only near a limit: measuring (Buffer.byteLength) flattens the string ` +
+        `JSON.stringify built in parts and scans it, which the bare stringify never does — the second floor. ` +
+        `"no byte bounds" sets both to Infinity; far from the limits the two should match.\n\n` +
         table(
           ['operation', 'ns per call', 'ns per event', 'vs JSON.stringify', 'vs stringify + byteLength'],
           [
