@@ -221,7 +221,7 @@ if (wanted('enqueue')) {
       of(r.groupUnboundedNsPerEvent, s),
     );
     targets.push([
-      'stringify + byteLength / JSON.stringify (what a byte bound costs)',
+      'stringify + byteLength / JSON.stringify (what measuring every event costs)',
       '(none)',
       ratio(m / s),
       '—',
