@@ -439,6 +439,53 @@ describe('TLS', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('never goes through an environment proxy, set before or after the sender is made (http and https)', async () => {
+    // A real server standing in for a proxy: any request (a forward or a CONNECT) it sees is a failure.
+    const seen: string[] = [];
+    const proxy = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.end('proxied');
+    });
+    proxy.on('connect', (req, socket) => {
+      seen.push(`CONNECT ${req.url}`);
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const names = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'];
+    const saved = Object.fromEntries(
+      [...names, 'no_proxy', 'NO_PROXY'].map((name) => [name, process.env[name]] as const),
+    );
+    const setEnv = (value: string | undefined) => {
+      for (const name of names) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    };
+    delete process.env['no_proxy'];
+    delete process.env['NO_PROXY'];
+    try {
+      const plain = await receiver();
+      const secure = await receiver({ tls: { cert: tls.server.cert, key: tls.server.key } });
+      setEnv(proxyUrl);
+      const early = [sender({ url: plain.url }), sender({ url: secure.url, ca: tls.ca.cert })];
+      setEnv(undefined);
+      const late = [sender({ url: plain.url }), sender({ url: secure.url, ca: tls.ca.cert })];
+      setEnv(proxyUrl); // set only after these senders were made
+      for (const s of [...early, ...late]) await post(s);
+      setEnv(undefined);
+      for (const s of [...early, ...late]) await post(s); // and with no proxy variable left
+      expect(seen).toEqual([]);
+      expect([plain.requests.length, secure.requests.length]).toEqual([4, 4]);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   it('verifies the server against the given CA', async () => {
     const r = await receiver({ tls: { cert: tls.server.cert, key: tls.server.key } });
     expect(r.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
