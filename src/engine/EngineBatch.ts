@@ -36,6 +36,9 @@ export function itemBytes(item: EngineItem): number {
   return (item.bytes ??= Buffer.byteLength(item.json));
 }
 
+/** The byte measures the batch cut takes (see `batchEvents`' `byteLength` and `byteBound`). */
+export const itemSizes = { byteLength: itemBytes, byteBound: itemBound } as const;
+
 /** A `flush()` waiting for the batches alive when it was called. */
 export interface FlushWaiter {
   left: number;

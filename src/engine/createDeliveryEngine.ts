@@ -17,7 +17,7 @@ import type { AuditEvent } from '../events/Event.js';
 import { toDeliveryError } from '../operators/deliverBatches.js';
 import { WebhookError } from '../transport/WebhookError.js';
 import { batchPipeline } from '../operators/batchPipeline.js';
-import { EngineBatch, compactSnapshots, itemBound, itemBytes } from './EngineBatch.js';
+import { EngineBatch, compactSnapshots, itemSizes } from './EngineBatch.js';
 import type { EngineItem, FlushWaiter } from './EngineBatch.js';
 import { isTooLarge, sendWithRetry } from '../transport/sendAttempt.js';
 import { snapshotItems } from './snapshotItems.js';
@@ -43,6 +43,8 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   let preRunCalls: EngineBatch[] = []; // blocking mode, before run()
   let preRunFlushes: Array<() => void> = [];
   const maxItemBytes = Math.min(limits.maxBufferBytes, limits.maxBatchBytes - config.envelopeBytes);
+  const { envelopeBytes } = config;
+  const cutting = { batch: limits, scheduler, flush: flush$, envelopeBytes, ...itemSizes };
 
   const report = (reason: AuditErrorReason, error: Error, events: readonly AuditEvent[]): void => {
     failed[reason] += events.length;
@@ -188,17 +190,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     const settled$: Observable<never> =
       config.mode === 'batch'
         ? input$.pipe(
-            batchPipeline(
-              {
-                batch: limits,
-                scheduler,
-                flush: flush$,
-                envelopeBytes: config.envelopeBytes,
-                byteLength: itemBytes,
-                byteBound: itemBound,
-              },
-              (items: EngineItem[]) => open(items),
-            ),
+            batchPipeline(cutting, (items: EngineItem[]) => open(items)),
             mergeMap(deliver, limits.maxInFlight),
           )
         : calls$.pipe(concatMap(deliver));
