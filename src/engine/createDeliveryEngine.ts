@@ -20,7 +20,7 @@ import { batchPipeline } from '../operators/batchPipeline.js';
 import { EngineBatch, compactSnapshots, itemSizes } from './EngineBatch.js';
 import type { EngineItem, FlushWaiter } from './EngineBatch.js';
 import { isTooLarge, sendWithRetry } from '../transport/sendAttempt.js';
-import { snapshotItems } from './snapshotItems.js';
+import { maxSnapshotBytes, reportLeftOut, snapshotItems } from './snapshotItems.js';
 import type { Snapshots } from './snapshotItems.js';
 import { BufferRoom } from './BufferRoom.js';
 import type { RoomWaiter } from './BufferRoom.js';
@@ -42,7 +42,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   let preRun: EngineItem[] = []; // batch mode, before run()
   let preRunCalls: EngineBatch[] = []; // blocking mode, before run()
   let preRunFlushes: Array<() => void> = [];
-  const maxItemBytes = Math.min(limits.maxBufferBytes, limits.maxBatchBytes - config.envelopeBytes);
+  const maxItemBytes = maxSnapshotBytes(limits, config.envelopeBytes);
   const { envelopeBytes } = config;
   const cutting = { batch: limits, scheduler, flush: flush$, envelopeBytes, ...itemSizes };
 
@@ -147,18 +147,8 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
       return Promise.resolve(false);
     }
     const snapshots = snapshotItems(events, config.snapshot, maxItemBytes);
-    const { items, invalid, tooLarge } = snapshots;
-    if (invalid.length > 0) {
-      report('invalid', new TypeError(`${config.subject}: event is not a JSON-serializable object`), invalid);
-    }
-    if (tooLarge.length > 0) {
-      report(
-        'too-large',
-        refusal(`event is over ${maxItemBytes} bytes (maxBufferBytes/maxBatchBytes)`),
-        tooLarge,
-      );
-    }
-    const whole = invalid.length === 0 && tooLarge.length === 0;
+    const { items } = snapshots;
+    const whole = reportLeftOut(snapshots, config.subject, maxItemBytes, report);
     if (items.length === 0) return Promise.resolve(whole);
     if (config.mode === 'blocking') return call(items).then((ok) => ok && whole);
     if (limits.whenFull === 'block') {

@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../events/Event.js';
+import type { ResolvedBatchOptions } from '../util/validateOptions.js';
 import { engineItem } from './EngineBatch.js';
 import type { EngineItem } from './EngineBatch.js';
 
@@ -53,4 +54,32 @@ export function snapshotItems(
     else (tooLarge ??= []).push(event);
   }
   return { items, sources: sources ?? events, invalid: invalid ?? NONE, tooLarge: tooLarge ?? NONE };
+}
+
+/** The most bytes one snapshot may have: it must fit the buffer and, inside the `EventList` envelope, a batch. */
+export function maxSnapshotBytes(
+  limits: Pick<ResolvedBatchOptions, 'maxBufferBytes' | 'maxBatchBytes'>,
+  envelopeBytes: number,
+): number {
+  return Math.min(limits.maxBufferBytes, limits.maxBatchBytes - envelopeBytes);
+}
+
+/**
+ * Reports the call's events that did not become items — `invalid` and `too-large`, each group once — with
+ * messages starting with `subject`; `true` when every event became an item.
+ */
+export function reportLeftOut(
+  { invalid, tooLarge }: Snapshots,
+  subject: string,
+  maxItemBytes: number,
+  report: (reason: 'invalid' | 'too-large', error: Error, events: AuditEvent[]) => void,
+): boolean {
+  if (invalid.length > 0) {
+    report('invalid', new TypeError(`${subject}: event is not a JSON-serializable object`), invalid);
+  }
+  if (tooLarge.length > 0) {
+    const error = new Error(`${subject} event is over ${maxItemBytes} bytes (maxBufferBytes/maxBatchBytes)`);
+    report('too-large', error, tooLarge);
+  }
+  return invalid.length === 0 && tooLarge.length === 0;
 }

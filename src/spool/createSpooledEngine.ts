@@ -12,7 +12,7 @@ import { createDeliveryEngine } from '../engine/createDeliveryEngine.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from '../engine/DeliveryEngineConfig.js';
 import { engineItem } from '../engine/EngineBatch.js';
 import type { EngineItem } from '../engine/EngineBatch.js';
-import { snapshotItems } from '../engine/snapshotItems.js';
+import { maxSnapshotBytes, reportLeftOut, snapshotItems } from '../engine/snapshotItems.js';
 import { createSpoolFeeder } from './createSpoolFeeder.js';
 import type { SpoolKey, SpoolRecord } from './openSpoolStore.js';
 import { openSpoolStore } from './openSpoolStore.js';
@@ -111,7 +111,7 @@ export function createSpooledEngine(
     return ok;
   };
 
-  const maxItemBytes = Math.min(limits.maxBufferBytes, limits.maxBatchBytes - config.envelopeBytes);
+  const maxItemBytes = maxSnapshotBytes(limits, config.envelopeBytes);
 
   const processEvents = (events: AuditEvent[]): Promise<boolean> => {
     if (events.length === 0) return Promise.resolve(true);
@@ -119,18 +119,9 @@ export function createSpooledEngine(
       report('shut-down', refusal('shut down'), events);
       return Promise.resolve(false);
     }
-    const { items, sources, invalid, tooLarge } = snapshotItems(events, config.snapshot, maxItemBytes);
-    if (invalid.length > 0) {
-      report('invalid', new TypeError(`${config.subject}: event is not a JSON-serializable object`), invalid);
-    }
-    if (tooLarge.length > 0) {
-      report(
-        'too-large',
-        refusal(`event is over ${maxItemBytes} bytes (maxBufferBytes/maxBatchBytes)`),
-        tooLarge,
-      );
-    }
-    const whole = invalid.length === 0 && tooLarge.length === 0;
+    const snapshots = snapshotItems(events, config.snapshot, maxItemBytes);
+    const { items, sources } = snapshots;
+    const whole = reportLeftOut(snapshots, config.subject, maxItemBytes, report);
     if (items.length === 0) return Promise.resolve(whole);
     return spoolAll(items, sources).then((ok) => ok && whole);
   };
