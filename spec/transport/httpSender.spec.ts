@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { createServer } from 'node:http';
+import { ClientRequest, createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -15,6 +15,7 @@ import { createHttpSender } from '../../src/transport/httpSender.js';
 import type { HttpSender } from '../../src/transport/httpSender.js';
 import type { WebhookTarget } from '../../src/contract/WebhookTarget.js';
 import { isRetryable, isWebhookError } from '../../src/transport/WebhookError.js';
+import { cancelsOnUnsubscribe } from '../../src/transport/sendAttempt.js';
 import type { WebhookError } from '../../src/transport/WebhookError.js';
 import type { AuditBatch } from '../../src/contract/AuditSender.js';
 import { auditEvent } from '../helpers/fixtures.js';
@@ -267,11 +268,15 @@ describe('createHttpSender over HTTP', () => {
 
   it('does not abort a request that has finished', async () => {
     const r = await receiver();
-    const abort = vi.spyOn(AbortController.prototype, 'abort');
+    const destroy = vi.spyOn(ClientRequest.prototype, 'destroy');
     await post(sender({ url: r.url }));
     await post(sender({ url: r.url }));
-    expect(abort).not.toHaveBeenCalled();
+    expect(destroy).not.toHaveBeenCalled();
     expect(r.requests).toHaveLength(2);
+  });
+
+  it('is marked as cancelling on unsubscribe, so attempts need no AbortController', () => {
+    expect(cancelsOnUnsubscribe(sender({ url: 'http://127.0.0.1:1/' }).send)).toBe(true);
   });
 
   it('aborting the signal cancels the request with a final error', async () => {

@@ -3,18 +3,25 @@
 import { NEVER, Observable, EMPTY, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { abortsAtTeardown, sendAttempt, SendAbortedError } from '../../src/transport/sendAttempt.js';
+import {
+  CANCELS_ON_UNSUBSCRIBE,
+  NEVER_ABORTED,
+  SendAbortedError,
+  cancelsOnUnsubscribe,
+  sendAttempt,
+} from '../../src/transport/sendAttempt.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
 
 const scheduler = () => new TestScheduler((a, b) => expect(a).toEqual(b));
 
 describe('sendAttempt signals', () => {
-  it('marks the signals it hands out, and only those', () => {
+  it('gives each attempt a signal of its own', () => {
     const seen: AbortSignal[] = [];
-    sendAttempt((signal) => (seen.push(signal), EMPTY), Infinity, scheduler()).subscribe();
-    expect(seen).toHaveLength(1);
-    expect(abortsAtTeardown(seen[0] as AbortSignal)).toBe(true);
-    expect(abortsAtTeardown(new AbortController().signal)).toBe(false);
+    for (let i = 0; i < 2; i++)
+      sendAttempt((signal) => (seen.push(signal), EMPTY), Infinity, scheduler()).subscribe();
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).not.toBe(seen[1]);
+    expect(seen).not.toContain(NEVER_ABORTED);
   });
 
   it('aborts the signal when the attempt is unsubscribed before it settles', () => {
@@ -56,5 +63,46 @@ describe('sendAttempt signals', () => {
     ).subscribe();
     for (const s of [complete, failed, later]) s.unsubscribe();
     expect(signals.map((s) => s.aborted)).toEqual([false, false, false]);
+  });
+});
+
+describe('sendAttempt for a sender that cancels on unsubscribe', () => {
+  it('recognises only a sender marked CANCELS_ON_UNSUBSCRIBE', () => {
+    const marked = Object.defineProperty(() => EMPTY, CANCELS_ON_UNSUBSCRIBE, { value: true });
+    expect(cancelsOnUnsubscribe(marked)).toBe(true);
+    expect(cancelsOnUnsubscribe(() => EMPTY)).toBe(false);
+    expect(cancelsOnUnsubscribe(undefined)).toBe(false);
+  });
+
+  it('hands every attempt NEVER_ABORTED, and the unsubscribe alone cancels', () => {
+    const seen: AbortSignal[] = [];
+    let cancelled = 0;
+    const send = (signal: AbortSignal) => (
+      seen.push(signal),
+      new Observable<never>(() => () => {
+        cancelled++;
+      })
+    );
+    const subscription = sendAttempt(send, Infinity, scheduler(), true).subscribe();
+    subscription.unsubscribe();
+    expect(seen).toEqual([NEVER_ABORTED]);
+    expect(cancelled).toBe(1);
+    expect(NEVER_ABORTED.aborted).toBe(false);
+  });
+
+  it('still fails at the timeout, unsubscribing the send', () => {
+    const t = scheduler();
+    t.run(({ expectObservable, flush }) => {
+      let cancelledAt: number | undefined;
+      const send = () => new Observable<never>(() => () => (cancelledAt = t.now()));
+      expectObservable(sendAttempt(send, 5, t, true)).toBe(
+        '-----#',
+        undefined,
+        new WebhookError('audit send timed out after 5 ms', { retryable: true }),
+      );
+      flush();
+      expect(cancelledAt).toBe(5);
+      expect(NEVER_ABORTED.aborted).toBe(false);
+    });
   });
 });

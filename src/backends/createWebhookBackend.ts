@@ -7,6 +7,7 @@ import { createDeliveryEngine } from '../engine/createDeliveryEngine.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from '../engine/DeliveryEngineConfig.js';
 import { itemSerializer, joinItems, lazyBatch, restoreItems } from '../transport/encodeItems.js';
 import { openSender } from '../transport/openSender.js';
+import { cancelsOnUnsubscribe } from '../transport/sendAttempt.js';
 import { routeFailure } from '../util/routeFailure.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
 import { createSpooledEngine } from '../spool/createSpooledEngine.js';
@@ -82,6 +83,7 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
     // One AuditBatch per batch, kept across retries so the body is built once.
     send: (engineBatch, signal) =>
       send((engineBatch.payload ??= lazyBatch(engineBatch.items, groupVersion)) as AuditBatch, signal),
+    unsubscribeCancels: cancelsOnUnsubscribe(send),
     report,
   };
   let engine: DeliveryEngine;

@@ -36,6 +36,11 @@ export interface DeliveryEngineConfig {
   readonly restore: (items: readonly EngineItem[]) => AuditEvent[];
   /** Sends one attempt of a batch; `batch.payload` keeps what the first attempt built (the body) for retries. */
   readonly send: (batch: EngineBatch, signal: AbortSignal) => ObservableInput<unknown>;
+  /**
+   * Whether unsubscribing from `send`'s result cancels the attempt (a sender marked `CANCELS_ON_UNSUBSCRIBE`,
+   * the HTTP sender's): its attempts then get no `AbortController` of their own.
+   */
+  readonly unsubscribeCancels?: boolean;
   /** Receives every report (already routed: onError or stderr, never throws). */
   readonly report: (error: AuditPluginError) => void;
   readonly delegate?: DelegateStrategy;

@@ -44,6 +44,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   let preRunFlushes: Array<() => void> = [];
   const maxItemBytes = maxSnapshotBytes(limits, config.envelopeBytes);
   const { envelopeBytes } = config;
+  const cancels = config.unsubscribeCancels === true;
   const cutting = { batch: limits, scheduler, flush: flush$, envelopeBytes, ...itemSizes };
 
   const report = (reason: AuditErrorReason, error: Error, events: readonly AuditEvent[]): void => {
@@ -105,7 +106,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   };
 
   const deliver = (batch: EngineBatch): Observable<never> =>
-    sendWithRetry((signal) => attempt(batch, signal), config.retry, config.timeout, scheduler).pipe(
+    sendWithRetry((signal) => attempt(batch, signal), config.retry, config.timeout, scheduler, cancels).pipe(
       tap({ complete: () => finish(batch), error: (error: unknown) => finish(batch, error) }),
       catchError(() => EMPTY),
     );

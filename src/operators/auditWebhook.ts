@@ -5,6 +5,7 @@ import { assertGroupVersion } from '../events/GroupVersion.js';
 import { batchPipeline } from './batchPipeline.js';
 import { itemSerializer, joinItems, lazyBatch } from '../transport/encodeItems.js';
 import { openSender } from '../transport/openSender.js';
+import { cancelsOnUnsubscribe } from '../transport/sendAttempt.js';
 import { resolveBatchOptions, resolveRetryOptions, resolveTimeout } from '../util/validateOptions.js';
 import { WebhookError } from '../transport/WebhookError.js';
 import type { Delivery } from './deliverBatches.js';
@@ -72,6 +73,7 @@ export function auditWebhook(
   return (source) =>
     new Observable<Delivery<AuditEvent>>((subscriber) => {
       const { send, close } = openSender(options.sender, options.target, timeout, options.compression);
+      const unsubscribeCancels = cancelsOnUnsubscribe(send);
       const items = new Observable<Item>((s) =>
         source.subscribe({
           next: (event) => {
@@ -105,7 +107,15 @@ export function auditWebhook(
         .pipe(
           batchPipeline({ batch, scheduler, envelopeBytes, byteLength: (item) => item.bytes }, cut),
           mergeMap(
-            (b) => deliverOne(b.events, (signal) => send(b.body, signal), retry, timeout, scheduler),
+            (b) =>
+              deliverOne(
+                b.events,
+                (signal) => send(b.body, signal),
+                retry,
+                timeout,
+                scheduler,
+                unsubscribeCancels,
+              ),
             batch.maxInFlight,
           ),
         )

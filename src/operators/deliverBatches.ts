@@ -105,6 +105,7 @@ export function deliverOne<E>(
   retry: Required<RetryOptions>,
   timeout: number,
   scheduler: SchedulerLike,
+  unsubscribeCancels = false,
 ): Observable<Delivery<E>> {
   let attempts = 0;
   const attempt = (signal: AbortSignal) => {
@@ -112,7 +113,7 @@ export function deliverOne<E>(
     return send(signal);
   };
   return concat(
-    sendWithRetry(attempt, retry, timeout, scheduler),
+    sendWithRetry(attempt, retry, timeout, scheduler, unsubscribeCancels),
     defer(() => of<Delivery<E>>({ ok: true, events, attempts })),
   ).pipe(
     catchError((error: unknown) =>

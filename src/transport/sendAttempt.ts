@@ -9,43 +9,53 @@ export class SendAbortedError extends Error {
   override name = 'SendAbortedError' as const;
 }
 
-/** The signals {@link sendAttempt} hands out: each is aborted when its attempt is torn down unsettled. */
-const ABORTED_AT_TEARDOWN = new WeakSet<AbortSignal>();
-
 /**
- * Whether `signal` is one {@link sendAttempt} made, so it is aborted if the attempt is unsubscribed before it
- * settles: a sender given one needs no `AbortController` of its own to cancel its request on teardown.
+ * Marks a sender whose Observable cancels its work when it is unsubscribed and needs no abort signal for it
+ * (the HTTP sender). Its attempts are all given {@link NEVER_ABORTED} instead of an `AbortController` each: a
+ * controller costs about 25 µs per attempt here, its garbage collection included — an eighth of a blocking
+ * round trip.
  */
-export function abortsAtTeardown(signal: AbortSignal): boolean {
-  return ABORTED_AT_TEARDOWN.has(signal);
+export const CANCELS_ON_UNSUBSCRIBE: unique symbol = Symbol('rx-audit.cancelsOnUnsubscribe');
+
+/** The signal of every attempt of a {@link CANCELS_ON_UNSUBSCRIBE} sender: never aborted. */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+
+/** Whether `send` is marked {@link CANCELS_ON_UNSUBSCRIBE}. */
+export function cancelsOnUnsubscribe(send: unknown): boolean {
+  return (
+    typeof send === 'function' &&
+    (send as { [CANCELS_ON_UNSUBSCRIBE]?: unknown })[CANCELS_ON_UNSUBSCRIBE] === true
+  );
 }
 
 /**
  * One attempt of `send`: completes when the sender's result completes (values are ignored), errors when it
  * errors or throws synchronously, and fails with a retryable timeout error after `timeout` ms on the
- * scheduler. Timeout and unsubscribe abort the attempt's `AbortSignal`.
+ * scheduler. Timeout and unsubscribe abort the attempt's `AbortSignal` — unless `unsubscribeCancels` (the
+ * sender is marked {@link CANCELS_ON_UNSUBSCRIBE}): then the signal is {@link NEVER_ABORTED} and the
+ * unsubscribe alone cancels.
  */
 export function sendAttempt(
   send: (signal: AbortSignal) => ObservableInput<unknown>,
   timeout: number,
   scheduler: SchedulerLike,
+  unsubscribeCancels = false,
 ): Observable<never> {
   return new Observable<never>((subscriber) => {
-    const controller = new AbortController();
-    ABORTED_AT_TEARDOWN.add(controller.signal);
+    const controller = unsubscribeCancels ? undefined : new AbortController();
     let settled = false;
     let timer: Subscription | undefined;
     if (timeout !== Infinity) {
       timer = scheduler.schedule(() => {
         settled = true;
         const error = new WebhookError(`audit send timed out after ${timeout} ms`, { retryable: true });
-        controller.abort(error);
-        subscriber.error(error);
+        controller?.abort(error);
+        subscriber.error(error); // unsubscribes the send too
       }, timeout);
     }
     let inner: Subscription | undefined;
     try {
-      inner = from(send(controller.signal)).subscribe({
+      inner = from(send(controller?.signal ?? NEVER_ABORTED)).subscribe({
         error: (error: unknown) => {
           settled = true;
           subscriber.error(error);
@@ -62,7 +72,7 @@ export function sendAttempt(
     return () => {
       timer?.unsubscribe();
       inner?.unsubscribe();
-      if (!settled) controller.abort(new SendAbortedError('audit send aborted'));
+      if (!settled) controller?.abort(new SendAbortedError('audit send aborted'));
     };
   });
 }
@@ -77,8 +87,9 @@ export function sendWithRetry(
   options: Required<RetryOptions>,
   timeout: number,
   scheduler: SchedulerLike,
+  unsubscribeCancels = false,
 ): Observable<never> {
-  const attempt = sendAttempt(send, timeout, scheduler);
+  const attempt = sendAttempt(send, timeout, scheduler, unsubscribeCancels);
   if (options.attempts === 1) return attempt;
   return attempt.pipe(
     retry({
