@@ -9,8 +9,8 @@
 // carries its items, attempts, start time, the caller's resolver and the flushes waiting for it. Nothing is
 // kept per call on the engine: every user callback (onError, a sender, an errors$ subscriber) may call back
 // into it synchronously.
-import type { Observable, ObservableInput, Subscription } from 'rxjs';
-import { EMPTY, Subject, catchError, concatMap, mergeMap, tap } from 'rxjs';
+import type { ObservableInput, Subscription } from 'rxjs';
+import { EMPTY, Observable, Subject, concatMap, mergeMap } from 'rxjs';
 import type { AuditErrorReason, AuditPluginError, DeliveryReport } from '../contract/AuditBackend.js';
 import { emptyStats } from '../contract/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
@@ -105,10 +105,13 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     return config.send(batch, signal);
   };
 
+  /** Sends a batch with retry and ends it; never errors (one subscriber, not tap + catchError: per call). */
   const deliver = (batch: EngineBatch): Observable<never> =>
-    sendWithRetry((signal) => attempt(batch, signal), config.retry, config.timeout, scheduler, cancels).pipe(
-      tap({ complete: () => finish(batch), error: (error: unknown) => finish(batch, error) }),
-      catchError(() => EMPTY),
+    new Observable<never>((subscriber) =>
+      sendWithRetry((s) => attempt(batch, s), config.retry, config.timeout, scheduler, cancels).subscribe({
+        complete: () => (finish(batch), subscriber.complete()),
+        error: (error: unknown) => (finish(batch, error), subscriber.complete()),
+      }),
     );
 
   const open = (items: EngineItem[], end?: (delivered: boolean) => void): EngineBatch => {
@@ -151,7 +154,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     const { items } = snapshots;
     const whole = reportLeftOut(snapshots, config.subject, maxItemBytes, report);
     if (items.length === 0) return Promise.resolve(whole);
-    if (config.mode === 'blocking') return call(items).then((ok) => ok && whole);
+    if (config.mode === 'blocking') return whole ? call(items) : call(items).then(() => false);
     if (limits.whenFull === 'block') {
       return new Promise<boolean>((done) =>
         room.wait({ items, placed: 0, sources: snapshots.sources, done }),

@@ -222,8 +222,13 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
         }
       }
       const post = (data: string | Buffer, extra?: Record<string, string>) =>
+        // request(), not post(): post() first merges its arguments into a config, a second mergeConfig per POST.
         client
-          .post<Readable>(url, data, extra ? { signal: cancel, headers: extra } : { signal: cancel })
+          .request<Readable>(
+            extra
+              ? { method: 'post', url, data, signal: cancel, headers: extra }
+              : { method: 'post', url, data, signal: cancel },
+          )
           .then(
             (response) => {
               // The status decides; the body is read (the round trip ends with it, and a whole body lets the
