@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './lib/part.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const args = new Map(
@@ -180,6 +181,12 @@ if (wanted('enqueue')) {
     // Best of the loops against the best stringify loop: other load only ever adds time.
     const best = (key, per = 1) => (r.samples[key]?.length ? Math.min(...r.samples[key]) / per : null);
     const bestStringify = best('stringify');
+    // Paired: each repeat's loop against the stringify loop of the same repeat, the median of those ratios. The
+    // machine's speed drifts over seconds; within a repeat it mostly cancels.
+    const paired = (key, per = 1) =>
+      r.samples[key]?.length
+        ? median(r.samples[key].map((ns, i) => ns / per / r.samples.stringify[i]))
+        : null;
     const row = (label, perCall, perEvent, key, per = 1) => [
       label,
       fmt(perCall),
@@ -187,6 +194,7 @@ if (wanted('enqueue')) {
       ratio(perEvent && perEvent / s),
       ratio(perEvent && perEvent / m),
       ratio(best(key, per) && best(key, per) / bestStringify),
+      ratio(paired(key, per)),
     ];
     sections.push(
       `### Enqueue cost: batch mode, sender that completes at once\n\n` +
@@ -194,7 +202,8 @@ if (wanted('enqueue')) {
         `The byte bounds (maxBufferBytes, maxBatchBytes) are exact UTF-8 bytes, but they count each snapshot by an upper bound ` +
         `(3 bytes per UTF-16 code unit) and measure only near a limit: measuring (Buffer.byteLength) flattens the string ` +
         `JSON.stringify built in parts and scans it, which the bare stringify never does — the second floor. ` +
-        `"no byte bounds" sets both to Infinity; far from the limits the two should match.\n\n` +
+        `"no byte bounds" sets both to Infinity; far from the limits the two should match. ` +
+        `"paired" is the median of each repeat's ratio to the stringify loop of the same repeat.\n\n` +
         table(
           [
             'operation',
@@ -203,6 +212,7 @@ if (wanted('enqueue')) {
             'vs JSON.stringify',
             'vs stringify + byteLength',
             'best vs best stringify',
+            'paired vs stringify',
           ],
           [
             row('JSON.stringify(event)', s, s, 'stringify'),
@@ -229,6 +239,8 @@ if (wanted('enqueue')) {
     const of = (ns, floor) => (ns ? ns / floor : null);
     target('enqueue, 1 event per call / JSON.stringify', of(r.singleNsPerCall, s));
     target('enqueue, 100 events per call, per event / JSON.stringify', of(r.groupNsPerEvent, s));
+    target('enqueue, 1 event per call / JSON.stringify, paired', paired('single'));
+    target('enqueue, 100 events per call, per event / JSON.stringify, paired', paired('group', 100));
     target('enqueue, 1 event, no byte bounds / JSON.stringify', of(r.singleUnboundedNsPerCall, s));
     target(
       'enqueue, 100 events, no byte bounds, per event / JSON.stringify',

@@ -266,6 +266,31 @@ describe('createHttpSender over HTTP', () => {
     await vi.waitFor(() => expect(trickling.closedEarly).toBe(1));
   });
 
+  it("a webhook backend's shutdown deadline cancels the request in flight by unsubscribing", async () => {
+    const url = await tricklingServer(50, 40);
+    const destroy = vi.spyOn(ClientRequest.prototype, 'destroy');
+    const errors: string[] = [];
+    const backend = createWebhookBackend({
+      mode: 'blocking',
+      target: { url },
+      onError: (e) => errors.push(e.error.message),
+    });
+    backend.run();
+    const call = backend.processEvents(auditEvent('slow'));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the response has started trickling
+    expect(destroy).not.toHaveBeenCalled();
+    await backend.shutdown({ timeout: 50 });
+    expect(await call).toBe(false);
+    expect(errors).toEqual([
+      'audit webhook shutdown deadline of 50 ms passed before delivery (1 attempts made)',
+    ]);
+    // The request itself was cancelled (axios destroys it with its CanceledError), not only its socket
+    // when the backend closed its agents afterwards.
+    expect(destroy.mock.calls.map(([error]) => (error as Error | undefined)?.name)).toEqual([
+      'CanceledError',
+    ]);
+  });
+
   it('does not abort a request that has finished', async () => {
     const r = await receiver();
     const destroy = vi.spyOn(ClientRequest.prototype, 'destroy');
