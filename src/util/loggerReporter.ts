@@ -2,6 +2,7 @@
 import type { AuditErrorReason, AuditPluginError } from '../contract/AuditBackend.js';
 import { formatAuditPluginError } from './reportToStderr.js';
 import { redactMessage } from './redactMessage.js';
+import { showAuditIDs } from './showAuditIDs.js';
 import { showValue } from '../events/showValue.js';
 
 /**
@@ -43,34 +44,16 @@ export interface AuditLogFields {
   readonly error: string;
 }
 
-const MAX_IDS = 10;
-const MAX_ID_LENGTH = 64;
-
 /** Reasons that mean the backend shed load or was shutting down: the caller was told (`false`). */
 const WARN_REASONS: ReadonlySet<AuditErrorReason> = new Set<AuditErrorReason>(['queue-blocked', 'shut-down']);
 
-/** An audit ID as a log may show it: a string, control characters escaped, bounded. */
-function showID(id: unknown): string {
-  if (typeof id !== 'string') return '?';
-  const escaped = id.replace(
-    // eslint-disable-next-line no-control-regex -- escaping control characters is the point
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-  return escaped.length > MAX_ID_LENGTH ? `${escaped.slice(0, MAX_ID_LENGTH - 1)}…` : escaped;
-}
-
 /** The fields {@link loggerReporter} logs for one report. */
 export function auditLogFields(item: AuditPluginError): AuditLogFields {
-  const auditIDs: string[] = [];
-  for (let i = 0; i < item.events.length && i < MAX_IDS; i++) {
-    auditIDs.push(showID((item.events[i] as { auditID?: unknown } | undefined)?.auditID));
-  }
   return {
     plugin: item.plugin,
     reason: item.reason,
     count: item.events.length,
-    auditIDs,
+    auditIDs: showAuditIDs(item.events),
     error: redactMessage(String(item.error?.message ?? item.error)),
   };
 }

@@ -4,20 +4,12 @@ import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { AuditPluginError } from '../contract/AuditBackend.js';
 import { redactMessage } from './redactMessage.js';
+import { MAX_IDS, escapeField, showAuditIDs } from './showAuditIDs.js';
 import { showValue } from '../events/showValue.js';
 
-const MAX_IDS = 10;
-/** The longest audit ID a line shows; an ID comes from the event, so from anyone. */
-const MAX_ID_LENGTH = 64;
-
-// C0 and C1 control characters, DEL and the Unicode line/paragraph separators.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
-/** A value from an event or a plugin made safe for one line: control characters escaped as `\uXXXX`, cut. */
-function escapeField(text: string, max: number): string {
-  const cut = text.length > max ? `${text.slice(0, max - 1)}…` : text;
-  return cut.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** The start of every line about `item`: its plugin and reason, escaped. */
+function linePrefix(item: AuditPluginError): string {
+  return `audit plugin=${escapeField(String(item.plugin))} reason=${escapeField(String(item.reason))}`;
 }
 
 /** The error's message as the line quotes it: redacted, one line, at most 200 characters. */
@@ -46,14 +38,10 @@ function messageOf(item: AuditPluginError): string {
  * @returns One line without a trailing newline.
  */
 export function formatAuditPluginError(item: AuditPluginError): string {
-  const ids: string[] = [];
-  for (let i = 0; i < item.events.length && ids.length < MAX_IDS; i++) {
-    const id = (item.events[i] as { auditID?: unknown } | undefined)?.auditID;
-    ids.push(typeof id === 'string' ? escapeField(id, MAX_ID_LENGTH) : '?');
-  }
+  const ids = showAuditIDs(item.events);
   const more = item.events.length > MAX_IDS ? ',…' : '';
   return (
-    `audit plugin=${escapeField(String(item.plugin), MAX_ID_LENGTH)} reason=${escapeField(String(item.reason), MAX_ID_LENGTH)}` +
+    linePrefix(item) +
     ` events=${item.events.length} ids=${ids.join(',')}${more} error=${JSON.stringify(messageOf(item))}`
   );
 }
@@ -123,7 +111,7 @@ export function createStderrReporter(options: StderrReporterOptions = {}): (item
   };
 
   return (item) => {
-    const prefix = `audit plugin=${escapeField(String(item.plugin), MAX_ID_LENGTH)} reason=${escapeField(String(item.reason), MAX_ID_LENGTH)}`;
+    const prefix = linePrefix(item);
     const key = `${String(item.plugin)}\u0000${String(item.reason)}`;
     const now = scheduler.now();
     const window = windows.get(key);

@@ -1,0 +1,32 @@
+// How reports show text that comes from an event or a plugin (audit IDs, plugin names): one line, bounded.
+// The stderr line and the logger fields both use it.
+
+// C0 and C1 control characters, DEL and the Unicode line and paragraph separators.
+// eslint-disable-next-line no-control-regex -- escaping control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** The most audit IDs a report shows. */
+export const MAX_IDS = 10;
+
+/** The longest audit ID (or plugin name) a report shows: an ID comes from the event, so from anyone. */
+export const MAX_ID_LENGTH = 64;
+
+/**
+ * `text` made safe for one line: control characters escaped as `\uXXXX`, then cut to `max` characters, the
+ * last being `…` (never in the middle of an escape).
+ */
+export function escapeField(text: string, max: number = MAX_ID_LENGTH): string {
+  const escaped = text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (escaped.length <= max) return escaped;
+  return `${escaped.slice(0, max - 1).replace(/\\(u[0-9a-f]{0,3})?$/, '')}…`;
+}
+
+/** The first {@link MAX_IDS} events' audit IDs as a report shows them: escaped and cut, `?` for one that is not a string. */
+export function showAuditIDs(events: readonly unknown[]): string[] {
+  const ids: string[] = [];
+  for (let i = 0; i < events.length && i < MAX_IDS; i++) {
+    const id = (events[i] as { auditID?: unknown } | null | undefined)?.auditID;
+    ids.push(typeof id === 'string' ? escapeField(id) : '?');
+  }
+  return ids;
+}
