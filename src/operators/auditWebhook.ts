@@ -4,15 +4,19 @@ import type { AuditEvent } from '../events/Event.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import { batchPipeline } from './batchPipeline.js';
 import { itemSerializer, joinItems, lazyBatch } from '../transport/encodeItems.js';
-import { openSender } from '../transport/openSender.js';
+import { openSender, requireTarget } from '../transport/openSender.js';
 import { cancelsOnUnsubscribe } from '../transport/sendAttempt.js';
-import { resolveBatchOptions, resolveRetryOptions, resolveTimeout } from '../util/validateOptions.js';
+import {
+  optionalFunction,
+  resolveBatchOptions,
+  resolveRetryOptions,
+  resolveTimeout,
+} from '../util/validateOptions.js';
 import { WebhookError } from '../transport/WebhookError.js';
 import type { Delivery } from './deliverBatches.js';
 import { deliverOne } from './deliverBatches.js';
 import type { BatchOptions, WebhookDeliveryOptions } from '../contract/options.js';
 import { WEBHOOK_DEFAULTS } from '../contract/options.js';
-import { showValue } from '../events/showValue.js';
 
 /** Options of {@link auditWebhook}: the webhook backend's delivery options, without `mode` and `onError`. */
 export interface AuditWebhookOptions extends WebhookDeliveryOptions {
@@ -50,12 +54,8 @@ export function auditWebhook(
   const retry = resolveRetryOptions(options.retry);
   const timeout = resolveTimeout(options.timeout, WEBHOOK_DEFAULTS.timeout);
   const scheduler = options.scheduler ?? asyncScheduler;
-  if (options.sender === undefined && (options.target === undefined || options.target === null)) {
-    throw new TypeError(`target is required unless sender is given, got ${showValue(options.target)}`);
-  }
-  if (options.sender !== undefined && typeof options.sender !== 'function') {
-    throw new TypeError(`sender must be a function, got ${showValue(options.sender)}`);
-  }
+  optionalFunction('sender', options.sender);
+  if (options.sender === undefined) requireTarget(options.target);
   const serialize = itemSerializer(groupVersion);
   const envelopeBytes = Buffer.byteLength(joinItems([], groupVersion));
   const maxItemBytes = batch.maxBatchBytes - envelopeBytes;

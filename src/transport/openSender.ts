@@ -15,6 +15,15 @@ export interface OpenSender {
   close(): void;
 }
 
+/** Every webhook's check for a target, made when no `sender` is given: a `TypeError` without one. */
+export function requireTarget(
+  target: WebhookTargetOption | undefined,
+): asserts target is WebhookTargetOption {
+  if (target === undefined || target === null) {
+    throw new TypeError(`target is required unless sender is given, got ${showValue(target)}`);
+  }
+}
+
 /**
  * `sender` when given, else an HTTP sender for `target` with `compression` (throws for a bad target or
  * compression). Who retries: the caller's
@@ -30,9 +39,7 @@ export function openSender(
   // Checked even with a custom sender (which ignores it): a typo should not pass silently.
   const gzip = resolveCompression(compression);
   if (sender !== undefined) return { send: sender, close: () => {} };
-  if (target === undefined || target === null) {
-    throw new TypeError(`target is required unless sender is given, got ${showValue(target)}`);
-  }
+  requireTarget(target);
   const http = createHttpSender(target, {
     timeout: Number.isFinite(timeout) ? timeout : MAX_TIMER_MS,
     compression: gzip,
