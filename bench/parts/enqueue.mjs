@@ -60,29 +60,24 @@ runPart(async (config) => {
     singleUnbounded: [],
     groupUnbounded: [],
   };
-  let accepted = 0;
   let reported = 0;
-  // Warm up every path first so the JIT has settled before anything is timed.
-  stringifyLoop(calls / 4);
-  measureLoop(calls / 4);
-  if (!missing) {
-    for (const bounds of [{}, unbounded]) {
-      const backend = makeBackend(bounds);
-      singleLoop(backend, calls / 4);
-      groupLoop(backend, calls / 400);
-      await backend.shutdown();
-    }
-  }
-  const groupCalls = Math.max(1, Math.round(calls / 100));
-  // One timed loop of a backend: a fresh backend each time, flushed and shut down outside the timing.
-  const backendLoop = (bounds, loop, count) => async () => {
-    const backend = makeBackend(bounds);
-    const errors = backend.errors$.subscribe((e) => (reported += e.events.length));
-    const ns = nsPer((n) => loop(backend, n), count);
+  // One backend per loop for the whole run, as a service keeps one: warmed up with the floors first, so the JIT
+  // has settled, and flushed after each timed loop, outside the timing.
+  const backends = missing ? {} : { bounded: makeBackend(), unbounded: makeBackend(unbounded) };
+  const warm = Math.max(1, Math.round(calls / 4));
+  stringifyLoop(warm);
+  measureLoop(warm);
+  for (const backend of Object.values(backends)) {
+    backend.errors$.subscribe((e) => (reported += e.events.length));
+    singleLoop(backend, warm);
+    groupLoop(backend, Math.max(1, Math.round(warm / 100)));
     await backend.flush();
-    accepted += backend.stats().accepted;
-    await backend.shutdown();
-    errors.unsubscribe();
+  }
+  const warmedUp = Object.values(backends).map((backend) => backend.stats().accepted);
+  const groupCalls = Math.max(1, Math.round(calls / 100));
+  const backendLoop = (which, loop, count) => async () => {
+    const ns = nsPer((n) => loop(backends[which], n), count);
+    await backends[which].flush();
     return ns;
   };
   const loops = [
@@ -91,10 +86,10 @@ runPart(async (config) => {
     ...(missing
       ? []
       : [
-          ['single', backendLoop({}, singleLoop, calls)],
-          ['group', backendLoop({}, groupLoop, groupCalls)],
-          ['singleUnbounded', backendLoop(unbounded, singleLoop, calls)],
-          ['groupUnbounded', backendLoop(unbounded, groupLoop, groupCalls)],
+          ['single', backendLoop('bounded', singleLoop, calls)],
+          ['group', backendLoop('bounded', groupLoop, groupCalls)],
+          ['singleUnbounded', backendLoop('unbounded', singleLoop, calls)],
+          ['groupUnbounded', backendLoop('unbounded', groupLoop, groupCalls)],
         ]),
   ];
   // Interleaved, the order rotating each repeat, so no loop always runs first or after the same neighbour.
@@ -103,6 +98,11 @@ runPart(async (config) => {
       const [key, run] = loops[(k + r) % loops.length];
       samples[key].push(await run());
     }
+  }
+  let accepted = 0;
+  for (const [i, backend] of Object.values(backends).entries()) {
+    accepted += backend.stats().accepted - (warmedUp[i] ?? 0);
+    await backend.shutdown();
   }
   if (!missing && (accepted !== 2 * repeats * (calls + groupCalls * 100) || reported !== 0)) {
     throw new Error(`enqueue: accepted ${accepted} events, ${reported} reported — expected all accepted`);
