@@ -633,6 +633,54 @@ describe('createWebhookBackend — options', () => {
     );
   });
 
+  it.each(['blocking', 'batch'] as const)(
+    'a sender that fails without an error value (Promise.reject()) fails its batch: %s mode',
+    async (mode) => {
+      const errors: AuditPluginError[] = [];
+      const backend = createWebhookBackend({
+        mode,
+        sender: () => Promise.reject(), // rejects with undefined: the case under test
+        retry: { attempts: 1 },
+        onError: (e) => errors.push(e),
+      });
+      backend.run();
+      const resolved = await backend.processEvents(auditEvent('e0'));
+      await backend.shutdown();
+      if (mode === 'blocking') expect(resolved).toBe(false);
+      expect(errors.map((e) => [e.reason, e.error.message, ids(e.events).join()])).toEqual([
+        ['send-failed', 'audit send failed: the sender failed without an error (undefined)', 'e0'],
+      ]);
+      expect(backend.stats()).toMatchObject({ accepted: 1, delivered: 0 });
+      expect(backend.stats().failed['send-failed']).toBe(1);
+    },
+  );
+
+  it('a deliveries$ subscriber that throws (rxjs synchronous error handling) does not stall blocking mode', async () => {
+    const previous = rxjsConfig.useDeprecatedSynchronousErrorHandling;
+    rxjsConfig.useDeprecatedSynchronousErrorHandling = true;
+    try {
+      const backend = createWebhookBackend({
+        mode: 'blocking',
+        sender: () => new Promise<void>((resolve) => setImmediate(resolve)), // ends outside any Subject.next
+        onError: () => {},
+      });
+      let thrown = false;
+      backend.deliveries$.subscribe(() => {
+        if (thrown) return;
+        thrown = true;
+        throw new Error('subscriber bug');
+      });
+      backend.run();
+      expect(await backend.processEvents(auditEvent('e0'))).toBe(true);
+      expect(await backend.processEvents(auditEvent('e1'))).toBe(true);
+      expect(thrown).toBe(true);
+      await backend.shutdown();
+      expect(backend.stats()).toMatchObject({ accepted: 2, delivered: 2, inFlight: 0 });
+    } finally {
+      rxjsConfig.useDeprecatedSynchronousErrorHandling = previous;
+    }
+  });
+
   it('when processEvents throws part-way, reports only the events it had not accepted yet (each event ends once)', async () => {
     // With rxjs' synchronous error handling, a throwing deliveries$ subscriber throws out of the engine's
     // own Subject.next, in the middle of a processEvents call.

@@ -106,3 +106,31 @@ describe('sendAttempt for a sender that cancels on unsubscribe', () => {
     });
   });
 });
+
+describe('sendAttempt failures without a value', () => {
+  it.each([
+    ['errors with undefined', () => throwError(() => undefined)],
+    ['rejects with null', () => Promise.reject(null)], // the case under test
+    [
+      'throws undefined',
+      () => {
+        throw undefined; // the case under test
+      },
+    ],
+  ])('fails with a retryable error that says so when the sender %s', async (_name, send) => {
+    const t = scheduler();
+    const errors: unknown[] = [];
+    await new Promise<void>((done) =>
+      sendAttempt(send as () => never, Infinity, t).subscribe({
+        error: (error: unknown) => (errors.push(error), done()),
+        complete: () => done(),
+      }),
+    );
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(WebhookError);
+    expect((errors[0] as WebhookError).message).toMatch(
+      /^audit send failed: the sender failed without an error \((undefined|null)\)$/,
+    );
+    expect((errors[0] as WebhookError).retryable).toBe(true);
+  });
+});

@@ -105,14 +105,19 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     return config.send(batch, signal);
   };
 
-  /** Sends a batch with retry and ends it; never errors (one subscriber, not tap + catchError: per call). */
+  /** Sends a batch with retry and ends it; completes even if a callback in `finish` throws. */
   const deliver = (batch: EngineBatch): Observable<never> =>
-    new Observable<never>((subscriber) =>
-      sendWithRetry((s) => attempt(batch, s), config.retry, config.timeout, scheduler, cancels).subscribe({
-        complete: () => (finish(batch), subscriber.complete()),
-        error: (error: unknown) => (finish(batch, error), subscriber.complete()),
-      }),
-    );
+    new Observable<never>((subscriber) => {
+      const settle = (error?: unknown) => {
+        try {
+          finish(batch, error);
+        } finally {
+          subscriber.complete();
+        }
+      };
+      const send = sendWithRetry((s) => attempt(batch, s), config.retry, config.timeout, scheduler, cancels);
+      return send.subscribe({ complete: () => settle(), error: settle });
+    });
 
   const open = (items: EngineItem[], end?: (delivered: boolean) => void): EngineBatch => {
     // Only a batch that has to wait is compacted: one sent at once would pay for it on the caller's path.

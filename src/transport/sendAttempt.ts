@@ -58,7 +58,7 @@ export function sendAttempt(
       inner = from(send(controller?.signal ?? NEVER_ABORTED)).subscribe({
         error: (error: unknown) => {
           settled = true;
-          subscriber.error(error);
+          subscriber.error(failureOf(error));
         },
         complete: () => {
           settled = true;
@@ -67,13 +67,24 @@ export function sendAttempt(
       });
     } catch (error) {
       settled = true;
-      subscriber.error(error);
+      subscriber.error(failureOf(error));
     }
     return () => {
       timer?.unsubscribe();
       inner?.unsubscribe();
       if (!settled) controller?.abort(new SendAbortedError('audit send aborted'));
     };
+  });
+}
+
+/**
+ * A failure as the error it is reported with: a sender that fails without a value (`Promise.reject()`, `throw
+ * undefined`) still fails — with a retryable error that says so — rather than passing for a delivery.
+ */
+function failureOf(error: unknown): unknown {
+  if (error !== undefined && error !== null) return error;
+  return new WebhookError(`audit send failed: the sender failed without an error (${String(error)})`, {
+    retryable: true,
   });
 }
 
