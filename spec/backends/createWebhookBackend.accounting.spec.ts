@@ -13,6 +13,7 @@ type Outcome =
   | { kind: 'ok'; after: number }
   | { kind: 'retryable'; after: number }
   | { kind: 'final'; after: number }
+  | { kind: 'no-error'; after: number } // errors with undefined
   | { kind: 'throw' }
   | { kind: 'hang' };
 
@@ -20,6 +21,7 @@ const outcome: fc.Arbitrary<Outcome> = fc.oneof(
   fc.record({ kind: fc.constant('ok' as const), after: fc.integer({ min: 0, max: 40 }) }),
   fc.record({ kind: fc.constant('retryable' as const), after: fc.integer({ min: 0, max: 20 }) }),
   fc.record({ kind: fc.constant('final' as const), after: fc.integer({ min: 0, max: 20 }) }),
+  fc.record({ kind: fc.constant('no-error' as const), after: fc.integer({ min: 0, max: 20 }) }),
   fc.constant({ kind: 'throw' as const }),
   fc.constant({ kind: 'hang' as const }),
 );
@@ -81,6 +83,8 @@ describe('createWebhookBackend accounting (property)', () => {
                 if (o.kind === 'ok') {
                   delivered.push(...ids);
                   subscriber.complete();
+                } else if (o.kind === 'no-error') {
+                  subscriber.error(undefined);
                 } else {
                   subscriber.error(
                     new WebhookError('failed', { status: o.kind === 'retryable' ? 503 : 400 }),
@@ -260,6 +264,8 @@ describe('createWebhookBackend accounting under re-entrance (property)', () => {
                 if (o.kind === 'ok') {
                   delivered.push(...ids);
                   subscriber.complete();
+                } else if (o.kind === 'no-error') {
+                  subscriber.error(undefined);
                 } else {
                   subscriber.error(
                     new WebhookError('failed', { status: o.kind === 'retryable' ? 503 : 400 }),
