@@ -66,10 +66,11 @@ function errorText(err: Error): string {
 }
 
 /** Servers that answer 200 at once, then send `chunks` bytes one every `everyMs` before ending. */
-const trickling = { servers: [] as Server[], closedEarly: 0 };
+const trickling = { servers: [] as Server[], closedEarly: 0, requests: 0 };
 
 async function tricklingServer(chunks: number, everyMs: number): Promise<string> {
   const server = createServer((req, res) => {
+    trickling.requests++;
     req.resume();
     res.writeHead(200, { 'Content-Type': 'application/json' });
     let sent = 0;
@@ -94,6 +95,7 @@ async function tricklingServer(chunks: number, everyMs: number): Promise<string>
 afterEach(async () => {
   vi.restoreAllMocks();
   trickling.closedEarly = 0;
+  trickling.requests = 0;
   for (const server of trickling.servers.splice(0)) {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
@@ -277,7 +279,7 @@ describe('createHttpSender over HTTP', () => {
     });
     backend.run();
     const call = backend.processEvents(auditEvent('slow'));
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the response has started trickling
+    await vi.waitFor(() => expect(trickling.requests).toBe(1)); // the request is in flight
     expect(destroy).not.toHaveBeenCalled();
     await backend.shutdown({ timeout: 50 });
     expect(await call).toBe(false);
