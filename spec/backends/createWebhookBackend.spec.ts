@@ -1,4 +1,4 @@
-import type { ObservableInput } from 'rxjs';
+import type { Observable, ObservableInput } from 'rxjs';
 import { EMPTY, NEVER, Subject, config as rxjsConfig, mergeMap, throwError, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -656,38 +656,27 @@ describe('createWebhookBackend — options', () => {
   );
 
   it('a deliveries$ subscriber that throws (rxjs synchronous error handling) does not stall blocking mode', async () => {
-    const previous = rxjsConfig.useDeprecatedSynchronousErrorHandling;
-    rxjsConfig.useDeprecatedSynchronousErrorHandling = true;
-    try {
+    await withSynchronousErrorHandling(async () => {
       const backend = createWebhookBackend({
         mode: 'blocking',
         sender: () => new Promise<void>((resolve) => setImmediate(resolve)), // ends outside any Subject.next
         onError: () => {},
       });
-      let thrown = false;
-      backend.deliveries$.subscribe(() => {
-        if (thrown) return;
-        thrown = true;
-        throw new Error('subscriber bug');
-      });
+      const thrown = throwOnFirstDelivery(backend);
       backend.run();
       expect(await backend.processEvents(auditEvent('e0'))).toBe(true);
       expect(await backend.processEvents(auditEvent('e1'))).toBe(true);
-      expect(thrown).toBe(true);
+      expect(thrown()).toBe(true);
       await backend.shutdown();
       expect(backend.stats()).toMatchObject({ accepted: 2, delivered: 2, inFlight: 0 });
-    } finally {
-      rxjsConfig.useDeprecatedSynchronousErrorHandling = previous;
-    }
+    });
   });
 
   it('when processEvents throws part-way, reports only the events it had not accepted yet (each event ends once)', async () => {
     // With rxjs' synchronous error handling, a throwing deliveries$ subscriber throws out of the engine's
     // own Subject.next, in the middle of a processEvents call.
-    const previous = rxjsConfig.useDeprecatedSynchronousErrorHandling;
     vi.spyOn(console, 'warn').mockImplementation(() => {});
-    rxjsConfig.useDeprecatedSynchronousErrorHandling = true;
-    try {
+    await withSynchronousErrorHandling(async () => {
       const errors: AuditPluginError[] = [];
       const backend = createWebhookBackend({
         mode: 'batch',
@@ -695,12 +684,7 @@ describe('createWebhookBackend — options', () => {
         batch: { maxBatchSize: 1 },
         onError: (e) => errors.push(e),
       });
-      let thrown = false;
-      backend.deliveries$.subscribe(() => {
-        if (thrown) return;
-        thrown = true;
-        throw new Error('subscriber bug');
-      });
+      throwOnFirstDelivery(backend);
       backend.run();
       expect(await backend.processEvents(...auditEvents(3))).toBe(false);
       expect(errors.map((e) => [e.reason, e.error.message, ids(e.events).join()])).toEqual([
@@ -709,8 +693,28 @@ describe('createWebhookBackend — options', () => {
       expect(backend.stats()).toMatchObject({ accepted: 1, delivered: 1, queued: 0, inFlight: 0 });
       expect(backend.stats().failed.invalid).toBe(2);
       await backend.shutdown();
-    } finally {
-      rxjsConfig.useDeprecatedSynchronousErrorHandling = previous;
-    }
+    });
   });
 });
+
+/** Runs `body` with rxjs' deprecated synchronous error handling on, and restores the setting after. */
+async function withSynchronousErrorHandling(body: () => Promise<void>): Promise<void> {
+  const previous = rxjsConfig.useDeprecatedSynchronousErrorHandling;
+  rxjsConfig.useDeprecatedSynchronousErrorHandling = true;
+  try {
+    await body();
+  } finally {
+    rxjsConfig.useDeprecatedSynchronousErrorHandling = previous;
+  }
+}
+
+/** Subscribes to `deliveries$` with a subscriber that throws on the first report only; tells whether it did. */
+function throwOnFirstDelivery(backend: { deliveries$: Observable<DeliveryReport> }): () => boolean {
+  let thrown = false;
+  backend.deliveries$.subscribe(() => {
+    if (thrown) return;
+    thrown = true;
+    throw new Error('subscriber bug');
+  });
+  return () => thrown;
+}

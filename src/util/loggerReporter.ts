@@ -1,7 +1,6 @@
 // The `logger` option's adapter: errors$ items to a pino-, bunyan-, winston-, Nest- or console-style logger.
 import type { AuditErrorReason, AuditPluginError } from '../contract/AuditBackend.js';
-import { formatAuditPluginError } from './reportToStderr.js';
-import { redactMessage } from './redactMessage.js';
+import { formatAuditPluginError, messageOf } from './reportToStderr.js';
 import { showAuditIDs } from './showAuditIDs.js';
 import { showValue } from '../events/showValue.js';
 
@@ -54,7 +53,7 @@ export function auditLogFields(item: AuditPluginError): AuditLogFields {
     reason: item.reason,
     count: item.events.length,
     auditIDs: showAuditIDs(item.events),
-    error: redactMessage(String(item.error?.message ?? item.error)),
+    error: messageOf(item),
   };
 }
 

@@ -12,8 +12,11 @@ function linePrefix(item: AuditPluginError): string {
   return `audit plugin=${escapeField(String(item.plugin))} reason=${escapeField(String(item.reason))}`;
 }
 
-/** The error's message as the line quotes it: redacted, one line, at most 200 characters. */
-function messageOf(item: AuditPluginError): string {
+/**
+ * The error's message as a report quotes it (the stderr line, the logger fields): redacted, one line, at
+ * most 200 characters.
+ */
+export function messageOf(item: AuditPluginError): string {
   return redactMessage(String(item.error?.message ?? item.error));
 }
 
