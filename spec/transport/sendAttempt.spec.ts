@@ -66,6 +66,53 @@ describe('sendAttempt signals', () => {
   });
 });
 
+describe('sendAttempt timeout timer', () => {
+  /** A TestScheduler that counts what is scheduled on it. */
+  const counting = () => {
+    const t = scheduler();
+    const counted = { timers: 0, scheduler: t };
+    const schedule = t.schedule.bind(t);
+    t.schedule = ((...args: Parameters<typeof schedule>) => (
+      counted.timers++,
+      schedule(...args)
+    )) as typeof t.schedule;
+    return counted;
+  };
+
+  it('sets no timer for a send that ends synchronously, and one for a send still under way', () => {
+    const done = counting();
+    sendAttempt(() => EMPTY, 10, done.scheduler).subscribe();
+    sendAttempt(() => throwError(() => new Error('no')), 10, done.scheduler).subscribe({
+      error: () => undefined,
+    });
+    sendAttempt(
+      () => {
+        throw new Error('thrown');
+      },
+      10,
+      done.scheduler,
+    ).subscribe({ error: () => undefined });
+    expect(done.timers).toBe(0);
+    const pending = counting();
+    const subscription = sendAttempt(() => NEVER, 10, pending.scheduler).subscribe();
+    expect(pending.timers).toBe(1);
+    subscription.unsubscribe();
+  });
+
+  it('still times out a send that does not end, and delivers one that ends at the timeout itself', () => {
+    const t = scheduler();
+    t.run(({ cold, expectObservable }) => {
+      expectObservable(sendAttempt(() => cold('------|'), 5, t)).toBe(
+        '-----#',
+        undefined,
+        new WebhookError('audit send timed out after 5 ms', { retryable: true }),
+      );
+      // The send's own timer was set before the timeout's, so at the same instant it ends first.
+      expectObservable(sendAttempt(() => cold('-----|'), 5, t)).toBe('-----|');
+    });
+  });
+});
+
 describe('sendAttempt for a sender that cancels on unsubscribe', () => {
   it('recognises only a sender marked CANCELS_ON_UNSUBSCRIBE', () => {
     const marked = Object.defineProperty(() => EMPTY, CANCELS_ON_UNSUBSCRIBE, { value: true });
