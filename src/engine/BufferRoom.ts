@@ -122,6 +122,23 @@ export class BufferRoom {
     this.admit();
   }
 
+  /**
+   * Places `items` as room frees, behind the callers already waiting (the spool's `enqueue`); resolves with
+   * the items not placed: none, or the rest when the room closed first.
+   */
+  placeWhenRoom(items: EngineItem[]): Promise<EngineItem[]> {
+    return new Promise<EngineItem[]>((resolve) => {
+      if (this.#closed) return resolve(items);
+      const waiter: RoomWaiter = {
+        items,
+        placed: 0,
+        sources: undefined,
+        done: (all) => resolve(all ? [] : items.slice(waiter.placed)),
+      };
+      this.wait(waiter);
+    });
+  }
+
   /** Holds items without a bound (blocking mode: each call is its own batch, the caller waits for it). */
   hold(items: readonly EngineItem[]): void {
     for (const item of items) this.#charge(item);

@@ -78,6 +78,15 @@ export class EngineBatch {
   }
 }
 
+/** Resolves when every batch in `batches` (those alive at the call) has ended. */
+export function whenEnded(batches: Iterable<EngineBatch>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const waiter: FlushWaiter = { left: 0, resolve };
+    for (const batch of batches) batch.waitFor(waiter);
+    if (waiter.left === 0) resolve();
+  });
+}
+
 /**
  * Moves a cut batch's snapshots into one string: each item's `json` becomes a slice of it (the same text).
  * A batch can wait in the buffer for many young-generation GCs; one large string (allocated outside the

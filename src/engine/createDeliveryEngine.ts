@@ -17,13 +17,12 @@ import type { AuditEvent } from '../events/Event.js';
 import { toDeliveryError } from '../operators/deliverBatches.js';
 import { WebhookError } from '../transport/WebhookError.js';
 import { batchPipeline } from '../operators/batchPipeline.js';
-import { EngineBatch, compactSnapshots, itemSizes } from './EngineBatch.js';
-import type { EngineItem, FlushWaiter } from './EngineBatch.js';
+import { EngineBatch, compactSnapshots, itemSizes, whenEnded } from './EngineBatch.js';
+import type { EngineItem } from './EngineBatch.js';
 import { isTooLarge, sendWithRetry } from '../transport/sendAttempt.js';
 import { maxSnapshotBytes, reportLeftOut, snapshotItems } from './snapshotItems.js';
 import type { Snapshots } from './snapshotItems.js';
 import { BufferRoom } from './BufferRoom.js';
-import type { RoomWaiter } from './BufferRoom.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from './DeliveryEngineConfig.js';
 
 /** Builds the engine; nothing is subscribed until `run()`. */
@@ -42,8 +41,8 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   let preRun: EngineItem[] = []; // batch mode, before run()
   let preRunCalls: EngineBatch[] = []; // blocking mode, before run()
   let preRunFlushes: Array<() => void> = [];
-  const maxItemBytes = maxSnapshotBytes(limits, config.envelopeBytes);
   const { envelopeBytes } = config;
+  const maxItemBytes = maxSnapshotBytes(limits, envelopeBytes);
   const cancels = config.unsubscribeCancels === true;
   const cutting = { batch: limits, scheduler, flush: flush$, envelopeBytes, ...itemSizes };
 
@@ -168,19 +167,11 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     return Promise.resolve(placeOrDrop(snapshots) && whole);
   };
 
-  /** Resolves when every batch alive now has ended. */
-  const waitForAlive = (): Promise<void> =>
-    new Promise<void>((resolve) => {
-      const waiter: FlushWaiter = { left: 0, resolve };
-      for (const batch of alive) batch.waitFor(waiter);
-      if (waiter.left === 0) resolve();
-    });
-
   const flush = (): Promise<void> => {
     if (room.held === 0) return Promise.resolve();
     if (!running) return new Promise<void>((resolve) => preRunFlushes.push(resolve));
     flush$.next(); // cuts the open batch now: every accepted item is then in a batch that is alive
-    return waitForAlive();
+    return whenEnded(alive);
   };
 
   const run = (): void => {
@@ -263,17 +254,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   return {
     run,
     processEvents,
-    enqueue: (items) =>
-      new Promise<EngineItem[]>((resolve) => {
-        if (shuttingDown) return resolve(items);
-        const waiter: RoomWaiter = {
-          items,
-          placed: 0,
-          sources: undefined,
-          done: (all) => resolve(all ? [] : items.slice(waiter.placed)),
-        };
-        room.wait(waiter);
-      }),
+    enqueue: (items) => room.placeWhenRoom(items),
     flush,
     shutdown,
     errors$: errors$.asObservable(),
