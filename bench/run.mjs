@@ -371,6 +371,13 @@ if (wanted('blocking')) {
         const cpu = r.results.rx.cpuMs / r.results.axios.cpuMs;
         targets.push(['blocking sender CPU rx-audit / bare axios', '(none)', ratio(cpu), '—']);
       }
+      const direct = r.results.axiosDirect;
+      if (direct) {
+        const label = 'blocking round trip rx-audit / bare axios with proxy: false';
+        targets.push([label, '(none)', ratio(r.results.rx.ms / direct.ms), '—']);
+        const cpuLabel = 'blocking sender CPU rx-audit / bare axios with proxy: false';
+        targets.push([cpuLabel, '(none)', ratio(r.results.rx.cpuMs / direct.cpuMs), '—']);
+      }
     }
   }
 }
