@@ -116,6 +116,48 @@ describe('createSpoolFeeder', () => {
     expect(order).toEqual(['a', 'b']);
   });
 
+  it('measures no snapshot far from maxBytes, and near it takes exactly what fits by exact bytes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rx-audit-feeder-'));
+    dirs.push(dir);
+    // Two bytes per character: the bound (three per UTF-16 code unit) says fewer fit than really do.
+    const wide = (i: number): string => JSON.stringify({ auditID: `id-${i}`, note: 'é'.repeat(200) });
+    const size = 16 + Buffer.byteLength(wide(0));
+    const store = openSpoolStore({ dir, maxBytes: size * 6, sync: 'interval', syncIntervalMs: 1000 });
+    const measured: string[] = [];
+    const recordSize = store.recordSize.bind(store);
+    store.recordSize = (json) => (measured.push(json), recordSize(json));
+    const f = createSpoolFeeder({ store, chunkRecords: 10, chunkBytes: 1 << 20, onDamage: () => undefined });
+    feeders.push(f);
+    // Two fit by their bounds: nothing is measured.
+    const first = f.append([wide(0), wide(1)]);
+    expect(first.count).toBe(2);
+    expect(measured).toEqual([]);
+    await first.written;
+    // Of five more, the bounds would let two in; exact bytes let four in, filling maxBytes to the byte.
+    const second = f.append([2, 3, 4, 5, 6].map(wide));
+    expect(second.count).toBe(4);
+    expect(measured.length).toBeLessThanOrEqual(5);
+    await second.written;
+    expect(store.fits(1)).toBe(false);
+  });
+
+  it('appends written together share one promise; a later one gets its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rx-audit-feeder-'));
+    dirs.push(dir);
+    const { feeder: f } = feeder(dir);
+    const target = boundedTarget(100);
+    f.start(target);
+    const a = f.append([ev(0)]);
+    const b = f.append([ev(1), ev(2)]);
+    expect(b.written).toBe(a.written);
+    await a.written;
+    const c = f.append([ev(3)]);
+    expect(c.written).not.toBe(a.written);
+    await c.written;
+    await tick();
+    expect(ns(target.all)).toEqual([0, 1, 2, 3]);
+  });
+
   it('takeRest returns what was not handed over, and stops the hand-over', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rx-audit-feeder-'));
     dirs.push(dir);

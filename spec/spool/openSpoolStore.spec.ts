@@ -250,6 +250,35 @@ describe('openSpoolStore', () => {
     });
   });
 
+  it('appends of one turn share one promise and one write; a group past 64 KiB of multi-byte events reads back', async () => {
+    const dir = tempDir();
+    const store = open(dir, { maxBytes: 1 << 24 });
+    const wide = (i: number): string => JSON.stringify({ n: i, note: 'ü€'.repeat(10_000 + i) });
+    const jsons = Array.from({ length: 5 }, (_, i) => wide(i));
+    const writes = jsons.map((json) => store.append([json]));
+    expect(new Set(writes).size).toBe(1);
+    await Promise.all(writes);
+    close(store);
+    const again = open(dir, { maxBytes: 1 << 24 });
+    expect(again.damage).toEqual([]);
+    expect(again.read(10, 1 << 24).map((r) => r.json)).toEqual(jsons);
+  });
+
+  it('an append refused as full leaves the records appended before it in the same turn intact', async () => {
+    const dir = tempDir();
+    const size = 16 + Buffer.byteLength(ev(0));
+    const store = open(dir, { maxBytes: size * 2 });
+    const first = store.append([ev(0)]);
+    const refused = store.append([ev(1), ev(2)]).catch((e: unknown) => e);
+    const second = store.append([ev(3)]);
+    expect(isSpoolError(await refused)).toBe(true);
+    await Promise.all([first, second]);
+    close(store);
+    const again = open(dir, { maxBytes: size * 2 });
+    expect(again.damage).toEqual([]);
+    expect(ids(again.read(10, 1 << 20))).toEqual([0, 3]);
+  });
+
   it('reports a write failure as a SpoolError naming the spool', async () => {
     // A new segment (segmentBytes 1: one per append) cannot be created in a removed folder.
     const small = open(tempDir(), { segmentBytes: 1 });

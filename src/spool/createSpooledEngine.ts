@@ -15,6 +15,7 @@ import type { EngineItem } from '../engine/EngineBatch.js';
 import { maxSnapshotBytes, reportLeftOut, snapshotItems } from '../engine/snapshotItems.js';
 import { createSpoolFeeder } from './createSpoolFeeder.js';
 import type { SpoolKey, SpoolRecord } from './openSpoolStore.js';
+import type { SpoolAppend } from './createSpoolFeeder.js';
 import { openSpoolStore } from './openSpoolStore.js';
 import { RECORD_HEADER_BYTES } from './spoolRecords.js';
 import type { ResolvedSpoolOptions } from './SpoolOptions.js';
@@ -70,45 +71,60 @@ export function createSpooledEngine(
   const toItems = (records: SpoolRecord[]): EngineItem[] =>
     records.map((r) => engineItem(r.json, r.key.size - RECORD_HEADER_BYTES, r.key));
 
+  /** `true` once the write of `sources[from, to)` ended well; else they are reported `queue-blocked`. */
+  const accountWrite = (write: Promise<void>, sources: AuditEvent[], from: number, to: number) =>
+    write.then(
+      () => {
+        accepted += to - from;
+        return true;
+      },
+      (error: unknown) => {
+        report('queue-blocked', error as Error, sources.slice(from, to));
+        return false;
+      },
+    );
+
+  /** Appends the call's snapshots from `done` on; `undefined` once shutdown began. */
+  const appendFrom = (items: EngineItem[], done: number): SpoolAppend | undefined =>
+    shuttingDown
+      ? undefined
+      : feeder.append((done === 0 ? items : items.slice(done)).map((item) => item.json));
+
   /** Spools `items` (the call's snapshots), waiting for room with `whenFull: 'block'`; `true` when all were. */
-  const spoolAll = async (items: EngineItem[], sources: AuditEvent[]): Promise<boolean> => {
+  const spoolAll = (items: EngineItem[], sources: AuditEvent[]): Promise<boolean> => {
+    const first = appendFrom(items, 0);
+    // The common case, all of them at once: one append, and one promise for the call.
+    if (first?.count === items.length) return accountWrite(first.written, sources, 0, items.length);
+    return spoolRest(items, sources, first);
+  };
+
+  /** {@link spoolAll} for a call that did not fit at once; `append` is what its first append took. */
+  const spoolRest = async (
+    items: EngineItem[],
+    sources: AuditEvent[],
+    append: SpoolAppend | undefined,
+  ): Promise<boolean> => {
+    const writes: Promise<boolean>[] = [];
     let done = 0;
-    const writes: Promise<void>[] = [];
-    const written: number[] = [];
-    while (done < items.length) {
-      if (shuttingDown) {
-        // A call waiting for room when shutdown began: its rest is refused.
-        report('shut-down', refusal('shut down'), sources.slice(done));
-        break;
-      }
-      const rest = done === 0 ? items : items.slice(done);
-      const { count, written: write } = feeder.append(rest.map((item) => item.json));
-      if (count > 0) {
-        writes.push(write);
-        written.push(done, done + count);
-        done += count;
+    for (; append !== undefined; append = appendFrom(items, done)) {
+      if (append.count > 0) {
+        writes.push(accountWrite(append.written, sources, done, done + append.count));
+        done += append.count;
+        if (done === items.length) break;
         continue;
       }
+      const size = store.recordSize((items[done] as EngineItem).json);
       // Drop mode, or an event that could never fit (larger than spool.maxBytes alone): the rest is refused.
-      if (limits.whenFull === 'drop' || store.recordSize((items[done] as EngineItem).json) > spool.maxBytes) {
+      if (limits.whenFull === 'drop' || size > spool.maxBytes) {
         report('queue-blocked', refusal('queue blocked'), sources.slice(done));
         break;
       }
-      await feeder.whenRoom(store.recordSize((items[done] as EngineItem).json));
+      await feeder.whenRoom(size);
     }
-    let ok = done === items.length;
-    for (let k = 0; k < writes.length; k++) {
-      const from = written[2 * k] as number;
-      const to = written[2 * k + 1] as number;
-      try {
-        await writes[k];
-        accepted += to - from;
-      } catch (error) {
-        ok = false;
-        report('queue-blocked', error as Error, sources.slice(from, to));
-      }
-    }
-    return ok;
+    // A call waiting for room when shutdown began: its rest is refused.
+    if (append === undefined) report('shut-down', refusal('shut down'), sources.slice(done));
+    const written = await Promise.all(writes);
+    return done === items.length && written.every(Boolean);
   };
 
   const maxItemBytes = maxSnapshotBytes(limits, config.envelopeBytes);
@@ -123,7 +139,7 @@ export function createSpooledEngine(
     const { items, sources } = snapshots;
     const whole = reportLeftOut(snapshots, config.subject, maxItemBytes, report);
     if (items.length === 0) return Promise.resolve(whole);
-    return spoolAll(items, sources).then((ok) => ok && whole);
+    return whole ? spoolAll(items, sources) : spoolAll(items, sources).then(() => false);
   };
 
   const shutdown = async (timeout: number | undefined): Promise<void> => {

@@ -26,7 +26,7 @@ import { crc32 } from './crc32.js';
 import { lockSpoolDir } from './lockSpoolDir.js';
 import type { ResolvedSpoolOptions } from './SpoolOptions.js';
 import { SpoolError } from './SpoolError.js';
-import { encodeRecords, RECORD_HEADER_BYTES, scanRecords } from './spoolRecords.js';
+import { RECORD_HEADER_BYTES, RecordEncoder, scanRecords } from './spoolRecords.js';
 
 /** Where a spooled record is: what {@link SpoolStore.remove} takes back. Opaque to callers. */
 export interface SpoolKey {
@@ -83,7 +83,8 @@ export interface SpoolStore {
   /**
    * Appends snapshots, in order, after everything appended before. Resolves once they are written (and on
    * stable storage with `sync: 'always'`); rejects with a {@link SpoolError} when the write fails (the disk is
-   * full…) or they do not fit — then none of them is spooled.
+   * full…) or they do not fit — then none of them is spooled. Appends written together (one turn of the event
+   * loop) get the same promise.
    */
   append(jsons: readonly string[]): Promise<void>;
   /** Records appended (and resolved) or left from an earlier run, not yet read. */
@@ -371,18 +372,40 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
     Promise.reject(new SpoolError(name, message, cause === undefined ? undefined : { cause }));
 
   // Appends made in one turn of the event loop are written together, with one write() (calls of one event
-  // each would otherwise pay a system call apiece); each call's promise resolves once its group is written.
+  // each would otherwise pay a system call apiece); they share the group's promise, which resolves once the
+  // group is written (a promise per call cost more than the write itself for calls of one event).
   interface PendingGroup {
     readonly segment: Segment;
     readonly start: number;
-    readonly buffers: Buffer[];
     bytes: number;
     count: number;
     readonly records: TailRecord[];
-    readonly waiters: { resolve: () => void; reject: (error: Error) => void }[];
+    readonly written: Promise<void>;
+    readonly resolve: () => void;
+    readonly reject: (error: Error) => void;
+  }
+  function newGroup(segment: Segment): PendingGroup {
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const written = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return {
+      segment,
+      start: segment.end,
+      bytes: 0,
+      count: 0,
+      records: [],
+      written,
+      resolve,
+      reject,
+    };
   }
   let pending: PendingGroup | undefined;
   let writeScheduled = false;
+  // The pending group's records, encoded (empty while there is none).
+  const encoder = new RecordEncoder();
 
   function append(jsons: readonly string[]): Promise<void> {
     if (closed) return fail(`spool ${name} is closed`);
@@ -398,17 +421,14 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
       return fail(`spool ${name} cannot be written: ${describeError(error)}`, error);
     }
     const segment = active;
-    const { buffer, sizes } = encodeRecords(jsons, segment.count);
-    if (!fits(buffer.length)) return fail(`spool ${name} is full (maxBytes ${maxBytes})`);
-    const group = (pending ??= {
-      segment,
-      start: segment.end,
-      buffers: [],
-      bytes: 0,
-      count: 0,
-      records: [],
-      waiters: [],
-    });
+    const from = encoder.length;
+    const sizes = encoder.encode(jsons, segment.count);
+    const length = encoder.length - from;
+    if (!fits(length)) {
+      encoder.truncate(from);
+      return fail(`spool ${name} is full (maxBytes ${maxBytes})`);
+    }
+    const group = (pending ??= newGroup(segment));
     let offset = group.start + group.bytes;
     const firstIndex = segment.count;
     for (let i = 0; i < jsons.length; i++) {
@@ -419,14 +439,13 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
       });
       offset += size;
     }
-    group.buffers.push(buffer);
-    group.bytes += buffer.length;
+    group.bytes += length;
     group.count += jsons.length;
     // Reserved now, so that fits() sees it; given back if the write fails.
     segment.count += jsons.length;
     segment.live += jsons.length;
     liveEvents += jsons.length;
-    liveBytes += buffer.length;
+    liveBytes += length;
     if (!writeScheduled) {
       writeScheduled = true;
       queueMicrotask(() => {
@@ -434,7 +453,7 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
         writePending();
       });
     }
-    return new Promise<void>((resolve, reject) => group.waiters.push({ resolve, reject }));
+    return group.written;
   }
 
   function writePending(): void {
@@ -442,13 +461,14 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
     if (group === undefined) return;
     pending = undefined;
     const { segment, start, bytes, count } = group;
-    const buffer =
-      group.buffers.length === 1 ? (group.buffers[0] as Buffer) : Buffer.concat(group.buffers, bytes);
+    // The encoder holds exactly this group's records; it is free again once the (synchronous) write returns.
+    const buffer = encoder.bytes;
     try {
       for (let done = 0; done < buffer.length;) {
         done += writeSync(segment.fd, buffer, done, buffer.length - done, start + done);
       }
     } catch (error) {
+      encoder.reset();
       // Leave no torn record behind (truncating needs no space); the group is the segment's tail, so its
       // numbers and bytes can be given back.
       try {
@@ -463,9 +483,10 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
       const failure = new SpoolError(name, `spool ${name} cannot be written: ${describeError(error)}`, {
         cause: error,
       });
-      for (const w of group.waiters) w.reject(failure);
+      group.reject(failure);
       return;
     }
+    encoder.reset();
     segment.end = start + bytes;
     dirty.add(segment);
     // Keep the new records in memory for the reader when they follow on from what it will read next.
@@ -480,15 +501,12 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
       tailBytes += bytes;
     }
     if (sync === 'always') {
-      syncThen(segment, segment.end, count).then(
-        () => group.waiters.forEach((w) => w.resolve()),
-        (error: Error) => group.waiters.forEach((w) => w.reject(error)),
-      );
+      syncThen(segment, segment.end, count).then(group.resolve, group.reject);
       return;
     }
     makeReadable(segment, segment.end);
     unread += count;
-    for (const w of group.waiters) w.resolve();
+    group.resolve();
   }
 
   function fits(bytes: number): boolean {

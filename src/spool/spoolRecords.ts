@@ -17,40 +17,74 @@ export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 /** Bytes read from a segment at a time (more when one record is longer). */
 export const READ_CHUNK_BYTES = 1024 * 1024;
 
-/** A group of records, encoded. */
-export interface EncodedRecords {
-  readonly buffer: Buffer;
-  /** Each record's size in bytes, header included. */
-  readonly sizes: number[];
+/**
+ * An upper bound of a record's size for `json`, free to compute: the header and three bytes per UTF-16 code
+ * unit (the most UTF-8 takes for one). The exact size needs the string measured.
+ */
+export function recordBound(json: string): number {
+  return RECORD_HEADER_BYTES + 3 * json.length;
 }
 
-/** Encodes `jsons` as consecutive records numbered from `firstIndex`. */
-export function encodeRecords(jsons: readonly string[], firstIndex: number): EncodedRecords {
-  let total = 0;
-  const lengths = new Array<number>(jsons.length);
-  for (let i = 0; i < jsons.length; i++) {
-    const n = Buffer.byteLength(jsons[i] as string, 'utf8');
-    lengths[i] = n;
-    total += RECORD_HEADER_BYTES + n;
+/** What a {@link RecordEncoder} starts with, and the most it keeps between groups. */
+const ENCODER_INITIAL_BYTES = 64 * 1024;
+const ENCODER_KEPT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Encodes records into one buffer, reused from one group of appends to the next. Each snapshot is written
+ * where its bound ({@link recordBound}) fits, and the write tells its exact size, so no snapshot is measured
+ * first (a measure flattens and scans the string, as much again as the write).
+ */
+export class RecordEncoder {
+  #buffer = Buffer.allocUnsafe(ENCODER_INITIAL_BYTES);
+  /** Bytes encoded since the last {@link reset}. */
+  length = 0;
+
+  /** Appends `jsons` as consecutive records numbered from `firstIndex`; returns each record's size. */
+  encode(jsons: readonly string[], firstIndex: number): number[] {
+    const sizes = new Array<number>(jsons.length);
+    for (let i = 0; i < jsons.length; i++) {
+      const json = jsons[i] as string;
+      this.#reserve(recordBound(json));
+      const buffer = this.#buffer;
+      const at = this.length;
+      const n = buffer.write(json, at + RECORD_HEADER_BYTES, 'utf8');
+      buffer.writeUInt32LE(MAGIC, at);
+      buffer.writeUInt32LE(n, at + 4);
+      buffer.writeUInt32LE(firstIndex + i, at + 8);
+      const crc = crc32(
+        buffer.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + n),
+        crc32(buffer.subarray(at + 4, at + 12)),
+      );
+      buffer.writeUInt32LE(crc, at + 12);
+      sizes[i] = RECORD_HEADER_BYTES + n;
+      this.length = at + RECORD_HEADER_BYTES + n;
+    }
+    return sizes;
   }
-  const buffer = Buffer.allocUnsafe(total);
-  const sizes = new Array<number>(jsons.length);
-  let at = 0;
-  for (let i = 0; i < jsons.length; i++) {
-    const n = lengths[i] as number;
-    buffer.writeUInt32LE(MAGIC, at);
-    buffer.writeUInt32LE(n, at + 4);
-    buffer.writeUInt32LE(firstIndex + i, at + 8);
-    buffer.write(jsons[i] as string, at + RECORD_HEADER_BYTES, n, 'utf8');
-    const crc = crc32(
-      buffer.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + n),
-      crc32(buffer.subarray(at + 4, at + 12)),
-    );
-    buffer.writeUInt32LE(crc, at + 12);
-    sizes[i] = RECORD_HEADER_BYTES + n;
-    at += RECORD_HEADER_BYTES + n;
+
+  /** The bytes encoded since the last {@link reset} (a view: valid until the next encode or reset). */
+  get bytes(): Buffer {
+    return this.#buffer.subarray(0, this.length);
   }
-  return { buffer, sizes };
+
+  /** Forgets what was encoded from `length` on. */
+  truncate(length: number): void {
+    this.length = Math.min(this.length, length);
+  }
+
+  /** Starts over (a group was written); a buffer grown large for one group is not kept. */
+  reset(): void {
+    this.length = 0;
+    if (this.#buffer.length > ENCODER_KEPT_BYTES) this.#buffer = Buffer.allocUnsafe(ENCODER_INITIAL_BYTES);
+  }
+
+  #reserve(more: number): void {
+    const needed = this.length + more;
+    if (needed <= this.#buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(needed, 2 * this.#buffer.length));
+    this.#buffer.copy(grown, 0, 0, this.length);
+    this.#buffer = grown;
+  }
 }
 
 /** One intact record read back. */
