@@ -2,6 +2,9 @@
 // round runs every contender back to back (the order rotating) for a short burst; the ratio to bare axios is
 // taken within the round and the median of those ratios is printed, so slow drift in the machine's speed
 // cancels within a round (the medians of `npm run bench` move ±30 % on a shared machine; this holds to ±4 %).
+// Two more contenders split rx-audit's cost: `axiosDirect`, the bare axios loop with `proxy: false` as
+// rx-audit's sender has it, and `sender`, the first build's createHttpSender called directly with each body
+// (the HTTP sender without the backend in front of it).
 //   node bench/blockingPaired.mjs                        # this checkout's dist/
 //   node bench/blockingPaired.mjs '{"before":"/tmp/old/dist/esm/index.js","after":"dist/esm/index.js"}'
 // Environment: R (rounds, default 80).
@@ -36,16 +39,31 @@ const client = axios.create({
   maxRedirects: 0,
   headers: { 'Content-Type': 'application/json' },
 });
+const clientDirect = axios.create({
+  httpAgent: new Agent({ keepAlive: true }),
+  maxRedirects: 0,
+  proxy: false,
+  headers: { 'Content-Type': 'application/json' },
+});
+const sender = Object.values(libs)[0].createHttpSender({ url: receiver.url });
+const never = new AbortController().signal;
+const list = (event) => ({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: [event] });
 let i = 0;
 const V = {
   ax: async (n) => {
-    for (let k = 0; k < n; k++, i++)
-      await client.post(receiver.url, {
-        kind: 'EventList',
-        apiVersion: 'audit.k8s.io/v1',
-        metadata: {},
-        items: [events[i % 3000]],
-      });
+    for (let k = 0; k < n; k++, i++) await client.post(receiver.url, list(events[i % 3000]));
+  },
+  axiosDirect: async (n) => {
+    for (let k = 0; k < n; k++, i++) await clientDirect.post(receiver.url, list(events[i % 3000]));
+  },
+  sender: async (n) => {
+    for (let k = 0; k < n; k++, i++) {
+      const event = events[i % 3000];
+      const batch = { events: [event], body: JSON.stringify(list(event)) };
+      await new Promise((resolve, reject) =>
+        sender.send(batch, never).subscribe({ complete: resolve, error: reject }),
+      );
+    }
   },
 };
 for (const [k, b] of Object.entries(backends))
@@ -72,5 +90,6 @@ const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 console.log(keys.map((k) => `${k} ${med(ratios[k]).toFixed(3)}`).join('  '));
 for (const b of Object.values(backends)) await b.shutdown();
 agent.destroy();
+sender.close();
 await receiver.close();
 process.exit(0);
