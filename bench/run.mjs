@@ -1,7 +1,7 @@
 // rx-audit benchmarks: `npm run bench` (builds first). Each part runs in its own process (receivers in yet
 // another), results are printed as tables and written to bench/results.md. See docs/performance.md.
 //
-//   node bench/run.mjs [--quick] [--only=throughput,enqueue,memory,blocking,backpressure,gzip] [--otel-body=object|string|both]
+//   node bench/run.mjs [--quick] [--only=throughput,enqueue,memory,blocking,backpressure,gzip,spool] [--otel-body=object|string|both]
 //                      [--profile] [--no-write]
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,7 @@ const config = quick
       blocking: { calls: 500, rounds: 1, warmup: 50 },
       backpressure: { n: 5_000, rounds: 1, warmup: 500 },
       gzip: { n: 10_000, rounds: 1 },
+      spool: { quick: true },
     }
   : {
       // Rounds on this machine vary up to 2× within one process: 5 interleaved rounds, not 3, for the medians.
@@ -41,6 +42,7 @@ const config = quick
       blocking: { calls: 3_000, rounds: 7, warmup: 300 },
       backpressure: { n: 50_000, rounds: 3, warmup: 5_000 },
       gzip: { n: 50_000, rounds: 3 },
+      spool: {},
     };
 
 function runPart(name, partConfig) {
@@ -455,6 +457,46 @@ if (wanted('gzip')) {
       '< 20',
       fmt(stall, 1),
       verdict(stall, stall < 20),
+    ]);
+  }
+}
+
+if (wanted('spool')) {
+  const r = await runPart('spool', config.spool);
+  skipNote('Spool', r);
+  if (!r.error && r.throughput) {
+    const t = r.throughput;
+    const [small, large] = r.replay;
+    sections.push(
+      `### Spool: ${fmt(t.events)} events in 1-event calls, a batch backend with a spool against it in memory
+
+` +
+        `Median of the interleaved rounds; \`'always'\` with awaited calls is bound by the disk's flush latency. ` +
+        `Replay: the live heap halfway through (after a full GC) and the peak, replaying what a spool holds.\n\n` +
+        table(
+          ['contender', 'events/s', 'vs in memory'],
+          [
+            ['in memory', fmt(t.memoryPerSecond), '1.00'],
+            ["spool, sync 'interval'", fmt(t.intervalPerSecond), ratio(t.intervalVsMemory)],
+            ["spool, sync 'always'", fmt(t.alwaysPerSecond), ratio(t.alwaysPerSecond / t.memoryPerSecond)],
+            ["'always', awaited 1-event calls", fmt(r.always.calls1PerSecond), '—'],
+            ["'always', awaited 100-event calls", fmt(r.always.calls100PerSecond), '—'],
+          ],
+        ) +
+        '\n\n' +
+        table(
+          ['replayed events', 'ms', 'heap halfway MB', 'peak heap MB'],
+          r.replay.map((x) => [fmt(x.total), fmt(x.ms), fmt(x.midReplayHeapMB, 1), fmt(x.peakHeapMB, 1)]),
+        ),
+    );
+    const v = t.intervalVsMemory;
+    targets.push(["spool sync 'interval' throughput / in memory", '≥ 0.7', ratio(v), verdict(v, v >= 0.7)]);
+    const heap = r.replayHeapRatio;
+    targets.push([
+      `spool replay heap, ${fmt(large.total)} / ${fmt(small.total)} events`,
+      '≤ 1.5',
+      ratio(heap),
+      verdict(heap, heap <= 1.5),
     ]);
   }
 }

@@ -3,7 +3,7 @@
 //                 (the issue asks for 'interval' ≥ 0.7× in memory);
 //   always      — events/s of awaited 1-event and 100-event calls with sync 'always';
 //   replay      — heap while replaying 100 000 and 1 000 000 spooled events (flat: 1M within 1.5× of 100k).
-// Not wired into bench/run.mjs; after `npm run build`: node --expose-gc bench/parts/spool.mjs ['{"quick":true}']
+// Run by bench/run.mjs (`--only=spool`); alone, after `npm run build`: node --expose-gc bench/parts/spool.mjs ['{"quick":true}']
 // Numbers from a loaded machine are only rough.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
