@@ -6,12 +6,12 @@ import { ClientRequest, createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { auditWebhook } from '../../src/operators/auditWebhook.js';
 import { startReceiver } from '../../src/testing/receiver.js';
 import type { Receiver, ReceiverOptions } from '../../src/testing/receiver.js';
-import { createHttpSender } from '../../src/transport/httpSender.js';
+import { GZIP_LEVEL, createHttpSender } from '../../src/transport/httpSender.js';
 import type { HttpSender } from '../../src/transport/httpSender.js';
 import type { WebhookTarget } from '../../src/contract/WebhookTarget.js';
 import { isRetryable, isWebhookError } from '../../src/transport/WebhookError.js';
@@ -710,6 +710,18 @@ describe("compression: 'gzip'", () => {
     expect(inflated).toBe(batch.body);
     expect(JSON.parse(inflated)).toMatchObject({ kind: 'EventList', items: expect.any(Array) as unknown });
     expect(only?.body.length).toBeLessThan(Buffer.byteLength(batch.body) / 3);
+  });
+
+  it("compresses at GZIP_LEVEL with zlib's largest memLevel (9: less CPU for the same bytes)", async () => {
+    const server = await rawServer();
+    // Large enough for the two memLevels to give different bytes (a deflate block holds 16 Ki symbols at 8).
+    const batch = sampleBatch(1500);
+    await post(sender({ url: server.url }, undefined, 'gzip'), batch);
+    const [only] = server.posts;
+    // Compared with equals(): a failing toEqual would diff the buffers byte by byte, for minutes.
+    const sent = only?.body ?? Buffer.alloc(0);
+    expect(sent.equals(gzipSync(batch.body, { level: GZIP_LEVEL, memLevel: 9 }))).toBe(true);
+    expect(sent.equals(gzipSync(batch.body, { level: GZIP_LEVEL }))).toBe(false);
   });
 
   it('compresses a batch once, whatever the retries: the body is read once, the same bytes are re-sent', async () => {
