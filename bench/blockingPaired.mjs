@@ -9,10 +9,10 @@
 //   node bench/blockingPaired.mjs '{"before":"/tmp/old/dist/esm/index.js","after":"dist/esm/index.js"}'
 // Environment: R (rounds, default 80).
 import { Agent } from 'node:http';
-import axios from 'axios';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadCorpus, makeEvents } from './lib/corpus.mjs';
+import { bareAxios, eventListOf } from './lib/floor.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 const paths = process.argv[2] ? JSON.parse(process.argv[2]) : { rx: 'dist/esm/index.js' };
 const libs = Object.fromEntries(
@@ -34,32 +34,23 @@ const backends = Object.fromEntries(
   }),
 );
 const agent = new Agent({ keepAlive: true });
-const client = axios.create({
-  httpAgent: agent,
-  maxRedirects: 0,
-  headers: { 'Content-Type': 'application/json' },
-});
-const clientDirect = axios.create({
-  httpAgent: new Agent({ keepAlive: true }),
-  maxRedirects: 0,
-  proxy: false,
-  headers: { 'Content-Type': 'application/json' },
-});
+const agentDirect = new Agent({ keepAlive: true });
+const client = bareAxios(agent);
+const clientDirect = bareAxios(agentDirect, { proxy: false });
 const sender = Object.values(libs)[0].createHttpSender({ url: receiver.url });
 const never = new AbortController().signal;
-const list = (event) => ({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: [event] });
 let i = 0;
 const V = {
   ax: async (n) => {
-    for (let k = 0; k < n; k++, i++) await client.post(receiver.url, list(events[i % 3000]));
+    for (let k = 0; k < n; k++, i++) await client.post(receiver.url, eventListOf(events[i % 3000]));
   },
   axiosDirect: async (n) => {
-    for (let k = 0; k < n; k++, i++) await clientDirect.post(receiver.url, list(events[i % 3000]));
+    for (let k = 0; k < n; k++, i++) await clientDirect.post(receiver.url, eventListOf(events[i % 3000]));
   },
   sender: async (n) => {
     for (let k = 0; k < n; k++, i++) {
       const event = events[i % 3000];
-      const batch = { events: [event], body: JSON.stringify(list(event)) };
+      const batch = { events: [event], body: JSON.stringify(eventListOf(event)) };
       await new Promise((resolve, reject) =>
         sender.send(batch, never).subscribe({ complete: resolve, error: reject }),
       );
@@ -90,6 +81,7 @@ const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 console.log(keys.map((k) => `${k} ${med(ratios[k]).toFixed(3)}`).join('  '));
 for (const b of Object.values(backends)) await b.shutdown();
 agent.destroy();
+agentDirect.destroy();
 sender.close();
 await receiver.close();
 process.exit(0);

@@ -48,16 +48,31 @@ export function createPoster(url, maxSockets) {
 }
 
 /**
- * The same POSTer made with a bare axios instance (keep-alive agent, no redirects, axios' defaults otherwise):
- * what the chosen HTTP client costs on its own, before anything rx-audit adds.
+ * The bare axios instance of every bench contender: keep-alive `agent`, no redirects, axios' defaults otherwise.
+ * `extra` is merged into its config (`{ proxy: false }`, the one setting rx-audit's sender adds that costs
+ * axios itself; see docs/performance.md).
  */
-export function createAxiosPoster(url, maxSockets) {
-  const agent = new Agent({ keepAlive: true, maxSockets });
-  const client = axios.create({
+export function bareAxios(agent, extra = {}) {
+  return axios.create({
     httpAgent: agent,
     maxRedirects: 0,
     headers: { 'Content-Type': 'application/json' },
+    ...extra,
   });
+}
+
+/** The `EventList` object of one event, as the blocking loops over bare axios send it. */
+export function eventListOf(event) {
+  return { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: [event] };
+}
+
+/**
+ * The same POSTer made with a bare axios instance ({@link bareAxios}): what the chosen HTTP client costs on
+ * its own, before anything rx-audit adds.
+ */
+export function createAxiosPoster(url, maxSockets) {
+  const agent = new Agent({ keepAlive: true, maxSockets });
+  const client = bareAxios(agent);
   // A Buffer, as the node:http floor sends: axios would JSON.parse a string body to check it (stringifySafely).
   const post = (text) => client.post(url, Buffer.from(text)).then(() => undefined);
   return { post, close: () => agent.destroy() };

@@ -4,9 +4,8 @@
 // target is rx-audit ≤ 1.15× bare axios — and with that instance given `proxy: false` as well, as rx-audit's
 // sender is: the difference between the two axios loops is axios' own cost of that setting.
 import { Agent } from 'node:http';
-import axios from 'axios';
 import { loadCorpus, makeEvents } from '../lib/corpus.mjs';
-import { floorBlocking } from '../lib/floor.mjs';
+import { bareAxios, eventListOf, floorBlocking } from '../lib/floor.mjs';
 import { loadLibrary, missingLibrary } from '../lib/library.mjs';
 import { interleavedRounds, median, runPart } from '../lib/part.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
@@ -33,27 +32,12 @@ runPart(async (config) => {
     await backend.shutdown();
     if (failed) throw new Error(`blocking: ${failed} of ${count} calls failed`);
   };
-  // `extra` is merged into the instance's config: `{ proxy: false }` is the one setting rx-audit's sender adds
-  // that costs axios itself (environment proxies must never be used; see docs/performance.md).
-  const bareAxios = (extra) => async (count) => {
+  const axiosLoop = (extra) => async (count) => {
     const agent = new Agent({ keepAlive: true });
-    const client = axios.create({
-      httpAgent: agent,
-      maxRedirects: 0,
-      headers: { 'Content-Type': 'application/json' },
-      ...extra,
-    });
+    const client = bareAxios(agent, extra);
     try {
-      for (let i = 0; i < count; i++) {
-        // The natural call: axios stringifies the object once (a string body it would JSON.parse to check it).
-        const body = {
-          kind: 'EventList',
-          apiVersion: 'audit.k8s.io/v1',
-          metadata: {},
-          items: [events[i % events.length]],
-        };
-        await client.post(receiver.url, body);
-      }
+      // The natural call: axios stringifies the object once (a string body it would JSON.parse to check it).
+      for (let i = 0; i < count; i++) await client.post(receiver.url, eventListOf(events[i % events.length]));
     } finally {
       agent.destroy();
     }
@@ -64,8 +48,8 @@ runPart(async (config) => {
       label: 'bare node:http loop',
       run: (count) => floorBlocking(events, receiver.url, count),
     },
-    { key: 'axios', label: 'bare axios loop', run: bareAxios({}) },
-    { key: 'axiosDirect', label: 'bare axios loop, proxy: false', run: bareAxios({ proxy: false }) },
+    { key: 'axios', label: 'bare axios loop', run: axiosLoop({}) },
+    { key: 'axiosDirect', label: 'bare axios loop, proxy: false', run: axiosLoop({ proxy: false }) },
     ...(missing ? [] : [{ key: 'rx', label: 'rx-audit blocking', run: rxBlocking }]),
   ];
   // `only: ['rx']` runs a subset (for profiling one contender).
