@@ -53,6 +53,21 @@ describe('encodeItems', () => {
     expect(JSON.parse(itemSerializer('audit.k8s.io/v1')(event))).toEqual(auditEvent('a'));
   });
 
+  it('gives the bytes of encodeEventList for an envelope key set to undefined, null or inherited', () => {
+    const serialize = itemSerializer('audit.k8s.io/v1');
+    const inherited = Object.assign(Object.create({ kind: 'Event' }) as object, auditEvent('p'));
+    const events = [
+      { kind: undefined, apiVersion: undefined, ...auditEvent('u') },
+      { ...auditEvent('n'), kind: null },
+      { apiVersion: 'audit.k8s.io/v1', ...auditEvent('v') },
+      inherited,
+    ] as unknown as AuditEvent[];
+    for (const event of events) {
+      expect(`[${serialize(event)}]`).toBe(JSON.stringify(encodeEventList([event]).items));
+    }
+    expect(serialize(events[1] as AuditEvent)).not.toContain('"kind"');
+  });
+
   it('throws for something that is not an event object', () => {
     const serialize = itemSerializer('audit.k8s.io/v1');
     expect(() => serialize(null as never)).toThrow('an audit event must be an object');

@@ -29,7 +29,9 @@ export function snapshotItems(
   snapshot: (event: AuditEvent) => string,
   maxItemBytes: number,
 ): Snapshots {
-  const items: EngineItem[] = [];
+  // Sized once (a push would grow the array on every one-event call), and cut to what was kept.
+  const items = new Array<EngineItem>(events.length);
+  let kept = 0;
   let sources: AuditEvent[] | undefined;
   let invalid: AuditEvent[] | undefined;
   let tooLarge: AuditEvent[] | undefined;
@@ -44,7 +46,7 @@ export function snapshotItems(
     let bytes: number | undefined;
     if (typeof json === 'string' && 3 * json.length > maxItemBytes) bytes = Buffer.byteLength(json);
     if (typeof json === 'string' && (bytes === undefined || bytes <= maxItemBytes)) {
-      items.push(engineItem(json, bytes));
+      items[kept++] = engineItem(json, bytes);
       sources?.push(event);
       continue;
     }
@@ -53,6 +55,7 @@ export function snapshotItems(
     if (typeof json !== 'string') (invalid ??= []).push(event);
     else (tooLarge ??= []).push(event);
   }
+  if (kept < items.length) items.length = kept;
   return { items, sources: sources ?? events, invalid: invalid ?? NONE, tooLarge: tooLarge ?? NONE };
 }
 
