@@ -8,15 +8,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median } from './lib/part.mjs';
+import { median, parseArgs } from './lib/part.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [key, value] = arg.replace(/^--/, '').split('=');
-    return [key, value ?? true];
-  }),
-);
+const args = parseArgs(process.argv.slice(2));
 const quick = args.has('quick');
 const only = typeof args.get('only') === 'string' ? new Set(args.get('only').split(',')) : null;
 const otelArg = args.get('otel-body') ?? 'object';

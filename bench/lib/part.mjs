@@ -44,3 +44,13 @@ export function gc() {
   globalThis.gc?.();
   globalThis.gc?.();
 }
+
+/** `--key=value` and `--flag` arguments as a Map (a flag's value is `true`). */
+export function parseArgs(argv) {
+  return new Map(
+    argv.map((arg) => {
+      const [key, value] = arg.replace(/^--/, '').split('=');
+      return [key, value ?? true];
+    }),
+  );
+}
