@@ -19,6 +19,13 @@ describe('escapeField', () => {
     }
   });
 
+  it("keeps a backslash of the text's own at the cut, and never splits a surrogate pair", () => {
+    expect(escapeField(`${'a'.repeat(62)}\\zz`)).toBe(`${'a'.repeat(62)}\\…`);
+    expect(escapeField(`${'a'.repeat(61)}\\u00zz`)).toBe(`${'a'.repeat(61)}\\u…`);
+    expect(escapeField(`${'a'.repeat(62)}𝄞zz`)).toBe(`${'a'.repeat(62)}…`);
+    expect(escapeField(`${'a'.repeat(61)}𝄞zz`)).toBe(`${'a'.repeat(61)}𝄞…`);
+  });
+
   it('leaves short plain text alone', () => {
     expect(escapeField('e-1')).toBe('e-1');
     expect(escapeField('x'.repeat(MAX_ID_LENGTH))).toBe('x'.repeat(MAX_ID_LENGTH));

@@ -4,6 +4,8 @@
 // C0 and C1 control characters, DEL and the Unicode line and paragraph separators.
 // eslint-disable-next-line no-control-regex -- escaping control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+// eslint-disable-next-line no-control-regex -- the same characters, one at a time
+const CONTROL_CHAR = /^[\u0000-\u001f\u007f-\u009f\u2028\u2029]$/;
 
 /** The most audit IDs a report shows. */
 export const MAX_IDS = 10;
@@ -11,14 +13,26 @@ export const MAX_IDS = 10;
 /** The longest audit ID (or plugin name) a report shows: an ID comes from the event, so from anyone. */
 export const MAX_ID_LENGTH = 64;
 
+const escape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
 /**
  * `text` made safe for one line: control characters escaped as `\uXXXX`, then cut to `max` characters, the
- * last being `…` (never in the middle of an escape).
+ * last being `…`. The cut falls between whole pieces of the text — a character, a surrogate pair or an
+ * escape — so it never splits an escape, nor drops a backslash the text itself has.
  */
 export function escapeField(text: string, max: number = MAX_ID_LENGTH): string {
-  const escaped = text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const escaped = text.replace(CONTROL, escape);
   if (escaped.length <= max) return escaped;
-  return `${escaped.slice(0, max - 1).replace(/\\(u[0-9a-f]{0,3})?$/, '')}…`;
+  let shown = '';
+  for (let i = 0; i < text.length; i++) {
+    let piece = text[i] as string;
+    const low = text.charCodeAt(i + 1); // NaN past the end
+    if (CONTROL_CHAR.test(piece)) piece = escape(piece);
+    else if (/[\ud800-\udbff]/.test(piece) && low >= 0xdc00 && low <= 0xdfff) piece += text[++i];
+    if (shown.length + piece.length > max - 1) break;
+    shown += piece;
+  }
+  return `${shown}…`;
 }
 
 /** The first {@link MAX_IDS} events' audit IDs as a report shows them: escaped and cut, `?` for one that is not a string. */
