@@ -11,6 +11,14 @@ describe('escapeControl, printable, plural, createCliLog', () => {
     expect(printable('x'.repeat(100), 10)).toBe(`${'x'.repeat(9)}…`);
   });
 
+  it('cuts printable text between whole escapes and characters', () => {
+    expect(printable(`${'a'.repeat(8)}\n`, 10)).toBe(`${'a'.repeat(8)}\\n`);
+    expect(printable(`${'a'.repeat(8)}\n\n\n`, 10)).toBe(`${'a'.repeat(8)}…`);
+    expect(printable(`${'a'.repeat(6)}\u001b[1m`, 10)).toBe(`${'a'.repeat(6)}…`);
+    expect(printable(`${'a'.repeat(8)}𝄞z`, 10)).toBe(`${'a'.repeat(8)}…`);
+    expect(printable('\n'.repeat(1_000_000), 9)).toBe(`${'\\n'.repeat(4)}…`);
+  });
+
   it('counts in the singular for exactly one', () => {
     expect([
       plural(0, 'event'),

@@ -1,8 +1,22 @@
 // Not public: what the CLI prints of a value that came from input (an auditID, a verb, a file name).
+import { escapeAndCut } from '../util/escapeAndCut.js';
 
 // C0 and C1 control characters, DEL, and the Unicode line/paragraph separators.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+// The same characters, one at a time (for escapeAndCut).
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHAR = /^[\u0000-\u001f\u007f-\u009f\u2028\u2029]$/;
+
+/** One control character's escape: `\n`, `\r`, `\t`, `\xNN`, or `\uNNNN` above 0xff. */
+function escapeChar(c: string): string {
+  if (c === '\n') return '\\n';
+  if (c === '\r') return '\\r';
+  if (c === '\t') return '\\t';
+  const code = c.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+}
 
 /**
  * Escapes every control character of `text` (`\n` → `\\n`, `\u001b` → `\\x1b`, …), so a value taken from input
@@ -12,23 +26,17 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
  * @returns The text without a single control character.
  */
 export function escapeControl(text: string): string {
-  return text.replace(CONTROL, (c) => {
-    if (c === '\n') return '\\n';
-    if (c === '\r') return '\\r';
-    if (c === '\t') return '\\t';
-    const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
-  });
+  return text.replace(CONTROL, escapeChar);
 }
 
 /**
- * {@link escapeControl} then cut to at most `max` characters (an ellipsis marks the cut).
+ * {@link escapeControl} then cut to at most `max` characters (an ellipsis marks the cut), between whole
+ * characters and escapes (see {@link escapeAndCut}).
  *
  * @param text Text from input.
  * @param max The longest result. @default 64
  * @returns Printable, bounded text.
  */
 export function printable(text: string, max = 64): string {
-  const escaped = escapeControl(text.length > max * 4 ? text.slice(0, max * 4) : text);
-  return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
+  return escapeAndCut(text, max, CONTROL_CHAR, escapeChar);
 }

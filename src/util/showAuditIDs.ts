@@ -1,10 +1,9 @@
 // How reports show text that comes from an event or a plugin (audit IDs, plugin names): one line, bounded.
 // The stderr line and the logger fields both use it.
+import { escapeAndCut } from './escapeAndCut.js';
 
 // C0 and C1 control characters, DEL and the Unicode line and paragraph separators.
 // eslint-disable-next-line no-control-regex -- escaping control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-// eslint-disable-next-line no-control-regex -- the same characters, one at a time
 const CONTROL_CHAR = /^[\u0000-\u001f\u007f-\u009f\u2028\u2029]$/;
 
 /** The most audit IDs a report shows. */
@@ -17,22 +16,10 @@ const escape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStar
 
 /**
  * `text` made safe for one line: control characters escaped as `\uXXXX`, then cut to `max` characters, the
- * last being `…`. The cut falls between whole pieces of the text — a character, a surrogate pair or an
- * escape — so it never splits an escape, nor drops a backslash the text itself has.
+ * last being `…`, between whole characters and escapes (see {@link escapeAndCut}).
  */
 export function escapeField(text: string, max: number = MAX_ID_LENGTH): string {
-  const escaped = text.replace(CONTROL, escape);
-  if (escaped.length <= max) return escaped;
-  let shown = '';
-  for (let i = 0; i < text.length; i++) {
-    let piece = text[i] as string;
-    const low = text.charCodeAt(i + 1); // NaN past the end
-    if (CONTROL_CHAR.test(piece)) piece = escape(piece);
-    else if (/[\ud800-\udbff]/.test(piece) && low >= 0xdc00 && low <= 0xdfff) piece += text[++i];
-    if (shown.length + piece.length > max - 1) break;
-    shown += piece;
-  }
-  return `${shown}…`;
+  return escapeAndCut(text, max, CONTROL_CHAR, escape);
 }
 
 /** The first {@link MAX_IDS} events' audit IDs as a report shows them: escaped and cut, `?` for one that is not a string. */
