@@ -1,39 +1,48 @@
-// The enqueue part's loops, counted instead of timed: instructions and level-1 cache misses per call under
-// valgrind (callgrind with its cache simulator), for one JSON.stringify and for one processEvents(event) in
-// batch mode with a sender that completes at once. Counts do not move with the machine's load the way times
-// do (the same build gives the same counts within about 1 %), so two builds can be compared to a few
-// instructions per call; and the cache misses show what a time cannot: how much code a call runs through.
+// The enqueue part's loops, counted instead of timed: instructions and level-1 instruction-cache misses per
+// call under valgrind (callgrind with its cache simulator), for one JSON.stringify and for one
+// processEvents(event) in batch mode with a sender that completes at once. Counts do not move with the
+// machine's load the way times do (the same build gives the same counts within about 1 %), so two builds can
+// be compared to a few instructions per call; and the cache misses show what a time cannot: how much code a
+// call runs through.
 //
-//   node bench/enqueueCounts.mjs [--calls=20000] [--rounds=3] [--lib=/path/to/dist/esm/index.js]
+//   node bench/enqueueCounts.mjs [--calls=20000] [--rounds=3] [--lib=/path/to/dist/esm/index.js] [--pieces] [--time]
 //
-// Needs valgrind (Debian's package). Slow: about 3 minutes for the defaults. Not part of `npm run bench`.
-// Each round counts a stringify segment and a processEvents segment, each after a warm-up; a segment is
-// what runs between two calls of os.loadavg() (callgrind dumps its counters before each one), so module
-// loading, the warm-up and the corpus are left out.
+// --pieces also counts the path in pieces built by hand around the same serializer: the serializer alone
+// (with a shared settled promise), a Subject push, a Subject into batchEvents (the design card's least,
+// with no buffer room, accounting or send), then the whole backend. --time runs the same loops timed instead,
+// without valgrind: paired with the stringify loop of the same round, a full GC before each loop, as the
+// enqueue part does (more rounds: the default is then 30).
+//
+// Counting needs valgrind (Debian's package) and is slow: about 5 minutes for the defaults, 10 with --pieces.
+// Not part of `npm run bench`. A segment is what runs between two calls of os.loadavg() (callgrind dumps its
+// counters before each one), so module loading, the corpus and the warm-up are left out.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from './lib/part.mjs';
+import { median, parseArgs } from './lib/part.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const args = parseArgs(process.argv.slice(2));
+const pieces = args.has('pieces');
+const timed = args.has('time');
+const calls = Number(args.get('calls') ?? 20_000);
+const rounds = Number(args.get('rounds') ?? (timed ? 30 : 3));
+const lib = String(args.get('lib') ?? join(self, '..', '..', 'dist', 'esm', 'index.js'));
 
-if (args.get('child') === true) {
-  await child(Number(args.get('calls')), Number(args.get('rounds')), String(args.get('lib')));
-} else {
-  parent();
-}
+if (args.get('child') === true) await child();
+else if (timed) await timeLoops();
+else countLoops();
 
-async function child(calls, rounds, libPath) {
-  const { EMPTY } = await import('rxjs');
-  const { loadavg } = await import('node:os');
+/** The loops, by name; `stringify` first. Each runs `n` calls; `settle()` ends what a loop left pending. */
+async function makeLoops() {
+  const { EMPTY, Subject } = await import('rxjs');
   const { loadCorpus, makeEvents } = await import('./lib/corpus.mjs');
-  const lib = await import(pathToFileURL(libPath).href);
+  const api = await import(pathToFileURL(lib).href);
   const pool = 2_000;
-  const events = makeEvents(loadCorpus(lib.decodeEvent), pool);
-  const backend = lib.createWebhookBackend({
+  const events = makeEvents(loadCorpus(api.decodeEvent), pool);
+  const backend = api.createWebhookBackend({
     mode: 'batch',
     sender: () => EMPTY,
     batch: { bufferSize: 1_000_000, maxBatchSize: 100, maxBatchWait: 60_000 },
@@ -41,38 +50,128 @@ async function child(calls, rounds, libPath) {
   });
   backend.run();
   let sink = 0;
-  const stringify = (n) => {
-    for (let i = 0; i < n; i++) sink += JSON.stringify(events[i % pool]).length;
+  const loops = {
+    stringify: (n) => {
+      for (let i = 0; i < n; i++) sink += JSON.stringify(events[i % pool]).length;
+    },
   };
-  const enqueue = (n) => {
+  const flush$ = new Subject();
+  if (pieces) {
+    // Internal modules of the same build: the engine's serializer and item, and the batching operator.
+    const dist = dirname(lib);
+    const { itemSerializer } = await import(pathToFileURL(join(dist, 'transport', 'encodeItems.js')).href);
+    const { engineItem, itemSizes } = await import(
+      pathToFileURL(join(dist, 'engine', 'EngineBatch.js')).href
+    );
+    const serialize = itemSerializer('audit.k8s.io/v1');
+    const answer = Promise.resolve(true);
+    let answers = 0; // the loops' stand-in for returning the settled promise
+    let held = [];
+    const subject = new Subject();
+    subject.subscribe((item) => {
+      held.push(item);
+      if (held.length === 100) held = [];
+    });
+    const batching = new Subject();
+    batching
+      .pipe(
+        api.batchEvents({
+          maxBatchSize: 100,
+          maxBatchWait: 60_000,
+          maxBatchBytes: 3 * 1024 * 1024,
+          ...itemSizes,
+          flush: flush$,
+        }),
+      )
+      .subscribe((batch) => (sink += batch.length));
+    Object.assign(loops, {
+      serializer: (n) => {
+        for (let i = 0; i < n; i++) {
+          sink += serialize(events[i % pool]).length;
+          if (answer) answers++;
+        }
+      },
+      subject: (n) => {
+        for (let i = 0; i < n; i++) {
+          subject.next(engineItem(serialize(events[i % pool]), undefined));
+          if (answer) answers++;
+        }
+      },
+      batchEvents: (n) => {
+        for (let i = 0; i < n; i++) {
+          batching.next(engineItem(serialize(events[i % pool]), undefined));
+          if (answer) answers++;
+        }
+      },
+    });
+  }
+  loops.processEvents = (n) => {
     for (let i = 0; i < n; i++) void backend.processEvents(events[i % pool]);
   };
-  for (let w = 0; w < 2; w++) {
-    stringify(calls);
-    enqueue(calls);
+  const settle = async () => {
     await backend.flush();
-  }
-  for (let r = 0; r < rounds; r++) {
-    loadavg();
-    stringify(calls);
-    loadavg();
-    enqueue(calls);
-    await backend.flush();
-    loadavg();
-  }
-  await backend.shutdown();
-  if (sink === 0) throw new Error('nothing was stringified');
+    flush$.next();
+  };
+  const close = async () => {
+    await backend.shutdown();
+    if (sink === 0) throw new Error('nothing was stringified');
+  };
+  return { loops, settle, close };
 }
 
-function parent() {
-  const calls = Number(args.get('calls') ?? 20_000);
-  const rounds = Number(args.get('rounds') ?? 3);
-  const lib = String(args.get('lib') ?? join(self, '..', '..', 'dist', 'esm', 'index.js'));
+async function child() {
+  const { loadavg } = await import('node:os');
+  const { loops, settle, close } = await makeLoops();
+  for (let w = 0; w < 2; w++) {
+    for (const loop of Object.values(loops)) {
+      loop(calls);
+      await settle();
+    }
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const loop of Object.values(loops)) {
+      loadavg();
+      loop(calls);
+      await settle();
+      loadavg();
+    }
+  }
+  await close();
+}
+
+async function timeLoops() {
+  const { loops, settle, close } = await makeLoops();
+  const names = Object.keys(loops);
+  const ns = Object.fromEntries(names.map((name) => [name, []]));
+  for (let r = -2; r < rounds; r++) {
+    // Rotating order, so no loop always runs first or after the same neighbour; two rounds of warm-up.
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + Math.max(r, 0)) % names.length];
+      globalThis.gc?.();
+      const t0 = process.hrtime.bigint();
+      loops[name](calls);
+      const t = Number(process.hrtime.bigint() - t0) / calls;
+      await settle();
+      if (r >= 0) ns[name].push(t);
+    }
+  }
+  await close();
+  if (globalThis.gc === undefined) console.log('(run with node --expose-gc for a full GC before each loop)');
+  console.log(`${calls} calls per loop, ${rounds} rounds, ${lib}`);
+  console.log('loop             ns per call   paired vs stringify');
+  for (const name of names) {
+    const paired = median(ns[name].map((t, i) => t / ns.stringify[i]));
+    console.log(`${name.padEnd(15)}  ${median(ns[name]).toFixed(0).padStart(11)}   ${paired.toFixed(3)}`);
+  }
+}
+
+function countLoops() {
   if (spawnSync('valgrind', ['--version']).status !== 0) {
     console.error('enqueueCounts: valgrind is not installed (apt-get install valgrind)');
     process.exit(2);
   }
   const dir = mkdtempSync(join(tmpdir(), 'rx-audit-counts-'));
+  const names = ['stringify', ...(pieces ? ['serializer', 'subject', 'batchEvents'] : []), 'processEvents'];
   try {
     execFileSync(
       'valgrind',
@@ -89,32 +188,30 @@ function parent() {
         `--calls=${calls}`,
         `--rounds=${rounds}`,
         `--lib=${lib}`,
+        ...(pieces ? ['--pieces'] : []),
       ],
       { stdio: ['ignore', 'inherit', 'ignore'] },
     );
-    // Dumps: 1 is everything before the first mark; then per round a stringify segment, a processEvents
-    // segment and the gap before the next round's first mark.
+    // Dumps: 1 is everything before the first mark; then per loop its segment and the gap to the next mark.
     const dumps = readdirSync(dir)
       .map((name) => ({ name, part: Number(name.split('.').pop()) }))
       .filter((d) => Number.isInteger(d.part) && d.part > 1)
       .sort((a, b) => a.part - b.part)
-      .map((d) => counts(readFileSync(join(dir, d.name), 'utf8')));
-    const rows = [];
-    for (let r = 0; r < rounds; r++) {
-      const [s, p] = [dumps[3 * r], dumps[3 * r + 1]];
-      if (s === undefined || p === undefined) throw new Error(`round ${r + 1}: missing callgrind dumps`);
-      rows.push({ round: r + 1, s, p });
-    }
-    const per = (v) => (v / calls).toFixed(0).padStart(8);
+      .map((d) => counts(readFileSync(join(dir, d.name), 'utf8')))
+      .filter((_, i) => i % 2 === 0);
+    if (dumps.length < rounds * names.length) throw new Error('missing callgrind dumps');
+    const per = (v) => (v / calls).toFixed(0);
     console.log(`per call, ${calls} calls per segment, ${lib}`);
-    console.log(
-      'round   stringify Ir   processEvents Ir   ratio   stringify I1 misses   processEvents I1 misses',
-    );
-    for (const { round, s, p } of rows) {
-      console.log(
-        `${String(round).padStart(5)}   ${per(s.Ir)}       ${per(p.Ir)}         ${(p.Ir / s.Ir).toFixed(3)}   ` +
-          `${per(s.I1mr)}              ${per(p.I1mr)}`,
-      );
+    console.log('round  loop            instructions  vs stringify  I1 misses');
+    for (let r = 0; r < rounds; r++) {
+      const row = dumps.slice(r * names.length, (r + 1) * names.length);
+      for (const [i, name] of names.entries()) {
+        const c = row[i];
+        console.log(
+          `${String(r + 1).padStart(5)}  ${name.padEnd(15)} ${per(c.Ir).padStart(12)}  ` +
+            `${(c.Ir / row[0].Ir).toFixed(3).padStart(12)}  ${per(c.I1mr).padStart(9)}`,
+        );
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
