@@ -41,6 +41,12 @@ describe('boundProblem', () => {
     expect(line).toHaveLength(MAX_PROBLEM_LENGTH);
     expect(line.endsWith('…')).toBe(true);
   });
+
+  it('cuts between whole escapes, never inside one', () => {
+    const pad = 'a'.repeat(MAX_PROBLEM_LENGTH - 4);
+    expect(boundProblem(`${pad}\n\n`)).toBe(`${pad}…`);
+    expect(boundProblem(`${pad.slice(2)}\n`)).toBe(`${pad.slice(2)}\\u000a`);
+  });
 });
 
 describe('boundProblems and joinProblems', () => {

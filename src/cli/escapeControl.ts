@@ -1,13 +1,5 @@
 // Not public: what the CLI prints of a value that came from input (an auditID, a verb, a file name).
-import { escapeAndCut } from '../util/escapeAndCut.js';
-
-// C0 and C1 control characters, DEL, and the Unicode line/paragraph separators.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
-// The same characters, one at a time (for escapeAndCut).
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHAR = /^[\u0000-\u001f\u007f-\u009f\u2028\u2029]$/;
+import { CONTROL, escapeAndCut } from '../events/escapeAndCut.js';
 
 /** One control character's escape: `\n`, `\r`, `\t`, `\xNN`, or `\uNNNN` above 0xff. */
 function escapeChar(c: string): string {
@@ -38,5 +30,5 @@ export function escapeControl(text: string): string {
  * @returns Printable, bounded text.
  */
 export function printable(text: string, max = 64): string {
-  return escapeAndCut(text, max, CONTROL_CHAR, escapeChar);
+  return escapeAndCut(text, max, escapeChar);
 }

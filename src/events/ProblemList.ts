@@ -1,3 +1,5 @@
+import { escapeAndCut, unicodeEscape } from './escapeAndCut.js';
+
 /**
  * How many problems an error message built from input lists at most (decode errors, kubeconfig and policy
  * errors); the rest are counted (`…and 3399980 more`). The CLI's `serve` bounds its 400 answers with it too.
@@ -18,18 +20,13 @@ export const MAX_REPORTED_PROBLEMS = 20;
 /** The longest one problem line may be, in characters; a longer one is cut and ends with `…`. */
 export const MAX_PROBLEM_LENGTH = 200;
 
-// C0 and C1 control characters, DEL and the Unicode line/paragraph separators: none may reach a message.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
 /**
  * One problem line made safe for a message: control characters escaped as `\uXXXX` (a key or value from
- * input cannot start a new line of a log), at most {@link MAX_PROBLEM_LENGTH} characters.
+ * input cannot start a new line of a log), at most {@link MAX_PROBLEM_LENGTH} characters, cut between whole
+ * characters and escapes (see {@link escapeAndCut}).
  */
 export function boundProblem(line: string): string {
-  const text = line.length > MAX_PROBLEM_LENGTH * 2 ? line.slice(0, MAX_PROBLEM_LENGTH * 2) : line;
-  const safe = text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return safe.length > MAX_PROBLEM_LENGTH ? `${safe.slice(0, MAX_PROBLEM_LENGTH - 1)}…` : safe;
+  return escapeAndCut(line, MAX_PROBLEM_LENGTH, unicodeEscape);
 }
 
 /**

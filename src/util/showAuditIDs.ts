@@ -1,10 +1,6 @@
 // How reports show text that comes from an event or a plugin (audit IDs, plugin names): one line, bounded.
 // The stderr line and the logger fields both use it.
-import { escapeAndCut } from './escapeAndCut.js';
-
-// C0 and C1 control characters, DEL and the Unicode line and paragraph separators.
-// eslint-disable-next-line no-control-regex -- escaping control characters is the point
-const CONTROL_CHAR = /^[\u0000-\u001f\u007f-\u009f\u2028\u2029]$/;
+import { escapeAndCut, unicodeEscape } from '../events/escapeAndCut.js';
 
 /** The most audit IDs a report shows. */
 export const MAX_IDS = 10;
@@ -12,14 +8,12 @@ export const MAX_IDS = 10;
 /** The longest audit ID (or plugin name) a report shows: an ID comes from the event, so from anyone. */
 export const MAX_ID_LENGTH = 64;
 
-const escape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-
 /**
  * `text` made safe for one line: control characters escaped as `\uXXXX`, then cut to `max` characters, the
  * last being `…`, between whole characters and escapes (see {@link escapeAndCut}).
  */
 export function escapeField(text: string, max: number = MAX_ID_LENGTH): string {
-  return escapeAndCut(text, max, CONTROL_CHAR, escape);
+  return escapeAndCut(text, max, unicodeEscape);
 }
 
 /** The first {@link MAX_IDS} events' audit IDs as a report shows them: escaped and cut, `?` for one that is not a string. */
