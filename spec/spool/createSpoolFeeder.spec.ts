@@ -14,6 +14,12 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/** A fresh folder, removed after the test. */
+const tempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'rx-audit-feeder-'));
+  dirs.push(dir);
+  return dir;
+};
 const ev = (i: number): string => JSON.stringify({ auditID: `id-${i}`, n: i });
 const ns = (records: readonly SpoolRecord[]): number[] =>
   records.map((r) => (JSON.parse(r.json) as { n: number }).n);
@@ -62,8 +68,7 @@ function boundedTarget(room: number) {
 
 describe('createSpoolFeeder', () => {
   it('hands records over in order, never more than the target has room for', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rx-audit-feeder-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const { feeder: f } = feeder(dir);
     const target = boundedTarget(4);
     f.start(target);
@@ -82,8 +87,7 @@ describe('createSpoolFeeder', () => {
   });
 
   it('replays what an earlier run left before new events', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rx-audit-feeder-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const first = feeder(dir).feeder;
     for (let i = 0; i < 5; i++) await first.append([ev(i)]).written;
     first.close();
@@ -97,8 +101,7 @@ describe('createSpoolFeeder', () => {
   });
 
   it('takes only what fits under maxBytes; whenRoom resolves, in order, once records ended', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rx-audit-feeder-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const size = 16 + ev(0).length;
     const { feeder: f } = feeder(dir, size * 3);
     const target = boundedTarget(100);
@@ -117,8 +120,7 @@ describe('createSpoolFeeder', () => {
   });
 
   it('measures no snapshot far from maxBytes, and near it takes exactly what fits by exact bytes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rx-audit-feeder-'));
-    dirs.push(dir);
+    const dir = tempDir();
     // Two bytes per character: the bound (three per UTF-16 code unit) says fewer fit than really do.
     const wide = (i: number): string => JSON.stringify({ auditID: `id-${i}`, note: 'é'.repeat(200) });
     const size = 16 + Buffer.byteLength(wide(0));
@@ -142,8 +144,7 @@ describe('createSpoolFeeder', () => {
   });
 
   it('appends written together share one promise; a later one gets its own', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rx-audit-feeder-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const { feeder: f } = feeder(dir);
     const target = boundedTarget(100);
     f.start(target);
@@ -159,8 +160,7 @@ describe('createSpoolFeeder', () => {
   });
 
   it('takeRest returns what was not handed over, and stops the hand-over', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rx-audit-feeder-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const { feeder: f } = feeder(dir);
     const target = boundedTarget(2);
     f.start(target);
