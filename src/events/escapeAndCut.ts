@@ -6,7 +6,8 @@ export const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 // One character of CONTROL (not global: `test` keeps no state).
 const CONTROL_CHAR = new RegExp(`^${CONTROL.source}$`);
-const HIGH_SURROGATE = /^[\ud800-\udbff]$/;
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number): boolean => code >= 0xdc00 && code <= 0xdfff; // false for NaN, past the end
 
 /** A control character as `\uXXXX`: how reports and error messages show one. */
 export const unicodeEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
@@ -22,9 +23,9 @@ export function escapeAndCut(text: string, max: number, escape: (c: string) => s
   let cut: string | undefined; // what is shown if the text turns out too long
   for (let i = 0; i < text.length; i++) {
     let piece = text[i] as string;
-    const low = text.charCodeAt(i + 1); // NaN past the end
     if (CONTROL_CHAR.test(piece)) piece = escape(piece);
-    else if (HIGH_SURROGATE.test(piece) && low >= 0xdc00 && low <= 0xdfff) piece += text[++i];
+    else if (isHighSurrogate(text.charCodeAt(i)) && isLowSurrogate(text.charCodeAt(i + 1)))
+      piece += text[++i];
     if (cut === undefined && shown.length + piece.length > max - 1) cut = shown;
     if (shown.length + piece.length > max) return `${cut ?? shown}…`;
     shown += piece;

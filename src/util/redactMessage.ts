@@ -1,6 +1,7 @@
 // Not public: what of a message may be printed. rx-audit's own transport builds its messages from the
 // webhook's answer (reason phrase, body excerpt) and a custom sender's message is copied from user code: either
 // may quote a URL with credentials, a token, a header value or a payload.
+import { CONTROL } from '../events/escapeAndCut.js';
 import { redactUrl } from './redactUrl.js';
 
 /** The longest message {@link redactMessage} returns, in characters (an ellipsis marks a cut). */
@@ -18,9 +19,8 @@ const SECRET_FIELD_PATTERN =
   /\b([\w-]*(?:authorization|cookie|token|secret|password|passwd|api[-_]?key|session|credential|signature)[\w-]*)(\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s&,;]+)/gi;
 // A query string in a bare path (`/events?token=abc`): every value goes.
 const QUERY_PATTERN = /([?&][^\s=&#?]+=)[^\s&#"']*/g;
-// Control characters (C0, DEL, C1, Unicode line separators): a line must stay one line.
-// eslint-disable-next-line no-control-regex
-const CONTROL_PATTERN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+// Runs of control characters (the one set, CONTROL): a line must stay one line.
+const CONTROL_PATTERN = new RegExp(`${CONTROL.source}+`, 'g');
 
 /**
  * A message made safe for an error or a log line: one line without control characters, every URL reduced to
