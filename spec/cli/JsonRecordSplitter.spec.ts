@@ -42,6 +42,48 @@ describe('JsonRecordSplitter', () => {
     ]);
   });
 
+  it('a torn first line (inside a string, or after a value) is an invalid line of JSON lines, not a document', () => {
+    const rest = '{"b":2}\n{"c":3}\n';
+    for (const torn of ['{"kind":"Event","auditID":"ab', '{"kind":"Event","level":3', '{"a":{"b":true}']) {
+      for (const size of [1, 7, 1000]) {
+        expect(shapes(split(`${torn}\n${rest}`, size))).toEqual([
+          { line: 1, error: expect.stringMatching(/^not valid JSON/) as string },
+          { line: 2, value: { b: 2 } },
+          { line: 3, value: { c: 3 } },
+        ]);
+      }
+    }
+    // A pretty-printed document's first line ends with `{`, `[`, `,` or `:` outside a string.
+    for (const text of ['{\n"a": [1]\n}\n', '{"a": [\n1]}\n', '{"a": 1,\n"b": [1]}\n', '{"a":\n[1]}\n']) {
+      expect(shapes(split(`${text}{"c":3}\n`))).toEqual([
+        { line: 1, value: JSON.parse(text) as unknown },
+        { line: text.split('\n').length, value: { c: 3 } },
+      ]);
+    }
+  });
+
+  it('an unfinished last record that is not valid JSON resumes at its own start: it may still be being written', () => {
+    for (const [text, head, rest] of [
+      ['{"a":1}\n{"b":2}\n{"c":"hal', '{"a":1}\n{"b":2}\n', 'f"}\n'],
+      ['{\n"a":1\n}\n{\n"b":', '{\n"a":1\n}\n', ' 2\n}\n'],
+    ] as const) {
+      const records = split(text);
+      const last = records[records.length - 1]!;
+      expect(last.error).toBeDefined();
+      expect(last.resume.offset).toBe(Buffer.byteLength(head));
+      expect(last.resume.line).toBe(last.lineNumber);
+      // Resumed there once the writer has finished the record, it is read whole.
+      const finished = Buffer.from(text.slice(head.length) + rest);
+      const resumed = new JsonRecordSplitter(1 << 20, last.resume);
+      const again = [...resumed.push(finished), ...resumed.end()];
+      expect(again).toHaveLength(1);
+      expect(again[0]).toMatchObject({ lineNumber: last.lineNumber, value: {} });
+    }
+    // A whole last line without a newline is read, and resumes after it.
+    const whole = split('{"a":1}\n{"b":2}');
+    expect(whole[1]).toMatchObject({ value: { b: 2 }, resume: { offset: 15 } });
+  });
+
   it('JSON documents: pretty-printed, concatenated, a top-level array of events — each value (or element) a record', () => {
     const text = '{\n  "a": {"b": "}"}\n}\n{\n "c": 2\n}{"d":3}\n';
     expect(shapes(split(text))).toEqual([

@@ -9,6 +9,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
@@ -275,6 +276,48 @@ describe('rx-audit ship in production', { timeout: 60_000 }, () => {
     const stopped = await serve.stop();
     expect(stopped.stdout).toMatch(/: 100 events in \d+ POSTs? .* unauthorized 0 /);
     expect(decodeLines(readFileSync(out, 'utf8'))).toEqual(decodeLines(LINES.join('\n')));
+  });
+
+  it('--checkpoint on a gzip log resumes in its text: a second run sends nothing again', async () => {
+    // The checkpoint's offset counts the inflated text, far past the compressed size once a run has read on.
+    const out = path.join(dir, 'gzip-checkpoint.jsonl');
+    const log = path.join(dir, 'checkpointed.log.gz');
+    const checkpoint = path.join(dir, 'gzip.checkpoint');
+    writeFileSync(log, gzipSync(`${LINES.slice(0, 40).join('\n')}\n`));
+    const serve = await startServe(['--out', out]);
+    const args = ['ship', log, '--url', serve.url, ...FAST, '--checkpoint', checkpoint];
+    const first = await runCli(args);
+    expect(first.stdout).toMatch(/read: +40 events/);
+    const saved = JSON.parse(readFileSync(checkpoint, 'utf8')) as { offset: number };
+    expect(saved.offset).toBeGreaterThan(statSync(log).size);
+    const second = await runCli(args);
+    await serve.stop();
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(
+      /resuming checkpointed\.log\.gz at byte \d+ \(line 41\) from the checkpoint/,
+    );
+    expect(second.stdout).toMatch(/read: +0 events/);
+    expect(linesOf(out)).toBe(40);
+  });
+
+  it('--checkpoint does not pass a last line still being written: the next run reads it whole', async () => {
+    const out = path.join(dir, 'torn-tail.jsonl');
+    const log = path.join(dir, 'torn-tail.log');
+    const checkpoint = path.join(dir, 'torn-tail.checkpoint');
+    const last = LINES[5] as string;
+    writeFileSync(log, `${LINES.slice(0, 5).join('\n')}\n${last.slice(0, 100)}`);
+    const serve = await startServe(['--out', out]);
+    const args = ['ship', log, '--url', serve.url, ...FAST, '--checkpoint', checkpoint];
+    const first = await runCli(args);
+    expect(first.stderr).toMatch(/line 6: skipped: not valid JSON/);
+    expect(first.stdout).toMatch(/checkpoint: byte \d+ \(line 6\)/);
+    // The writer finishes the line and goes on.
+    appendFileSync(log, `${last.slice(100)}\n${LINES.slice(6, 10).join('\n')}\n`);
+    const second = await runCli(args);
+    await serve.stop();
+    expect(second.stderr).not.toMatch(/skipped/);
+    expect(second.stdout).toMatch(/read: +5 events/);
+    expect(decodeLines(readFileSync(out, 'utf8'))).toEqual(decodeLines(LINES.slice(0, 10).join('\n')));
   });
 
   it('gzip input is bounded and interruptible: 16 GiB of one line inflating, SIGTERM stops it at once', async () => {

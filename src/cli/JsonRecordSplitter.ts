@@ -32,6 +32,10 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
+const COLON = 0x3a;
+/** The bytes a pretty-printed document's first line ends with. */
+const OPENS = new Set([OPEN_BRACE, OPEN_BRACKET, COMMA, COLON]);
+
 const isSpace = (c: number): boolean => c === SPACE || c === NL || c === CR || c === TAB;
 
 /**
@@ -40,8 +44,10 @@ const isSpace = (c: number): boolean => c === SPACE || c === NL || c === CR || c
  *
  * - **JSON lines** (the apiserver's log backend): the first value ends on its first line. Each line is a record,
  *   so a torn or invalid line costs only itself.
- * - **JSON documents**: the first value spans lines (pretty-printed), or the input starts with `[`. Each top-level
- *   value is a record (an `EventList`, an event, concatenated objects), and each element of a top-level array.
+ * - **JSON documents**: the first value spans lines (pretty-printed: its first line ends with `{`, `[`, `,` or `:`
+ *   outside a string), or the input starts with `[`. Each top-level value is a record (an `EventList`, an event,
+ *   concatenated objects), and each element of a top-level array. A first line that ends otherwise — inside a
+ *   string, or after a value — is a torn JSON line: an invalid record, and JSON lines from there on.
  *
  * A record over `maxRecordBytes` becomes an error record (its bytes are skipped, not held). `end` is the byte
  * offset just after the record (after its newline for JSON lines): where reading resumes after it.
@@ -62,6 +68,10 @@ export class JsonRecordSplitter {
   private escape = false;
   private inArray = false;
   private started = false;
+  /** Where the record being read starts (the offset a checkpoint stays at while it is unfinished). */
+  private recordStart = 0;
+  /** Detecting: the last byte of the first value, outside its strings, that was not a space. */
+  private lastStructural = 0;
 
   /**
    * @param maxRecordBytes The longest record (line or document) kept, in bytes.
@@ -112,24 +122,34 @@ export class JsonRecordSplitter {
   }
 
   /**
-   * Ends the input: a last line without a newline is a record; an unfinished document is an error record.
+   * Ends the input: a last line without a newline is a record; an unfinished document is an error record. An
+   * unfinished record that is not valid JSON may still be being written, so its `resume` stays at its start: a
+   * reader resumed from it reads the record again, whole by then.
    *
    * @returns The last records.
    */
   end(): LogRecord[] {
     if (!this.inRecord) return [];
     const out: LogRecord[] = [];
+    const start: SplitterPosition = {
+      offset: this.recordStart,
+      line: this.recordLine,
+      mode: this.mode === 'detect' ? 'lines' : this.mode,
+      inArray: this.inArray,
+    };
     if (this.mode === 'documents' && !this.garbage) {
+      const lineNumber = this.recordLine;
       this.reset();
-      const resume = { offset: this.offset, line: this.line, mode: this.mode, inArray: this.inArray };
       out.push({
-        lineNumber: this.recordLine,
+        lineNumber,
         end: this.offset,
-        resume,
+        resume: start,
         error: 'the input ends inside a JSON document',
       });
     } else {
       this.finish(out, this.offset);
+      const last = out[0];
+      if (last?.error !== undefined) out[0] = { ...last, resume: start };
     }
     return out;
   }
@@ -139,6 +159,7 @@ export class JsonRecordSplitter {
     if (!this.inRecord) {
       this.inRecord = true;
       this.recordLine = this.line;
+      this.recordStart = this.offset + from;
     }
     this.take(chunk.subarray(from, newline === -1 ? chunk.length : newline));
     if (newline === -1) return chunk.length;
@@ -175,6 +196,8 @@ export class JsonRecordSplitter {
         }
         this.inRecord = true;
         this.recordLine = this.line;
+        this.recordStart = this.offset + i;
+        this.lastStructural = c;
         sliceStart = i;
         if (c === OPEN_BRACE || c === OPEN_BRACKET) {
           this.garbage = false;
@@ -195,9 +218,19 @@ export class JsonRecordSplitter {
         continue;
       }
       if (c === NL) {
+        if (this.mode === 'detect' && (this.inString || !OPENS.has(this.lastStructural))) {
+          // The first value's first line ends inside a string or after a value: a torn JSON line, not a
+          // pretty-printed document (whose first line ends with `{`, `[`, `,` or `:`). It is an invalid record.
+          this.mode = 'lines';
+          this.take(chunk.subarray(sliceStart, i));
+          this.finish(out, this.offset + i + 1, this.line + 1);
+          this.line++;
+          return i + 1;
+        }
         this.line++;
         if (this.mode === 'detect') this.mode = 'documents';
       }
+      if (this.mode === 'detect' && !this.inString && !isSpace(c)) this.lastStructural = c;
       if (this.inString) {
         if (this.escape) this.escape = false;
         else if (c === BACKSLASH) this.escape = true;

@@ -190,7 +190,8 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
               `: the rest of the rotated file could not be found and is not shipped; reading ${source} from the start`,
           );
         }
-      } else if (input.size !== undefined && saved.offset > input.size) {
+      } else if (!input.gzipped() && input.size !== undefined && saved.offset > input.size) {
+        // (A gzip log's offset counts its text, not the compressed bytes `size` counts: it is not compared.)
         log.info(
           `rx-audit ship: ${source} is shorter than the checkpoint (truncated?): reading it from the start`,
         );
@@ -368,7 +369,9 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
         : options.url === undefined
           ? `${redactUrl(target.url)} (kubeconfig)`
           : redactUrl(target.url);
-    const noEvents = result.read === 0 && !result.interrupted && !options.follow;
+    // A run resumed from a checkpoint that finds nothing after it (a cron job between two writes) is fine.
+    const nothingNew = resume !== undefined && result.read === 0 && result.invalid === 0;
+    const noEvents = result.read === 0 && !result.interrupted && !options.follow && !nothingNew;
     // Interrupted (SIGTERM in a pod) is fine as long as everything read was delivered.
     // With --spool, delivered also counts what an earlier run left in the spool; what is still spooled is not delivered.
     const allDelivered =
@@ -397,7 +400,7 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
     }
     lines.push(
       ok
-        ? `  result:    OK, every valid event was delivered`
+        ? `  result:    OK, ${nothingNew ? 'nothing new since the checkpoint' : 'every valid event was delivered'}`
         : noEvents
           ? `  result:    FAILED, no valid audit event in ${source}${result.invalid > 0 ? ` (${plural(result.invalid, 'invalid line')})` : ''}`
           : `  result:    FAILED, not every valid event was delivered`,
