@@ -8,15 +8,17 @@ import {
   openSync,
   writeSync,
   closeSync,
+  symlinkSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
 import type { SpoolStore, SpoolStoreOptions } from '../../src/spool/openSpoolStore.js';
 import { openSpoolStore } from '../../src/spool/openSpoolStore.js';
 import fc from 'fast-check';
 import { isSpoolError } from '../../src/spool/SpoolError.js';
+import { crc32 } from '../../src/spool/crc32.js';
 import { mountSmallTmpfs } from './fixtures/smallTmpfs.js';
 
 const dirs: string[] = [];
@@ -122,6 +124,27 @@ describe('openSpoolStore', () => {
   it('a second open of the same folder in this process throws, naming the pid', () => {
     const dir = tempDir();
     open(dir);
+    expect(() => open(dir)).toThrow(`spool ${dir} is in use (pid ${process.pid})`);
+  });
+
+  it('the same folder by another path (relative, through a symlink) is the same folder: in use', () => {
+    const dir = tempDir();
+    const link = `${dir}-link`;
+    symlinkSync(dir, link);
+    dirs.push(link);
+    open(dir);
+    expect(() => open(relative(process.cwd(), dir))).toThrow(/is in use \(pid \d+\)/);
+    expect(() => open(link)).toThrow(`spool ${link} is in use (pid ${process.pid})`);
+  });
+
+  it('a lock naming this very process (another copy of the module took it) is in use, not taken over', () => {
+    const dir = tempDir();
+    const first = open(dir);
+    const lock = readFileSync(join(dir, 'lock'), 'latin1');
+    // What another copy of the library in this process sees: the lock file, not this copy's own bookkeeping.
+    close(first);
+    writeFileSync(join(dir, 'lock'), lock);
+    if (lock.trim().split(' ').length < 2) return; // no /proc start time here: nothing tells the two lives apart
     expect(() => open(dir)).toThrow(`spool ${dir} is in use (pid ${process.pid})`);
   });
 
@@ -234,6 +257,59 @@ describe('openSpoolStore', () => {
         expect(got.every((i) => i >= 0 && i < 40)).toBe(true);
         close(store);
       }
+    });
+
+    /** A checksummed ack entry (as the store writes them): records `start` to `start + count` ended. */
+    const ackEntry = (start: number, count: number): Buffer => {
+      const entry = Buffer.alloc(12);
+      entry.writeUInt32LE(start, 0);
+      entry.writeUInt32LE(count, 4);
+      entry.writeUInt32LE(crc32(entry.subarray(0, 8)), 8);
+      return entry;
+    };
+    const ackFile = (dir: string): string =>
+      join(dir, readdirSync(dir).find((f) => f.endsWith('.ack')) as string);
+
+    it('an ack file left without its data file (a crash between the two deletes) ends nothing of a later segment', async () => {
+      const dir = tempDir();
+      // What a crash right after deleting seg-…1.log leaves of a segment whose three records had ended.
+      writeFileSync(join(dir, 'seg-000000000001.ack'), ackEntry(0, 3));
+      const store = open(dir);
+      await store.append([ev(0), ev(1), ev(2), ev(3), ev(4)]);
+      close(store);
+      const again = open(dir);
+      expect(again.stats().spooledEvents).toBe(5);
+      expect(ids(again.read(10, Infinity))).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it('a torn last ack entry is cut off, so the acks appended after it are read', async () => {
+      const dir = tempDir();
+      const store = open(dir);
+      await store.append([ev(0), ev(1), ev(2), ev(3)]);
+      store.remove(store.read(1, Infinity).map((r) => r.key));
+      close(store);
+      writeFileSync(ackFile(dir), Buffer.from([2, 0, 0, 0, 2]), { flag: 'a' }); // 5 bytes of a 12-byte entry
+      const second = open(dir);
+      const records = second.read(10, Infinity);
+      expect(ids(records)).toEqual([1, 2, 3]);
+      second.remove(records.slice(0, 2).map((r) => r.key));
+      close(second);
+      expect(statSync(ackFile(dir)).size % 12).toBe(0);
+      expect(ids(open(dir).read(10, Infinity))).toEqual([3]);
+    });
+
+    it('an ack entry is cut to the records the segment holds: one wrapping past 2^32 ends none of them', async () => {
+      const dir = tempDir();
+      const store = open(dir);
+      await store.append([...Array(20).keys()].map(ev));
+      store.remove(store.read(1, Infinity).map((r) => r.key)); // writes the ack file
+      close(store);
+      writeFileSync(ackFile(dir), Buffer.concat([ackEntry(0xffffffff, 2), ackEntry(20, 0xffffffff)]));
+      expect(ids(open(dir).read(30, Infinity))).toEqual([...Array(20).keys()]);
+      close(stores[0] as SpoolStore);
+      // A long run (here across byte boundaries of the bitmap) still ends exactly its records.
+      writeFileSync(ackFile(dir), ackEntry(1, 18));
+      expect(ids(open(dir).read(30, Infinity))).toEqual([0, 19]);
     });
 
     it('a garbage ack file re-sends rather than loses', async () => {

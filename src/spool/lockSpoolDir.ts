@@ -1,15 +1,28 @@
 // Not public: one process (and one store within it) per spool folder. The lock file names the holder's pid and,
 // where /proc exists, the holder's start time, so a pid reused by another process after a crash (a restarted
 // container's node is often pid 1 or 7 again) is not taken for the holder.
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { SpoolError } from './SpoolError.js';
 
 /** The lock file's name inside the spool folder. */
 export const LOCK_FILE = 'lock';
 
-// Folders locked by this process: a lock naming our own pid is ours only if it is in here.
-const heldHere = new Set<string>();
+// Folders locked by this process (by real path, so another spelling of the folder is the same one), shared by
+// every copy of this module in the process (its ES module and CommonJS builds are two): a lock naming our own pid
+// is ours only if it is in here.
+const heldHere: Set<string> = ((globalThis as Record<symbol, Set<string> | undefined>)[
+  Symbol.for('rx-audit.spool.heldHere')
+] ??= new Set<string>());
 
 /** The start time of `pid` in clock ticks since boot (Linux), or `undefined` where /proc is not there. */
 function startTime(pid: number): string | undefined {
@@ -35,8 +48,8 @@ function isAlive(pid: number, started: string | undefined): boolean {
   return now === undefined || now === started;
 }
 
-/** What a lock file says: the holder's pid and start time (garbage gives no pid). */
-function readHolder(file: string): { pid: number; started: string | undefined } | undefined {
+/** What a lock file says: the holder's pid and start time (garbage gives no pid), and its text. */
+function readHolder(file: string): { pid: number; started: string | undefined; text: string } | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'latin1').slice(0, 100);
@@ -46,7 +59,7 @@ function readHolder(file: string): { pid: number; started: string | undefined } 
   }
   const [pidText, started] = text.trim().split(/\s+/);
   const pid = Number(pidText);
-  return { pid: Number.isSafeInteger(pid) && pid > 0 ? pid : 0, started: started || undefined };
+  return { pid: Number.isSafeInteger(pid) && pid > 0 ? pid : 0, started: started || undefined, text };
 }
 
 /**
@@ -58,9 +71,11 @@ function readHolder(file: string): { pid: number; started: string | undefined } 
  * @returns The release function (idempotent).
  */
 export function lockSpoolDir(dir: string, name: string): () => void {
-  const file = join(dir, LOCK_FILE);
-  if (heldHere.has(file)) throw new SpoolError(name, `spool ${name} is in use (pid ${process.pid})`);
-  const me = `${process.pid} ${startTime(process.pid) ?? ''}`.trim() + '\n';
+  const file = join(realpathSync(dir), LOCK_FILE);
+  const inUse = (pid: number): SpoolError => new SpoolError(name, `spool ${name} is in use (pid ${pid})`);
+  if (heldHere.has(file)) throw inUse(process.pid);
+  const myStart = startTime(process.pid);
+  const me = `${process.pid} ${myStart ?? ''}`.trim() + '\n';
   for (let attempt = 0; ; attempt++) {
     try {
       const fd = openSync(file, 'wx', 0o644);
@@ -76,18 +91,30 @@ export function lockSpoolDir(dir: string, name: string): () => void {
     const holder = readHolder(file);
     if (holder === undefined) continue;
     const ours = holder.pid === process.pid;
-    if (holder.pid > 0 && !ours && isAlive(holder.pid, holder.started)) {
-      throw new SpoolError(name, `spool ${name} is in use (pid ${holder.pid})`);
-    }
+    // Our own pid and start time: this process holds it (another copy of this module took it).
+    if (ours && myStart !== undefined && holder.started === myStart) throw inUse(process.pid);
+    if (holder.pid > 0 && !ours && isAlive(holder.pid, holder.started)) throw inUse(holder.pid);
     // Stale (dead holder, or our pid from an earlier life of this process slot): move it aside atomically,
-    // so two processes taking over at once cannot both remove a fresh lock; then try to create ours again.
+    // then check that what was moved is the stale lock judged above. Another process may have taken over
+    // first and made a fresh lock in between: that one is put back, and the folder is in use.
     const aside = `${file}.stale-${process.pid}-${attempt}`;
     try {
       renameSync(file, aside);
-      rmSync(aside, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      continue;
     }
+    const moved = readHolder(aside);
+    if (moved !== undefined && moved.text !== holder.text) {
+      try {
+        linkSync(aside, file);
+      } catch {
+        /* a third lock is there already: it holds the folder */
+      }
+      rmSync(aside, { force: true });
+      throw inUse(moved.pid);
+    }
+    rmSync(aside, { force: true });
   }
   heldHere.add(file);
   let released = false;

@@ -19,6 +19,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  truncateSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -104,6 +105,8 @@ interface Segment {
   readonly ackPath: string;
   fd: number;
   ackFd: number | undefined;
+  /** Bytes of whole entries in the ack file: a failed append is cut back to it, so entries stay aligned. */
+  ackBytes: number;
   /** Records numbered in this segment (the next index). */
   count: number;
   /** Records not ended. */
@@ -125,7 +128,7 @@ interface TailRecord {
   readonly offset: number;
 }
 
-const SEGMENT_NAME = /^seg-(\d{12})\.log$/;
+const SEGMENT_FILE = /^seg-(\d{12})\.(log|ack)$/;
 const ACK_ENTRY_BYTES = 12;
 
 function segmentName(seq: number): string {
@@ -146,12 +149,30 @@ function setAcked(segment: Segment, index: number): void {
   segment.acked[byte] = (segment.acked[byte] as number) | (1 << (index & 7));
 }
 
+/** Marks indexes `start` to `end` (exclusive) as ended, a byte at a time where it can. */
+function setAckedRange(segment: Segment, start: number, end: number): void {
+  let i = start;
+  for (; i < end && (i & 7) !== 0; i++) setAcked(segment, i);
+  if (i + 8 <= end) {
+    setAcked(segment, end - 1); // grows the bitmap once
+    const whole = (end - i) >>> 3;
+    segment.acked.fill(0xff, i >>> 3, (i >>> 3) + whole);
+    i += whole * 8;
+  }
+  for (; i < end; i++) setAcked(segment, i);
+}
+
 function describeError(error: unknown): string {
   const e = error as NodeJS.ErrnoException;
   return e.code !== undefined ? `${e.code}` : String(e.message ?? error).slice(0, 200);
 }
 
-/** Reads a segment's ack file: its intact entries mark records as ended. */
+/**
+ * Reads a segment's ack file: its intact entries mark records as ended. Only indexes the scan found (below
+ * `segment.count`) are marked: a run past them is damage (or a crafted file) and is cut, so an entry can neither
+ * wrap onto real records nor cost more than the segment holds. A torn last entry (a crash during an append) is
+ * cut off the file, so the entries appended after it stay aligned.
+ */
 function loadAcks(segment: Segment): void {
   let data: Buffer;
   try {
@@ -159,13 +180,14 @@ function loadAcks(segment: Segment): void {
   } catch {
     return;
   }
-  for (let at = 0; at + ACK_ENTRY_BYTES <= data.length; at += ACK_ENTRY_BYTES) {
+  const whole = data.length - (data.length % ACK_ENTRY_BYTES);
+  if (whole < data.length) truncateSync(segment.ackPath, whole);
+  segment.ackBytes = whole;
+  for (let at = 0; at + ACK_ENTRY_BYTES <= whole; at += ACK_ENTRY_BYTES) {
     if (crc32(data.subarray(at, at + 8)) !== data.readUInt32LE(at + 8)) continue;
     const start = data.readUInt32LE(at);
-    const count = data.readUInt32LE(at + 4);
-    // A run past every possible index is damage: ignoring it re-sends, never loses.
-    if (count > 0xffffff) continue;
-    for (let i = start; i < start + count; i++) setAcked(segment, i);
+    const end = Math.min(start + data.readUInt32LE(at + 4), segment.count);
+    if (start < end) setAckedRange(segment, start, end);
   }
 }
 
@@ -191,6 +213,7 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
   const segments: Segment[] = [];
   const bySeq = new Map<number, Segment>();
   const damage: SpoolDamage[] = [];
+  let highestSeq = 0;
   let liveEvents = 0;
   let liveBytes = 0;
   let unread = 0;
@@ -200,36 +223,41 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
   let closed = false;
 
   try {
-    // What an earlier run left, oldest first.
-    const seqs = readdirSync(dir)
-      .map((file) => SEGMENT_NAME.exec(file)?.[1])
-      .filter((seq): seq is string => seq !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b);
-    for (const seq of seqs) {
+    // What an earlier run left, oldest first. An ack file without its data file is what a crash between the
+    // two deletes of an ended segment leaves: it is removed, and its number is never used again.
+    const files = readdirSync(dir)
+      .map((file) => SEGMENT_FILE.exec(file))
+      .filter((m): m is RegExpExecArray => m !== null);
+    const logs = new Set(files.filter((m) => m[2] === 'log').map((m) => Number(m[1])));
+    for (const m of files) {
+      highestSeq = Math.max(highestSeq, Number(m[1]));
+      if (m[2] === 'ack' && !logs.has(Number(m[1]))) rmSync(join(dir, m[0]), { force: true });
+    }
+    for (const seq of [...logs].sort((a, b) => a - b)) {
       const segment = openSegment(dir, seq, false);
-      loadAcks(segment);
       const size = fstatSync(segment.fd).size;
       let damaged = 0;
       let ranges = 0;
-      const seen = new Set<number>();
+      const sizes = new Map<number, number>();
       for (let at = 0; at < size;) {
         const scan = scanRecords(segment.fd, at, size, 4096);
         for (const r of scan.records) {
           // A repeated index can only be damage that happens to check out: serve the first.
-          if (seen.has(r.index)) continue;
-          seen.add(r.index);
+          if (sizes.has(r.index)) continue;
+          sizes.set(r.index, r.size);
           if (r.index >= segment.count) segment.count = r.index + 1;
-          if (!isAcked(segment, r.index)) {
-            segment.live++;
-            liveBytes += r.size;
-          }
         }
         for (const d of scan.damage) {
           damaged += d.length;
           ranges++;
         }
         at = scan.next;
+      }
+      loadAcks(segment);
+      for (const [index, bytes] of sizes) {
+        if (isAcked(segment, index)) continue;
+        segment.live++;
+        liveBytes += bytes;
       }
       segment.end = segment.readable = size;
       if (damaged > 0) {
@@ -257,8 +285,9 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
     throw new SpoolError(name, `spool ${name} cannot be read: ${describeError(error)}`, { cause: error });
   }
 
-  // Appends always go to a new segment: an old last segment may end in a torn record.
-  let nextSeq = (segments.at(-1)?.seq ?? 0) + 1;
+  // Appends always go to a new segment (an old last segment may end in a torn record), numbered past every file
+  // seen: a number is never used twice, so no old ack can be taken for one of a new segment's.
+  let nextSeq = highestSeq + 1;
   let active: Segment | undefined;
   let reader = 0;
   let tail: TailRecord[] = [];
@@ -290,8 +319,10 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
   }
 
   function removeFiles(segment: Segment): void {
-    rmSync(segment.path, { force: true });
+    // The acks first: a crash in between leaves a data file without acks, whose records are sent again
+    // (at-least-once), never acks that could be read as a later segment's.
     rmSync(segment.ackPath, { force: true });
+    rmSync(segment.path, { force: true });
   }
 
   function syncDirty(): void {
@@ -323,13 +354,13 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
   let syncWaiters: {
     segment: Segment;
     end: number;
-    count: number;
+    records: readonly TailRecord[];
     resolve: () => void;
     reject: (e: Error) => void;
   }[] = [];
-  function syncThen(segment: Segment, end: number, count: number): Promise<void> {
+  function syncThen(segment: Segment, end: number, records: readonly TailRecord[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      syncWaiters.push({ segment, end, count, resolve, reject });
+      syncWaiters.push({ segment, end, records, resolve, reject });
       if (!syncing) startSync();
     });
   }
@@ -347,6 +378,10 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
         syncing = false;
         for (const w of batch) {
           if (failure !== undefined) {
+            // Refused (the caller reports them), so they must never be read: they end here, like delivered
+            // ones — even though a later sync may make their bytes readable.
+            unreadWritten = Math.max(0, unreadWritten - w.records.length);
+            remove(w.records.map((r) => r.record.key));
             w.reject(
               new SpoolError(name, `spool ${name} cannot be synced: ${describeError(failure)}`, {
                 cause: failure,
@@ -355,7 +390,7 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
           } else {
             // Readable and counted as unread together, before anyone can read them.
             makeReadable(w.segment, w.end);
-            unread += w.count;
+            unread += w.records.length;
             w.resolve();
           }
         }
@@ -501,7 +536,7 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
       tailBytes += bytes;
     }
     if (sync === 'always') {
-      syncThen(segment, segment.end, count).then(group.resolve, group.reject);
+      syncThen(segment, segment.end, group.records).then(group.resolve, group.reject);
       return;
     }
     makeReadable(segment, segment.end);
@@ -542,6 +577,13 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
         while (taken < tail.length && out.length < maxRecords) {
           const t = tail[taken] as TailRecord;
           if (t.offset + t.record.key.size > segment.readable) break;
+          if (isAcked(segment, t.record.key.index)) {
+            // Ended before it was read (its sync failed): skipped, as the scan below skips it.
+            segment.readPos = t.offset + t.record.key.size;
+            tailBytes -= t.record.key.size;
+            taken++;
+            continue;
+          }
           if (out.length > 0 && bytes + t.record.key.size > maxReadBytes) break;
           out.push(t.record);
           bytes += t.record.key.size;
@@ -626,10 +668,17 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
     });
     try {
       segment.ackFd ??= openSync(segment.ackPath, 'a');
-      writeSync(segment.ackFd, buf);
+      for (let done = 0; done < buf.length;) done += writeSync(segment.ackFd, buf, done);
+      segment.ackBytes += buf.length;
       dirty.add(segment);
     } catch {
-      // A lost ack only means the event is sent again after a restart (at-least-once), never lost.
+      // A lost ack only means the event is sent again after a restart (at-least-once), never lost. A torn one
+      // is cut back, so that the entries appended after it stay aligned.
+      try {
+        if (segment.ackFd !== undefined) ftruncateSync(segment.ackFd, segment.ackBytes);
+      } catch {
+        /* the next open cuts a torn last entry */
+      }
     }
   }
 
@@ -699,6 +748,7 @@ function openSegment(dir: string, seq: number, fresh: boolean): Segment {
     ackPath: `${base}.ack`,
     fd: openSync(`${base}.log`, fresh ? 'wx+' : 'r'),
     ackFd: undefined,
+    ackBytes: 0,
     count: 0,
     live: 0,
     acked: new Uint8Array(0),
