@@ -318,12 +318,17 @@ describe('createHttpSender over HTTP', () => {
     expect(err.retryable).toBe(false);
   });
 
-  it('an already aborted signal sends nothing', async () => {
+  it('an already aborted signal sends nothing, compressed or not', async () => {
     const r = await receiver();
     const controller = new AbortController();
     controller.abort();
-    const err = await failure(post(sender({ url: r.url }), sampleBatch(), controller.signal));
-    expect(err.retryable).toBe(false);
+    for (const compression of ['none', 'gzip'] as const) {
+      const err = await failure(
+        post(sender({ url: r.url }, undefined, compression), sampleBatch(), controller.signal),
+      );
+      expect(err.message).toBe(`audit webhook POST ${r.url} failed: aborted`);
+      expect(err.retryable).toBe(false);
+    }
     expect(r.requests).toHaveLength(0);
   });
 
@@ -678,6 +683,25 @@ describe('hostile webhooks: bounded reads, redacted messages', () => {
     }
     // eslint-disable-next-line no-control-regex
     expect(err.message).not.toMatch(/[\u0000-\u001f]/);
+  });
+  it('a token the peer echoes across any cut (the quoted excerpt, the bytes read) leaves no part of it behind', async () => {
+    const TOKEN = 'Zq7xK2mP9vR4tW8yB3nL6cH1jF5dG0sAeUiOpQwErTy';
+    let pad = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      const seen = String(req.headers['authorization']).replace(/^Bearer /, '');
+      res.statusMessage = `${'r'.repeat(pad)} ${seen}`;
+      res.writeHead(401, { 'Content-Type': 'text/plain' }).end(`${'.'.repeat(pad)} rejected ${seen}`);
+    });
+    trickling.servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const send = sender({ url, token: TOKEN });
+    // Cuts at 160 characters (what a message quotes) and at 512 bytes (what is read of the body).
+    for (pad of [120, 130, 140, 150, 155, 470, 480, 490, 500]) {
+      const text = errorText(await failure(post(send)));
+      for (let n = 4; n <= TOKEN.length; n++) expect(text).not.toContain(TOKEN.slice(0, n));
+    }
   });
 });
 

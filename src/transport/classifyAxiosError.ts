@@ -76,8 +76,9 @@ export function classifyAxiosError(error: unknown, context: ClassifyContext): We
   const response = error.response;
   if (response !== undefined) {
     const status = response.status;
-    const statusText = (response.statusText || STATUS_CODES[status] || '').slice(0, MAX_QUOTED);
-    const body = (context.body ?? '').trim();
+    // Scrubbed whole, then cut: a cut first could split a secret, and its start would no longer match.
+    const statusText = scrub(response.statusText || STATUS_CODES[status] || '').slice(0, MAX_QUOTED);
+    const body = scrub((context.body ?? '').trim());
     const excerpt = body.length > MAX_QUOTED ? `${body.slice(0, MAX_QUOTED)}…` : body;
     // axios-retry's isRetryableError covers 429 and 5xx; the apiserver also retries 408.
     const retryable = status >= 400 && (isRetryableError(error) || status === 408);
@@ -85,8 +86,8 @@ export function classifyAxiosError(error: unknown, context: ClassifyContext): We
       status === 429 || status === 503
         ? parseRetryAfter(response.headers['retry-after'], context.now ?? Date.now())
         : undefined;
-    const answer = `${status} ${scrub(statusText)}`.trim();
-    return new WebhookError(prefix + (excerpt === '' ? answer : `${answer}: ${scrub(excerpt)}`), {
+    const answer = `${status} ${statusText}`.trim();
+    return new WebhookError(prefix + (excerpt === '' ? answer : `${answer}: ${excerpt}`), {
       status,
       retryable,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
@@ -135,7 +136,19 @@ function sanitize(error: unknown, scrub: (text: string) => string): Error {
 function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret.length > 0) out = out.split(secret).join('[redacted]');
+    if (secret.length === 0) continue;
+    out = out.split(secret).join('[redacted]');
+    // A text the peer's body was cut in (the sender reads only its head) may end inside a secret: that start
+    // is a part of it, and goes too.
+    for (let n = Math.min(secret.length - 1, out.length); n >= MIN_SECRET_PART; n--) {
+      if (out.endsWith(secret.slice(0, n))) {
+        out = `${out.slice(0, -n)}[redacted]`;
+        break;
+      }
+    }
   }
   return out;
 }
+
+/** The shortest start of a secret redacted at the end of a cut text (shorter ones are too likely by chance). */
+const MIN_SECRET_PART = 4;

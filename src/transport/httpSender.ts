@@ -279,7 +279,10 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
       }
       gzipped.then(
         (data) => {
-          if (!cancel.aborted) void post(data, { 'Content-Encoding': 'gzip' });
+          if (!cancel.aborted) return void post(data, { 'Content-Encoding': 'gzip' });
+          // Aborted before or while compressing: nothing is sent, and the attempt ends as an aborted POST does.
+          finished = true;
+          subscriber.error(failure('aborted', false));
         },
         (err: unknown) => {
           finished = true;
