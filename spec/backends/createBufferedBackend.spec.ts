@@ -235,6 +235,44 @@ describe('createBufferedBackend', () => {
     expect(backend.stats()).toMatchObject({ queued: 0, inFlight: 0 });
   });
 
+  it('at the deadline a batch waiting for its retry (no delegate call held) is reported once, as send-failed', async () => {
+    const clock = virtualClock();
+    const { backend: delegate, calls } = recordingDelegate('flaky', async () => {
+      throw new Error('delegate crashed');
+    });
+    const errors: AuditPluginError[] = [];
+    const backend = createBufferedBackend(delegate, {
+      scheduler: clock.scheduler,
+      maxBatchSize: 1,
+      retry: { attempts: 3, initialDelay: 1_000, factor: 1, jitter: 0 },
+      onError: (e) => errors.push(e),
+    });
+    backend.run();
+    await backend.processEvents(auditEvent('a'));
+    await clock.advanceTo(10); // the first call failed; the retry waits until 1 000
+    const down = backend.shutdown({ timeout: 100 });
+    await clock.advanceTo(110);
+    await down;
+    expect(errors.map((e) => [e.reason, ids(e.events).join()])).toEqual([['send-failed', 'a']]);
+    expect(errors[0]?.error.message).toMatch(
+      /shutdown deadline of 100 ms passed before delivery \(1 attempts made\)/,
+    );
+    expect(calls.shutdown).toEqual([{ timeout: 0 }]);
+    await clock.advanceTo(2_000); // no retry after the shutdown
+    expect(errors).toHaveLength(1);
+    expect(backend.stats()).toMatchObject({ accepted: 1, delivered: 0, queued: 0, inFlight: 0 });
+  });
+
+  it('shutdown before run reports the queue and shuts the delegate down too', async () => {
+    const { backend: delegate, calls } = recordingDelegate();
+    const errors: AuditPluginError[] = [];
+    const backend = createBufferedBackend(delegate, { onError: (e) => errors.push(e) });
+    await backend.processEvents(auditEvent('a'));
+    await backend.shutdown({ timeout: 50 });
+    expect(errors.map((e) => [e.reason, ids(e.events).join()])).toEqual([['shut-down', 'a']]);
+    expect(calls.shutdown).toEqual([{ timeout: 50 }]);
+  });
+
   it('shutdown drains in batches and waits for the delegate', async () => {
     const { backend, clock, sender } = overBlockingWebhook((_call, scheduler) => timer(10, scheduler), {
       maxBatchSize: 2,

@@ -6,6 +6,7 @@ import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
 import type { BatchOptions, RetryOptions, SpoolOptions } from '../contract/options.js';
 import { createDeliveryEngine } from '../engine/createDeliveryEngine.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from '../engine/DeliveryEngineConfig.js';
+import type { EngineBatch } from '../engine/EngineBatch.js';
 import { createSpooledEngine } from '../spool/createSpooledEngine.js';
 import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
 import { joinItems, restoreItems } from '../transport/encodeItems.js';
@@ -79,6 +80,8 @@ export function createBufferedBackend(
   const retry = resolveRetryOptions(retryOption, 1);
   const report = routeFailure(onError, logger);
   const spool = spoolOption === undefined ? undefined : resolveSpoolOptions(spoolOption);
+  // Batches whose delegate call is made and not settled: at a deadline, the delegate's shutdown ends those.
+  const calling = new Set<EngineBatch>();
 
   const config: DeliveryEngineConfig = {
     mode: 'batch',
@@ -100,17 +103,28 @@ export function createBufferedBackend(
       return JSON.stringify(event);
     },
     restore: (items) => restoreItems(items, 'audit.k8s.io/v1'),
-    send: (engineBatch) =>
-      from(delegate.processEvents(...restoreItems(engineBatch.items, 'audit.k8s.io/v1'))).pipe(
+    send: (engineBatch) => {
+      const events = restoreItems(engineBatch.items, 'audit.k8s.io/v1');
+      calling.add(engineBatch);
+      let call: Promise<boolean>;
+      try {
+        call = delegate.processEvents(...events);
+      } catch (error) {
+        calling.delete(engineBatch);
+        throw error;
+      }
+      return from(Promise.resolve(call).finally(() => calling.delete(engineBatch))).pipe(
         map((ok) => {
           if (!ok) throw new DelegateReportedError(`${delegate.name} did not accept the batch`);
           return ok;
         }),
-      ),
+      );
+    },
     report,
     // A delegate call cannot be aborted: at a deadline the delegate's own shutdown ends what it started.
     delegate: {
       isReported: isDelegateReported,
+      holds: (engineBatch) => calling.has(engineBatch),
       shutdown: (timeLeft) => delegate.shutdown(timeLeft === undefined ? {} : { timeout: timeLeft }),
     },
   };

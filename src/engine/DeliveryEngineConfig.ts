@@ -7,12 +7,15 @@ import type { ResolvedBatchOptions } from '../util/validateOptions.js';
 
 /**
  * A delegate backend behind the engine (the buffered backend's): it reports its own failures, and its own
- * shutdown ends the calls it was handed — the engine neither aborts nor reports those.
+ * shutdown ends the calls it holds — the engine neither aborts nor reports those. A batch between two calls
+ * (waiting for a retry) is the engine's to end at a deadline.
  */
 export interface DelegateStrategy {
   /** Whether a send error is a failure the delegate already reported (a call that resolved `false`). */
   isReported(error: unknown): boolean;
-  /** The delegate's shutdown, given the time left; afterwards the engine forgets calls still pending. */
+  /** Whether a call of `batch` is with the delegate now (made and not settled). */
+  holds(batch: EngineBatch): boolean;
+  /** The delegate's shutdown, given the time left; afterwards the engine forgets the calls it still holds. */
   shutdown(timeLeft: number | undefined): Promise<void>;
 }
 

@@ -204,13 +204,18 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     }
   };
 
+  const pastDeadline = (batch: EngineBatch, timeout: number): WebhookError =>
+    new WebhookError(
+      `${config.subject} shutdown deadline of ${timeout} ms passed before delivery (${batch.attempts} attempts made)`,
+      { retryable: false, attempts: batch.attempts },
+    );
+
   const endAtDeadline = (timeout: number): void => {
     // Unsubscribing first aborts the signals of started sends, so nothing is delivered after it is reported.
     if (delegate === undefined) pipeline?.unsubscribe();
     for (const batch of [...alive]) {
-      if (delegate !== undefined && batch.attempts > 0) continue; // the delegate's own shutdown ends it
-      const message = `${config.subject} shutdown deadline of ${timeout} ms passed before delivery (${batch.attempts} attempts made)`;
-      finish(batch, new WebhookError(message, { retryable: false, attempts: batch.attempts }));
+      if (delegate?.holds(batch) === true) continue; // the delegate's own shutdown ends it
+      finish(batch, pastDeadline(batch, timeout));
     }
   };
 
@@ -240,6 +245,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
       if (preRun.length > 0) queued.unshift(open(preRun.splice(0)));
       for (const batch of queued) finish(batch, refusal('shut down'), 'shut-down');
       for (const resolve of preRunFlushes.splice(0)) resolve();
+      await delegate?.shutdown(timeout);
       return;
     }
     const start = scheduler.now();
@@ -247,8 +253,11 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     if (delegate === undefined) return;
     const left = timeout === undefined ? undefined : Math.max(0, timeout - (scheduler.now() - start));
     await delegate.shutdown(left);
-    // The delegate has ended (delivered or reported) every call it was handed: forget those still pending.
-    for (const batch of [...alive]) finish(batch, FORGOTTEN);
+    // The delegate has ended (delivered or reported) every call it held: those are forgotten. A batch waiting
+    // for a retry was never the delegate's (a call that failed during its shutdown): it is reported.
+    for (const batch of [...alive])
+      finish(batch, delegate.holds(batch) ? FORGOTTEN : pastDeadline(batch, timeout ?? 0));
+    pipeline?.unsubscribe(); // every batch has ended: no retry timer is left to keep the process alive
   };
 
   return {
