@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogRecord } from '../../src/cli/JsonRecordSplitter.js';
 import { JsonRecordSplitter } from '../../src/cli/JsonRecordSplitter.js';
 import { readLogRecords } from '../../src/cli/readLogRecords.js';
+import { crc32 } from '../../src/spool/crc32.js';
 import { corpusDir, OPENSHIFT } from './builtCli.js';
 
 /** Splits `text` fed in chunks of `size` bytes (1 byte at a time by default: every boundary is crossed). */
@@ -142,6 +143,25 @@ describe('JsonRecordSplitter', () => {
     expect(performance.now() - started).toBeLessThan(1500);
     expect(records).toHaveLength(1);
     expect(records[0]?.error).toBe('not valid JSON');
+  });
+
+  it("a record's position checks the bytes just before it: the CRC-32 of up to 64 bytes the record ends with", () => {
+    const long = `{"a":"${'x'.repeat(200)}"}`;
+    for (const text of [
+      `{"a":1}\r\n${long}\n{"c":3}`,
+      '[\n {"a":1},\n {"b":2}\n]\n',
+      `{\n"a":1\n}\n${long}`,
+    ]) {
+      const bytes = Buffer.from(text);
+      const records = split(bytes);
+      expect(records.length).toBeGreaterThan(1);
+      for (const { resume } of records) {
+        const check = resume.check!;
+        expect(check.bytes).toBeGreaterThan(0);
+        expect(check.bytes).toBeLessThanOrEqual(64);
+        expect(check.crc32).toBe(crc32(bytes.subarray(resume.offset - check.bytes, resume.offset)));
+      }
+    }
   });
 
   it("records carry where to resume: a new splitter from a record's position reads exactly what follows", () => {

@@ -300,6 +300,25 @@ describe('rx-audit ship in production', { timeout: 60_000 }, () => {
     expect(linesOf(out)).toBe(40);
   });
 
+  it('--checkpoint: a log truncated and written again past the checkpoint while ship was down is read from its start', async () => {
+    const out = path.join(dir, 'regrown.jsonl');
+    const log = path.join(dir, 'regrown.log');
+    const checkpoint = path.join(dir, 'regrown.checkpoint');
+    writeFileSync(log, `${LINES.slice(0, 10).join('\n')}\n`);
+    const serve = await startServe(['--out', out]);
+    const args = ['ship', log, '--url', serve.url, ...FAST, '--checkpoint', checkpoint];
+    expect((await runCli(args)).stdout).toMatch(/read: +10 events/);
+    // copytruncate, then more bytes than before: the checkpoint's offset now falls inside other lines.
+    truncateSync(log, 0);
+    writeFileSync(log, `${LINES.slice(10, 40).join('\n')}\n`);
+    const second = await runCli(args);
+    await serve.stop();
+    expect(second.stderr).toMatch(/regrown\.log does not hold what the checkpoint was taken after/);
+    expect(second.stderr).not.toMatch(/skipped/);
+    expect(second.stdout).toMatch(/read: +30 events/);
+    expect(decodeLines(readFileSync(out, 'utf8'))).toEqual(decodeLines(LINES.slice(0, 40).join('\n')));
+  });
+
   it('--checkpoint does not pass a last line still being written: the next run reads it whole', async () => {
     const out = path.join(dir, 'torn-tail.jsonl');
     const log = path.join(dir, 'torn-tail.log');

@@ -1,3 +1,5 @@
+import { crc32 } from '../spool/crc32.js';
+
 /** Where reading resumes: a byte offset between two records, its line number and the detected format. */
 export interface SplitterPosition {
   readonly offset: number;
@@ -5,7 +7,16 @@ export interface SplitterPosition {
   readonly mode: 'detect' | 'lines' | 'documents';
   /** Inside a top-level array (its elements are the records). */
   readonly inArray: boolean;
+  /**
+   * The CRC-32 of the `bytes` bytes just before `offset` (the end of the record it follows), so that a reader can
+   * tell the same file from one truncated and written again past `offset`.
+   */
+  readonly check?: { readonly bytes: number; readonly crc32: number } | undefined;
 }
+
+/** The most bytes a position's {@link SplitterPosition.check} covers. */
+const CHECK_BYTES = 64;
+const NEWLINE = Buffer.from('\n');
 
 /** One record of an audit log: a line of JSON lines, or one JSON document (or one element of a top-level array). */
 export type LogRecord = {
@@ -163,7 +174,7 @@ export class JsonRecordSplitter {
     }
     this.take(chunk.subarray(from, newline === -1 ? chunk.length : newline));
     if (newline === -1) return chunk.length;
-    this.finish(out, this.offset + newline + 1, this.line + 1);
+    this.finish(out, this.offset + newline + 1, this.line + 1, true);
     this.line++;
     return newline + 1;
   }
@@ -223,7 +234,7 @@ export class JsonRecordSplitter {
           // pretty-printed document (whose first line ends with `{`, `[`, `,` or `:`). It is an invalid record.
           this.mode = 'lines';
           this.take(chunk.subarray(sliceStart, i));
-          this.finish(out, this.offset + i + 1, this.line + 1);
+          this.finish(out, this.offset + i + 1, this.line + 1, true);
           this.line++;
           return i + 1;
         }
@@ -268,16 +279,27 @@ export class JsonRecordSplitter {
     this.pieces.push(bytes);
   }
 
-  private finish(out: LogRecord[], end: number, endLine = this.line): void {
+  /** Ends the record at `end` (just after its newline when `newline`: the record's bytes run to `end - 1`). */
+  private finish(out: LogRecord[], end: number, endLine = this.line, newline = false): void {
     const lineNumber = this.recordLine;
+    const tooLong = this.tooLong;
+    const raw = tooLong ? undefined : Buffer.concat(this.pieces, this.size);
+    const text = raw === undefined ? '' : raw.toString('utf8');
+    let check: SplitterPosition['check'];
+    if (raw !== undefined) {
+      const tail = raw.subarray(Math.max(0, raw.length - (CHECK_BYTES - (newline ? 1 : 0))));
+      const crc = crc32(tail);
+      check = newline
+        ? { bytes: tail.length + 1, crc32: crc32(NEWLINE, crc) }
+        : { bytes: tail.length, crc32: crc };
+    }
     const resume: SplitterPosition = {
       offset: end,
       line: endLine,
       mode: this.mode === 'detect' ? 'lines' : this.mode,
       inArray: this.inArray,
+      ...(check === undefined || check.bytes === 0 ? {} : { check }),
     };
-    const tooLong = this.tooLong;
-    const text = tooLong ? '' : Buffer.concat(this.pieces, this.size).toString('utf8');
     this.reset();
     if (tooLong) {
       out.push({ lineNumber, end, resume, error: `longer than --max-line-bytes ${this.maxRecordBytes}` });

@@ -1,4 +1,5 @@
 import { open, readFile, rename } from 'node:fs/promises';
+import { crc32 } from '../spool/crc32.js';
 import type { AuditEvent } from '../events/Event.js';
 import { CliUsageError } from './CliUsageError.js';
 import type { SplitterPosition } from './JsonRecordSplitter.js';
@@ -134,11 +135,40 @@ export async function loadCheckpoint(file: string): Promise<CheckpointState | un
     (value.inode !== undefined && !integer(value.inode)) ||
     // Device numbers can pass 2^53 (a JSON number keeps them as the same double stat() gives).
     (value.dev !== undefined &&
-      (typeof value.dev !== 'number' || !Number.isInteger(value.dev) || value.dev < 0))
+      (typeof value.dev !== 'number' || !Number.isInteger(value.dev) || value.dev < 0)) ||
+    (value.check !== undefined &&
+      (typeof value.check !== 'object' ||
+        value.check === null ||
+        !integer(value.check.bytes) ||
+        value.check.bytes > value.offset ||
+        !integer(value.check.crc32) ||
+        value.check.crc32 > 0xffffffff))
   ) {
     throw new CliUsageError(`--checkpoint ${file} is not a checkpoint (needs offset, line, mode, inArray)`);
   }
   return value as CheckpointState;
+}
+
+/**
+ * Whether the file at `path` still holds, just before the checkpoint's offset, the bytes the checkpoint was taken
+ * after (its `check`): `false` for a file truncated and written again past the offset. A checkpoint without a
+ * check (an older one) matches.
+ */
+export async function matchesCheckpoint(path: string, state: CheckpointState): Promise<boolean> {
+  const { check } = state;
+  if (check === undefined) return true;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const bytes = Buffer.alloc(check.bytes);
+      const { bytesRead } = await handle.read(bytes, 0, check.bytes, state.offset - check.bytes);
+      return bytesRead === check.bytes && crc32(bytes) === check.crc32;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -27,7 +27,7 @@ import { plural } from './plural.js';
 import { progressCounts } from './progressCounts.js';
 import { readLogRecords } from './readLogRecords.js';
 import type { CheckpointState } from './ShipCheckpoint.js';
-import { CheckpointWriter, loadCheckpoint, ShipCheckpoint } from './ShipCheckpoint.js';
+import { CheckpointWriter, loadCheckpoint, matchesCheckpoint, ShipCheckpoint } from './ShipCheckpoint.js';
 import { ShipProgress } from './ShipProgress.js';
 import { shipLines } from './shipLines.js';
 import { showValue } from '../events/showValue.js';
@@ -194,6 +194,11 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
         // (A gzip log's offset counts its text, not the compressed bytes `size` counts: it is not compared.)
         log.info(
           `rx-audit ship: ${source} is shorter than the checkpoint (truncated?): reading it from the start`,
+        );
+      } else if (!input.gzipped() && !(await matchesCheckpoint(file, saved))) {
+        log.info(
+          `rx-audit ship: ${source} does not hold what the checkpoint was taken after (truncated and written ` +
+            `again?): reading it from the start`,
         );
       } else {
         resume = saved;
