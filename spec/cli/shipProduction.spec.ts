@@ -319,6 +319,19 @@ describe('rx-audit ship in production', { timeout: 60_000 }, () => {
     expect(decodeLines(readFileSync(out, 'utf8'))).toEqual(decodeLines(LINES.slice(0, 40).join('\n')));
   });
 
+  it('a --checkpoint that cannot be written is a warning at once and a failed run, though every event was delivered', async () => {
+    const log = path.join(dir, 'unsaved.log');
+    writeFileSync(log, `${LINES.slice(0, 3).join('\n')}\n`);
+    const serve = await startServe([]);
+    const checkpoint = path.join(dir, 'no-such-folder', 'audit.checkpoint');
+    const run = await runCli(['ship', log, '--url', serve.url, ...FAST, '--checkpoint', checkpoint]);
+    await serve.stop();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/warning: --checkpoint .*audit\.checkpoint cannot be written \(ENOENT\)/);
+    expect(run.stdout).toMatch(/delivered: +3 events/);
+    expect(run.stdout).toMatch(/FAILED, every valid event was delivered but the checkpoint was not saved/);
+  });
+
   it('--checkpoint does not pass a last line still being written: the next run reads it whole', async () => {
     const out = path.join(dir, 'torn-tail.jsonl');
     const log = path.join(dir, 'torn-tail.log');

@@ -181,7 +181,11 @@ export class CheckpointWriter {
   private written: CheckpointState | undefined;
   private failure: string | undefined;
 
-  constructor(private readonly file: string) {}
+  /** @param onFailure Called once, at the first write that fails, with its error code. */
+  constructor(
+    private readonly file: string,
+    private readonly onFailure?: (code: string) => void,
+  ) {}
 
   /** The last write error (code), if any. */
   get error(): string | undefined {
@@ -214,7 +218,9 @@ export class CheckpointWriter {
         await rename(tmp, this.file);
         this.written = state;
       } catch (err) {
+        const first = this.failure === undefined;
         this.failure = (err as NodeJS.ErrnoException).code ?? 'error';
+        if (first) this.onFailure?.(this.failure);
         return;
       }
     }

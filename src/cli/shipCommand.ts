@@ -231,7 +231,15 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
       else log.warn(line);
     };
 
-    const writer = options.checkpoint === undefined ? undefined : new CheckpointWriter(options.checkpoint);
+    const writer =
+      options.checkpoint === undefined
+        ? undefined
+        : new CheckpointWriter(options.checkpoint, (code) =>
+            warn(
+              `rx-audit ship: warning: --checkpoint ${printable(options.checkpoint ?? '', 200)} cannot be written ` +
+                `(${code}): a restart would read the log again`,
+            ),
+          );
     const checkpoint = writer === undefined ? undefined : new ShipCheckpoint((state) => writer.save(state));
 
     // The HTTP sender, wrapped: each failed attempt becomes the progress's "last error" (and a line now and then),
@@ -383,7 +391,8 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
       stats.spooledEvents === undefined
         ? stats.delivered === result.read
         : stats.spooledEvents === 0 && stats.delivered >= result.read;
-    const ok = !noEvents && failedTotal === 0 && allDelivered;
+    const checkpointLost = writer?.error !== undefined;
+    const ok = !noEvents && failedTotal === 0 && allDelivered && !checkpointLost;
     const lines = [
       `rx-audit ship: ${source}${input.gzipped() ? ' (gzip)' : ''} → ${destination}, ${mode} mode`,
       `  read:      ${plural(result.read, 'event')}, ${plural(result.invalid, 'invalid line')} skipped${result.interrupted ? ' (interrupted)' : ''}`,
@@ -408,7 +417,9 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
         ? `  result:    OK, ${nothingNew ? 'nothing new since the checkpoint' : 'every valid event was delivered'}`
         : noEvents
           ? `  result:    FAILED, no valid audit event in ${source}${result.invalid > 0 ? ` (${plural(result.invalid, 'invalid line')})` : ''}`
-          : `  result:    FAILED, not every valid event was delivered`,
+          : checkpointLost && failedTotal === 0 && allDelivered
+            ? `  result:    FAILED, every valid event was delivered but the checkpoint was not saved`
+            : `  result:    FAILED, not every valid event was delivered`,
     );
     log.out(lines.join('\n'), {
       read: result.read,
