@@ -162,6 +162,9 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
   stream.on('close', onClose);
   stream.on('drain', onDrain);
 
+  // The chunks handed to the stream whose write has not called back: ended by the callback, or at the deadline.
+  const inWrite = new Set<(err: Error, asIs: boolean) => void>();
+
   function pump(): void {
     while (!awaitingDrain && waiting.length > 0) {
       const chunk = waiting.shift() as Chunk;
@@ -170,13 +173,17 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
       stats.inFlight += n;
       writing += 1;
       const start = scheduler.now();
-      const finish = (err: Error | null | undefined): void => {
+      let ended = false;
+      const finish = (err: Error | null | undefined, asIs = false): void => {
+        if (ended) return; // a callback after the deadline ended it
+        ended = true;
+        inWrite.delete(finish);
         stats.inFlight -= n;
         stats.batches += 1;
         writing -= 1;
         const ok = err === null || err === undefined;
         if (ok) stats.delivered += n;
-        else report('send-failed', writeError(err), chunk.events);
+        else report('send-failed', asIs ? err : writeError(err), chunk.events);
         deliveries$.next({ events: n, ok, attempts: 1, durationMs: scheduler.now() - start });
         chunk.done(ok);
         notifyIdle();
@@ -185,6 +192,7 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
         finish(lastError ?? new Error('stream is closed'));
         continue;
       }
+      inWrite.add(finish);
       if (!stream.write(chunk.text, finish)) awaitingDrain = true;
     }
   }
@@ -209,9 +217,12 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
       });
     }
     if (timedOut) {
-      // Whatever never reached the stream is reported; chunks being written still report themselves.
+      // Whatever is not written at the deadline is reported: what never reached the stream, and the chunks whose
+      // write has not called back (a stream may never call back; a late callback is ignored).
       awaitingDrain = false;
-      failWaiting(new Error('audit log shutdown timed out'));
+      const late = new Error('audit log shutdown timed out');
+      for (const end of [...inWrite]) end(late, true);
+      failWaiting(late);
     }
     if (owned) {
       await closeStream(stream, timedOut);
