@@ -4,7 +4,8 @@
 //   magic u32 'RXAS' | length u32 | index u32 | crc32 u32 over (length, index, JSON)     (little-endian)
 // `index` numbers the records of one segment from 0; the segment's ack file names ended records by it. A record
 // that is torn, has a bad checksum or is garbage is skipped up to the next record that checks out, so damage
-// costs only the damaged bytes, and is reported as a range.
+// costs only the damaged bytes, and is reported as a range. The JSON is `JSON.stringify` output, with no byte
+// below 0x20: so it never holds a header, which is what keeps a scan linear (see `holdsHeader`).
 import { readSync } from 'node:fs';
 import { crc32 } from './crc32.js';
 
@@ -16,6 +17,8 @@ const MAGIC_BYTES = Buffer.from('RXAS', 'latin1');
 export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 /** Bytes read from a segment at a time (more when one record is longer). */
 export const READ_CHUNK_BYTES = 1024 * 1024;
+/** The least the search for a header reads past the main buffer at a time (see `holdsHeader`). */
+const AHEAD_MIN_BYTES = 64 * 1024;
 
 /**
  * An upper bound of a record's size for `json`, free to compute: the header and three bytes per UTF-16 code
@@ -116,6 +119,7 @@ export interface ScanResult {
  * Reads the records of segment file `fd` between byte offsets `from` and `to`, oldest first, stopping after
  * `maxRecords` records or once `maxBytes` bytes of records are collected (at least one record is returned
  * when there is one). Damaged bytes are skipped and returned as ranges; this never throws for bad data.
+ * The work is linear in `to - from`, whatever the bytes (see `holdsHeader`).
  */
 export function scanRecords(
   fd: number,
@@ -126,27 +130,83 @@ export function scanRecords(
 ): ScanResult {
   const records: ScannedRecord[] = [];
   const damage: DamagedRange[] = [];
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
   let bufStart = from;
   let p = from;
   let damageStart = -1;
   let bytes = 0;
 
+  /** Up to `length` bytes of the file from `at` (fewer when the file ends first). */
+  const readAt = (at: number, length: number): Buffer => {
+    const out = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, out, got, length - got, at + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return out.subarray(0, got);
+  };
+
   /** Makes [p, p + need) available in `buf`, reading from the file; false when the file ends first. */
   const ensure = (need: number): boolean => {
     if (p + need > to) return false;
     if (p >= bufStart && p + need <= bufStart + buf.length) return true;
-    const length = Math.min(Math.max(need, READ_CHUNK_BYTES), to - p);
-    buf = Buffer.allocUnsafe(length);
-    let got = 0;
-    while (got < length) {
-      const n = readSync(fd, buf, got, length - got, p + got);
-      if (n === 0) break;
-      got += n;
-    }
-    buf = buf.subarray(0, got);
+    buf = readAt(p, Math.min(Math.max(need, READ_CHUNK_BYTES), to - p));
     bufStart = p;
-    return got >= need;
+    return buf.length >= need;
+  };
+
+  // A candidate record is checksummed only when its JSON holds no header, a magic and a length up to
+  // MAX_RECORD_BYTES: that length's high byte is at most 0x10, and the JSON the store writes has no byte below
+  // 0x20, so a record it wrote never holds one and is never passed over. Without this, a crafted file (a magic
+  // every few bytes, each with a length reaching near the end) costs a checksum of the whole rest per
+  // candidate: quadratic. With it, of two checksummed candidates the later one starts within the first's
+  // header, or less than 8 bytes before the first's end (or after it), so the checksummed bytes overlap only
+  // where candidates start within 16 bytes of each other (at most 4, magics do not overlap): a few times
+  // `to - from` in all.
+  // The search is kept from one candidate to the next (`scanned` only grows, as candidates start later and
+  // later), so it looks at each byte once, reading past `buf` on its own (`ahead`) so that `buf` is read only
+  // for a candidate that is checksummed.
+  let scanned = from;
+  let header = -1;
+  let ahead: Buffer = Buffer.alloc(0);
+  let aheadStart = from;
+
+  /** The file's bytes from `at` on, at least 8 of them unless the file ends first, up to about `end`. */
+  const bytesFrom = (at: number, end: number): Buffer => {
+    if (at >= bufStart && at + 8 <= bufStart + buf.length) return buf.subarray(at - bufStart);
+    if (at < aheadStart || at + 8 > aheadStart + ahead.length) {
+      ahead = readAt(at, Math.min(READ_CHUNK_BYTES, to - at, Math.max(end - at, AHEAD_MIN_BYTES)));
+      aheadStart = at;
+    }
+    return ahead.subarray(at - aheadStart);
+  };
+
+  /** Whether a header starts in [start, end - 8]; `start` never decreases from one call to the next. */
+  const holdsHeader = (start: number, end: number): boolean => {
+    // Every header start in [start, scanned) has been seen, and `header` is the last one found.
+    if (header >= start) return header + 8 <= end;
+    let at = Math.max(start, scanned);
+    while (at + 8 <= end) {
+      const view = bytesFrom(at, end);
+      const span = Math.min(view.length, end - at);
+      if (span < 8) break; // the file is shorter than `to`: the checksum read fails anyway
+      const rel = view.subarray(0, span).indexOf(MAGIC_BYTES);
+      if (rel < 0 || rel + 8 > span) {
+        // Go on from the last 7 bytes (a header may straddle the end of the view).
+        at += span - 7;
+        continue;
+      }
+      if (view.readUInt32LE(rel + 4) <= MAX_RECORD_BYTES) {
+        header = at + rel;
+        scanned = header + 1;
+        return true;
+      }
+      at += rel + 1;
+    }
+    scanned = Math.max(scanned, at);
+    return false;
   };
 
   /** Moves `p` to the next possible record start after a bad one. */
@@ -193,7 +253,7 @@ export function scanRecords(
     }
     const size = RECORD_HEADER_BYTES + length;
     if (records.length > 0 && bytes + size > maxBytes) break;
-    if (!ensure(size)) {
+    if (holdsHeader(p + RECORD_HEADER_BYTES, p + size) || !ensure(size)) {
       resync();
       continue;
     }
