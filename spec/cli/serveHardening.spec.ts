@@ -10,11 +10,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, decodeLines, OPENSHIFT, startServe } from './builtCli.js';
+import { assertBuilt, decodeLines, OPENSHIFT, runCli, startServe, waitUntil } from './builtCli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rx-audit-cli-serve-hard-'));
 beforeAll(assertBuilt);
@@ -46,6 +48,32 @@ function post(url: string, body: string | Buffer, headers: Record<string, string
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** A raw connection that sent a whole gzip body as one chunk but never the last (empty) chunk: serve holds it. */
+interface Holder {
+  socket: Socket;
+  /** What serve answered so far. */
+  answer(): string;
+  /** Whether serve closed (ended) the connection. */
+  ended(): boolean;
+}
+
+async function holdBody(url: string, gzipped: Buffer): Promise<Holder> {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+  let answer = '';
+  let ended = false;
+  socket.on('error', () => undefined);
+  socket.on('data', (c: Buffer) => (answer += c.toString('latin1')));
+  socket.on('end', () => (ended = true));
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(
+    'POST / HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      `${gzipped.length.toString(16)}\r\n`,
+  );
+  socket.write(gzipped);
+  socket.write('\r\n');
+  return { socket, answer: () => answer, ended: () => ended };
 }
 
 describe('rx-audit serve, hardened', { timeout: 60_000 }, () => {
@@ -151,6 +179,74 @@ describe('rx-audit serve, hardened', { timeout: 60_000 }, () => {
     expect(health.status).toBe(200); // still up
     const stopped = await serve.stop();
     expect(stopped.stdout).toMatch(/: 2 events in 1 POST .* too large 4/);
+  });
+
+  it('caps the body bytes held across requests (--max-buffered-bytes): the request that would pass it gets 503, Retry-After, its connection closed; bytes come back when requests end', async () => {
+    const maxBody = 1024 * 1024;
+    const inflated = maxBody - 4096;
+    // Room for three held bodies and a half: a fourth never fits, whatever order serve reads them in.
+    const serve = await startServe([
+      '--max-body-bytes',
+      String(maxBody),
+      '--max-buffered-bytes',
+      String(maxBody * 3.5),
+    ]);
+    const gzipped = gzipSync(Buffer.alloc(inflated, 0x20));
+    expect(gzipped.length).toBeLessThan(16 * 1024);
+    const refused = (holders: Holder[]): Holder[] => holders.filter((h) => h.answer() !== '');
+
+    const holders: Holder[] = [];
+    for (let i = 0; i < 4; i++) holders.push(await holdBody(serve.url, gzipped));
+    // Whichever request's bytes pass the budget is refused, and gives its bytes back: the other three then fit.
+    await waitUntil(() => refused(holders).length === 1, 'one held request to be refused');
+    const first = refused(holders)[0];
+    expect(first?.answer()).toMatch(/^HTTP\/1\.1 503 /);
+    expect(first?.answer()).toMatch(/\r\nRetry-After: 1\r\n/i);
+    expect(first?.answer()).toMatch(/\r\nConnection: close\r\n/i);
+    await waitUntil(() => first?.ended() === true, 'serve to close the refused connection');
+
+    // Three bodies held: a small POST still fits, a fifth held body does not (it, or one of the three, gets 503).
+    expect((await post(serve.url, list([corpus[0]]))).status).toBe(200);
+    holders.push(await holdBody(serve.url, gzipped));
+    await waitUntil(() => refused(holders).length === 2, 'a second held request to be refused');
+    for (const h of refused(holders))
+      expect(h.answer()).toMatch(/^HTTP\/1\.1 503 [^]*\r\nRetry-After: 1\r\n/i);
+
+    // Once the held requests are gone, their bytes are back: a whole body of the same size is taken (200).
+    for (const h of holders) h.socket.destroy();
+    const full = gzipSync(list([corpus[0]]).padEnd(inflated, ' '));
+    let accepted: Answer | undefined;
+    // serve learns of the closes asynchronously: ask again (a 503 is what a webhook client retries) until taken.
+    for (let attempt = 0; attempt < 200 && accepted?.status !== 200; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      accepted = await post(serve.url, full, { 'Content-Encoding': 'gzip' });
+    }
+    expect(accepted?.status).toBe(200);
+    // …and each body handled gives its bytes back: more whole bodies, one after another, than the budget holds.
+    for (let i = 0; i < 5; i++) {
+      expect((await post(serve.url, full, { 'Content-Encoding': 'gzip' })).status).toBe(200);
+    }
+
+    const metrics = await (await fetch(`${serve.url}metrics`)).text();
+    expect(metrics).toMatch(/^rx_audit_serve_posts_total\{code="503"\} 2$/m);
+    await serve.stop();
+  });
+
+  it('refuses a --max-buffered-bytes that is not an integer ≥ 1, or under --max-body-bytes (exit 2, naming the flag)', async () => {
+    const zero = await runCli(['serve', '--port', '0', '--max-buffered-bytes', '0']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain("option '--max-buffered-bytes <n>' argument '0' is invalid");
+    const under = await runCli([
+      'serve',
+      '--port',
+      '0',
+      '--max-buffered-bytes',
+      '100',
+      '--max-body-bytes',
+      '101',
+    ]);
+    expect(under.code).toBe(2);
+    expect(under.stderr).toContain('--max-buffered-bytes (100) must be at least --max-body-bytes (101)');
   });
 
   it('answers at most 4 KiB for any number of bad items, with the count; an event too deep to store is a 400 naming it', async () => {

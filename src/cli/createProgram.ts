@@ -126,6 +126,13 @@ Run "rx-audit <command> --help" for a command's options.`,
         .default(16 * 1024 * 1024),
     )
     .addOption(
+      new Option(
+        '--max-buffered-bytes <n>',
+        'body bytes held across all requests, after decompression (else 503, Retry-After) ' +
+          '(default: 256 MiB, or 8 × --max-body-bytes if larger)',
+      ).argParser(integerIn(1)),
+    )
+    .addOption(
       new Option('--max-connections <n>', 'open connections at most (more are refused)')
         .argParser(integerIn(1))
         .default(4096),

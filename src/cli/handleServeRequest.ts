@@ -5,6 +5,7 @@ import { decodeEventList } from '../events/decodeEventList.js';
 import { encodeEvent } from '../events/encodeEvent.js';
 import type { BearerCheck } from './bearerCheck.js';
 import { boundedProblems } from './boundedProblems.js';
+import type { BodyBudget, RequestBody } from '../util/readRequestBody.js';
 import { isRequestBodyError, readRequestBody } from '../util/readRequestBody.js';
 import type { ServeMetrics } from './ServeMetrics.js';
 import type { ServeOutcome } from './ServeOutcome.js';
@@ -16,6 +17,8 @@ export interface ServeRequestContext {
   readonly checkToken: BearerCheck | undefined;
   /** The largest body accepted, after decompression. */
   readonly maxBodyBytes: number;
+  /** The server-wide budget of body bytes held by requests being read and handled, after decompression. */
+  readonly bodyBudget: BodyBudget;
   /** Fraction of valid POSTs answered `injectedStatus` on purpose. */
   readonly failRate: number;
   /** The status of a `failRate` failure. */
@@ -38,7 +41,8 @@ const TEXT = 'text/plain; charset=utf-8';
  * Answers one request to `rx-audit serve`:
  * - `GET /healthz` → 200 `ok`; `GET /metrics` → Prometheus text (neither needs the token); other non-POSTs → 405.
  * - POST: the bearer token is checked **before** the body is read (401); the body is read to at most
- *   `maxBodyBytes` after decompression (413; `Content-Encoding` other than gzip → 415); it must be an `EventList`
+ *   `maxBodyBytes` after decompression (413; `Content-Encoding` other than gzip → 415), its bytes taken from
+ *   `bodyBudget` until it was answered (spent: 503 with `Retry-After`, connection closed); it must be an `EventList`
  *   (400 of at most 4 KiB listing the first problems); each event must serialize (else 400 naming the item);
  *   then `sink.store` — 200 only once it resolved.
  * Never throws and never answers 500 for anything a client sent.
@@ -60,7 +64,7 @@ export async function handleServeRequest(
 
   const answer = (status: number, body: string, headers: Record<string, string> = {}): void => {
     if (!res.headersSent && !res.destroyed) {
-      if (!req.complete) {
+      if (!req.complete || headers['Connection'] === 'close') {
         // The body was not read (refused early): close this connection rather than read what is left of it.
         headers['Connection'] = 'close';
         res.on('finish', () => {
@@ -88,51 +92,60 @@ export async function handleServeRequest(
     return answer(401, 'Unauthorized\n', { 'WWW-Authenticate': 'Bearer' });
   }
 
-  let data: Buffer;
+  let body: RequestBody;
   try {
-    const body = await readRequestBody(req, ctx.maxBodyBytes);
-    data = body.data;
+    body = await readRequestBody(req, ctx.maxBodyBytes, ctx.bodyBudget);
     bytes = body.wireBytes;
   } catch (err) {
-    if (isRequestBodyError(err)) return answer(err.status, `${err.message}\n`);
-    throw err;
+    if (!isRequestBodyError(err)) throw err;
+    return answer(
+      err.status,
+      `${err.message}\n`,
+      err.retryAfterSeconds === undefined
+        ? {}
+        : { 'Retry-After': String(err.retryAfterSeconds), Connection: 'close' },
+    );
   }
-
-  const decoded = decode(data);
-  if (!Array.isArray(decoded)) events = decoded.events;
-  else return answer(400, boundedProblems(decoded, (decoded as { total?: number }).total));
-
-  const stored: StoredEvent[] = [];
-  const unstorable: string[] = [];
-  events.forEach((event, i) => {
-    try {
-      stored.push({ event, json: JSON.stringify(encodeEvent(event)) });
-    } catch (err) {
-      unstorable.push(
-        `items.${i}: cannot be stored: ${err instanceof RangeError ? 'nested too deeply to serialize' : errorName(err)}`,
-      );
-    }
-  });
-  if (unstorable.length > 0) {
-    events = [];
-    return answer(400, boundedProblems(unstorable));
-  }
-
-  if (ctx.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, ctx.delayMs));
-  if (ctx.failRate > 0 && ctx.random() < ctx.failRate) {
-    injected = true;
-    return answer(ctx.injectedStatus, `failed on purpose (--fail-rate)\n`);
-  }
+  // The body's bytes stay taken from the budget until it was answered, whatever the way out.
   try {
-    await ctx.sink.store(stored);
-  } catch (err) {
-    const { status, retryAfter } = err as { status?: unknown; retryAfter?: unknown };
-    const code = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
-    return answer(code, `could not store the events: ${errorName(err)}\n`, {
-      ...(typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : {}),
+    const decoded = decode(body.data);
+    if (!Array.isArray(decoded)) events = decoded.events;
+    else return answer(400, boundedProblems(decoded, (decoded as { total?: number }).total));
+
+    const stored: StoredEvent[] = [];
+    const unstorable: string[] = [];
+    events.forEach((event, i) => {
+      try {
+        stored.push({ event, json: JSON.stringify(encodeEvent(event)) });
+      } catch (err) {
+        unstorable.push(
+          `items.${i}: cannot be stored: ${err instanceof RangeError ? 'nested too deeply to serialize' : errorName(err)}`,
+        );
+      }
     });
+    if (unstorable.length > 0) {
+      events = [];
+      return answer(400, boundedProblems(unstorable));
+    }
+
+    if (ctx.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, ctx.delayMs));
+    if (ctx.failRate > 0 && ctx.random() < ctx.failRate) {
+      injected = true;
+      return answer(ctx.injectedStatus, `failed on purpose (--fail-rate)\n`);
+    }
+    try {
+      await ctx.sink.store(stored);
+    } catch (err) {
+      const { status, retryAfter } = err as { status?: unknown; retryAfter?: unknown };
+      const code = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+      return answer(code, `could not store the events: ${errorName(err)}\n`, {
+        ...(typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : {}),
+      });
+    }
+    answer(200, '{}', { 'Content-Type': 'application/json' });
+  } finally {
+    body.release();
   }
-  answer(200, '{}', { 'Content-Type': 'application/json' });
 }
 
 /** The body's events, or its problems (nothing of the body's content but what the decoder names). */

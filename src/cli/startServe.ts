@@ -8,6 +8,7 @@ import { CliUsageError } from './CliUsageError.js';
 import { handleServeRequest } from './handleServeRequest.js';
 import { openFileSink } from './openFileSink.js';
 import { createServeMetrics } from './ServeMetrics.js';
+import { createBodyBudget } from '../util/readRequestBody.js';
 import type { ServeOutcome } from './ServeOutcome.js';
 import type { ServeSink } from './ServeSink.js';
 import { COUNT_ONLY_SINK } from './ServeSink.js';
@@ -58,6 +59,12 @@ export interface ServeOptions {
   tokenFile?: string;
   /** The largest POST body, after decompression, in bytes. @default 16777216 (16 MiB) */
   maxBodyBytes?: number;
+  /**
+   * Body bytes held at once by all requests being read and handled, after decompression; a request that would pass
+   * it is answered 503 with `Retry-After` and its connection closed. At least `maxBodyBytes`.
+   * @default the larger of 268435456 (256 MiB) and 8 × `maxBodyBytes`
+   */
+  maxBufferedBytes?: number;
   /** Open connections at most; more are refused. @default 4096 */
   maxConnections?: number;
   /** Where accepted events go instead of `out` (e.g. a broker). @default `out`, or only counted */
@@ -72,6 +79,8 @@ export const SERVE_DEFAULTS = {
   host: '127.0.0.1',
   outKeep: 5,
   maxBodyBytes: 16 * 1024 * 1024,
+  /** The least default `maxBufferedBytes` (it is 8 × `maxBodyBytes` when that is larger). */
+  maxBufferedBytes: 256 * 1024 * 1024,
   maxConnections: 4096,
 } as const;
 
@@ -96,9 +105,19 @@ export interface ServeHandle {
  *
  * @param options The `serve` flags.
  * @returns The running server.
- * @throws CliUsageError for unreadable TLS or token files, an incomplete TLS pair, an unopenable `out`.
+ * @throws CliUsageError for unreadable TLS or token files, an incomplete TLS pair, an unopenable `out`,
+ * `maxBufferedBytes` under `maxBodyBytes`.
  */
 export async function startServe(options: ServeOptions): Promise<ServeHandle> {
+  const maxBodyBytes = options.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes;
+  const maxBufferedBytes =
+    options.maxBufferedBytes ?? Math.max(SERVE_DEFAULTS.maxBufferedBytes, 8 * maxBodyBytes);
+  // A smaller budget would answer every body near the limit 503, and the sender would retry it forever.
+  if (maxBufferedBytes < maxBodyBytes) {
+    throw new CliUsageError(
+      `--max-buffered-bytes (${maxBufferedBytes}) must be at least --max-body-bytes (${maxBodyBytes})`,
+    );
+  }
   const tls = await readTls(options);
   const notice = options.onNotice ?? (() => undefined);
   const checkToken = await bearerCheck(options, (problem) =>
@@ -120,7 +139,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
 
   const context = {
     checkToken,
-    maxBodyBytes: options.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes,
+    maxBodyBytes,
+    bodyBudget: createBodyBudget(maxBufferedBytes),
     failRate: options.failRate,
     injectedStatus: INJECTED_FAILURE_STATUS,
     delayMs: options.delayMs,
