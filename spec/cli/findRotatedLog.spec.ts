@@ -1,8 +1,17 @@
-import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findRotatedLog, isRotationName } from '../../src/cli/findRotatedLog.js';
+import { findRotatedLog, isRotationName, rotationsAfter } from '../../src/cli/findRotatedLog.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rx-audit-rotated-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,7 +64,11 @@ describe('findRotatedLog', () => {
       renameSync(file, path.join(folder, 'audit.log.1'));
     });
     const found = await findRotatedLog(log, { inode, dev });
-    expect(found).toEqual({ path: path.join(path.dirname(log), 'audit.log.1'), size: 20 });
+    expect(found).toEqual({
+      path: path.join(path.dirname(log), 'audit.log.1'),
+      size: 20,
+      mtimeMs: expect.any(Number) as number,
+    });
   });
 
   it('finds a lumberjack rotation; without a device (an older checkpoint) the log’s own device is used', async () => {
@@ -87,5 +100,27 @@ describe('findRotatedLog', () => {
 
   it('a log whose folder is gone: undefined, no throw', async () => {
     expect(await findRotatedLog(path.join(dir, 'missing', 'audit.log'), { inode: 1 })).toBeUndefined();
+  });
+});
+
+describe('rotationsAfter', () => {
+  it('names the rotations written after the checkpoint’s file, compressed ones too, oldest first', async () => {
+    const { log, inode, dev } = rotatedFolder((file) => renameSync(file, `${file}.3`));
+    const folder = path.dirname(log);
+    const at = (name: string, minutes: number): void => {
+      const file = path.join(folder, name);
+      if (name !== 'audit.log.3') writeFileSync(file, 'x\n');
+      const time = new Date(Date.UTC(2026, 11, 1, 10, minutes));
+      utimesSync(file, time, time);
+    };
+    at('audit.log.4.gz', 0); // rotated before it
+    at('audit.log.3', 10); // the checkpoint's file
+    at('audit.log.2.gz', 20);
+    at('audit.log.1', 30);
+    at('audit.checkpoint', 40); // not a rotation name
+    const found = await findRotatedLog(log, { inode, dev });
+    expect(found?.path).toBe(path.join(folder, 'audit.log.3'));
+    expect(await rotationsAfter(log, found!)).toEqual(['audit.log.2.gz', 'audit.log.1']);
+    expect(await rotationsAfter(log, found!, [path.join(folder, 'audit.log.1')])).toEqual(['audit.log.2.gz']);
   });
 });

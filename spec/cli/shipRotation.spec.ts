@@ -11,6 +11,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -127,9 +128,14 @@ describe('rx-audit ship --checkpoint after a rotation while ship was down', { ti
       'lumberjack',
       (file) => {
         const folder = path.dirname(file);
-        // Older rotations beside it, one compressed, with other inodes: never taken.
-        writeFileSync(path.join(folder, 'audit-2026-11-30T10-00-00.000.log'), text(40, 60));
-        writeFileSync(path.join(folder, 'audit-2026-11-29T10-00-00.000.log.gz'), 'not read');
+        // Older rotations beside it, one compressed, with other inodes (and older times): never taken.
+        const older = ['audit-2026-11-30T10-00-00.000.log', 'audit-2026-11-29T10-00-00.000.log.gz'];
+        writeFileSync(path.join(folder, older[0]!), text(40, 60));
+        writeFileSync(path.join(folder, older[1]!), 'not read');
+        for (const [i, name] of older.entries()) {
+          const day = new Date(Date.UTC(2026, 10, 30 - i, 10));
+          utimesSync(path.join(folder, name), day, day);
+        }
         renameSync(file, path.join(folder, 'audit-2026-12-01T10-00-00.000.log'));
       },
       23,
@@ -137,7 +143,27 @@ describe('rx-audit ship --checkpoint after a rotation while ship was down', { ti
     expect(second.code).toBe(0);
     expect(receivedKeys(out)).toEqual([...keysOf(0, 10), ...keysOf(10, 15), ...keysOf(15, 23)]);
     expect(second.stderr).toContain('shipping the rest of audit-2026-12-01T10-00-00.000.log from byte');
+    expect(second.stderr).not.toContain('warning');
     await expectCheckpointOnNewFile(log, checkpoint);
+  });
+
+  it('rotated twice while ship was down: the rest of the first rotation is shipped, and a warning names the one between', async () => {
+    const { out, second } = await aroundRotation(
+      'twice',
+      (file) => {
+        renameSync(file, `${file}.2`); // the checkpoint's file, rotated on since
+        writeFileSync(`${file}.1`, text(30, 35)); // written (and rotated) after it: not read
+        const later = new Date(statSync(`${file}.2`).mtimeMs + 60_000); // (file times may be coarse)
+        utimesSync(`${file}.1`, later, later);
+      },
+      23,
+    );
+    expect(second.code).toBe(0);
+    expect(receivedKeys(out)).toEqual([...keysOf(0, 10), ...keysOf(10, 15), ...keysOf(15, 23)]);
+    expect(second.stderr).toContain(
+      'rx-audit ship: warning: audit.log was rotated more than once since the checkpoint: 1 later rotation ' +
+        '(audit.log.1) is not read, and what it holds is not shipped',
+    );
   });
 
   it('no rotated file with that inode (moved elsewhere): one warning naming the checkpoint and the file, then the new file from its start', async () => {

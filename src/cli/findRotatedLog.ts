@@ -15,6 +15,8 @@ export interface RotatedLog {
   readonly path: string;
   /** Its size in bytes when it was found. */
   readonly size: number;
+  /** Its last modification, in ms since the epoch (when it was last written, before it was rotated away). */
+  readonly mtimeMs: number;
 }
 
 /** Names of compressed rotations: a new file each (compressing never keeps the inode), so never a match. */
@@ -70,8 +72,44 @@ export async function findRotatedLog(
     if (skipped.has(resolve(path))) continue;
     const info = await stat(path).catch(() => undefined);
     if (info?.isFile() === true && info.ino === identity.inode && info.dev === dev) {
-      return { path, size: info.size };
+      return { path, size: info.size, mtimeMs: info.mtimeMs };
     }
   }
   return undefined;
+}
+
+/**
+ * The rotations beside `file` written after `rotated` was (compressed or not, by name as in
+ * {@link isRotationName}): what the log was rotated into after it, when it was rotated more than once while ship
+ * was down. Ship does not read them; it names them.
+ *
+ * @param file The log's path.
+ * @param rotated The rotated file the checkpoint was taken from.
+ * @param exclude Paths never named (the checkpoint file and its temporary file).
+ * @returns Their file names, oldest first.
+ */
+export async function rotationsAfter(
+  file: string,
+  rotated: RotatedLog,
+  exclude: readonly string[] = [],
+): Promise<string[]> {
+  const folder = dirname(file);
+  const base = basename(file);
+  const skipped = new Set([rotated.path, ...exclude].map((p) => resolve(p)));
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const found: { name: string; mtimeMs: number }[] = [];
+  for (const name of names) {
+    const path = join(folder, name);
+    if (
+      name === base ||
+      !(isRotationName(name, base) || isRotationName(name.replace(COMPRESSED, ''), base))
+    ) {
+      continue;
+    }
+    if (skipped.has(resolve(path))) continue;
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isFile() === true && info.mtimeMs > rotated.mtimeMs)
+      found.push({ name, mtimeMs: info.mtimeMs });
+  }
+  return found.sort((a, b) => a.mtimeMs - b.mtimeMs).map((f) => f.name);
 }

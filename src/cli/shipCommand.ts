@@ -21,7 +21,7 @@ import type { LogFormat } from './CliLog.js';
 import { createCliLog } from './CliLog.js';
 import { CliUsageError } from './CliUsageError.js';
 import { escapeControl, printable } from './escapeControl.js';
-import { findRotatedLog } from './findRotatedLog.js';
+import { findRotatedLog, rotationsAfter } from './findRotatedLog.js';
 import { openLogInput } from './openLogInput.js';
 import { plural } from './plural.js';
 import { progressCounts } from './progressCounts.js';
@@ -179,6 +179,15 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
             `rx-audit ship: ${source} was rotated since the checkpoint: shipping the rest of ` +
               `${printable(basename(rotated.path), 200)} from byte ${saved.offset} (line ${saved.line}), then ${source} from the start`,
           );
+          const between = await rotationsAfter(file, rotated, [checkpointFile, `${checkpointFile}.tmp`]);
+          if (between.length > 0) {
+            const shown = between.slice(0, 5).map((name) => printable(name, 200));
+            log.warn(
+              `rx-audit ship: warning: ${source} was rotated more than once since the checkpoint: ` +
+                `${plural(between.length, 'later rotation')} (${shown.join(', ')}${between.length > 5 ? ', …' : ''}) ` +
+                `${between.length === 1 ? 'is' : 'are'} not read, and what ${between.length === 1 ? 'it holds' : 'they hold'} is not shipped`,
+            );
+          }
         } else {
           // Once, naming files only: what the rotated file held after the checkpoint is lost, and ship says so.
           log.warn(
