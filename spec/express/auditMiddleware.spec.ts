@@ -61,6 +61,23 @@ async function eventsOf(backend: RecordingBackend, count: number): Promise<Audit
 }
 
 describe('auditMiddleware', () => {
+  it('matches the policy against the path the server routes (dot segments kept), and a target URL rejects is still served', async () => {
+    const policy: Policy = {
+      rules: [{ level: 'None', nonResourceURLs: ['/healthz*'] }, { level: 'Metadata' }],
+    };
+    const { backend, server, handled } = await setup({ policy });
+    for (const target of ['/healthz', '/admin/../healthz', '/admin/%2e%2e/healthz', '//[']) {
+      expect((await httpRequest(server, 'GET', target)).status).toBe(200);
+    }
+    expect(handled).toHaveLength(4);
+    const events = await eventsOf(backend, 6); // two stages each, /healthz not audited
+    expect([...new Set(events.map((e) => e.requestURI))]).toEqual([
+      '/admin/../healthz',
+      '/admin/%2e%2e/healthz',
+      '//[',
+    ]);
+  });
+
   it('records RequestReceived and ResponseComplete with the request fields, at Metadata without bodies', async () => {
     const { backend, server } = await setup({
       resolveUser: (req: Request) => ({

@@ -126,4 +126,25 @@ describe('parseRequestInfo', () => {
       resource: '',
     });
   });
+  it('reads the path as the apiserver does: percent-decoded, dot segments kept; never throws', () => {
+    expect(parseRequestInfo('GET', '/admin/../healthz').path).toBe('/admin/../healthz');
+    expect(parseRequestInfo('GET', '/admin/%2e%2e/healthz?x=1').path).toBe('/admin/../healthz');
+    expect(parseRequestInfo('GET', '/a%20b\\c').path).toBe('/a b\\c');
+    expect(parseRequestInfo('GET', '/bad%zz').path).toBe('/bad%zz'); // a malformed escape: as sent
+    for (const target of ['//[', '//a@/x', '/%', '']) {
+      expect(() => parseRequestInfo('GET', target)).not.toThrow();
+    }
+    expect(parseRequestInfo('GET', '//[')).toMatchObject({
+      resourceRequest: false,
+      verb: 'get',
+      path: '//[',
+    });
+    // The absolute form names the path after the authority.
+    expect(parseRequestInfo('GET', 'http://example.com/api/v1/pods?watch=1')).toMatchObject({
+      resourceRequest: true,
+      verb: 'watch',
+      resource: 'pods',
+      path: '/api/v1/pods',
+    });
+  });
 });

@@ -7,7 +7,10 @@ export interface RequestInfo {
   readonly resourceRequest: boolean;
   /** The Kubernetes verb for resource requests (`get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, `deletecollection`), else the lower-cased method. */
   readonly verb: string;
-  /** The path without the query. */
+  /**
+   * The path without the query, percent-decoded and otherwise as sent (dot segments are not resolved), as the
+   * apiserver's `req.URL.Path`: what the policy's `nonResourceURLs` are matched against.
+   */
   readonly path: string;
   readonly apiPrefix: string;
   /** `''` for the core group. */
@@ -50,7 +53,7 @@ const TRUE_VALUES = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
  * @returns The request info.
  */
 export function parseRequestInfo(method: string, url: string): RequestInfo {
-  const { pathname, searchParams } = new URL(url, 'http://localhost');
+  const { pathname, searchParams } = splitTarget(url);
   const info = {
     resourceRequest: false,
     verb: method.toLowerCase(),
@@ -120,11 +123,37 @@ export function parseRequestInfo(method: string, url: string): RequestInfo {
 export function resourceVerb(method: string, name: string, url: string): string {
   const verb = METHOD_VERBS[method.toUpperCase()] ?? method.toLowerCase();
   if (name === '' && verb === 'get') {
-    const watch = new URL(url, 'http://localhost').searchParams.get('watch') ?? '';
+    const watch = splitTarget(url).searchParams.get('watch') ?? '';
     return TRUE_VALUES.has(watch) ? 'watch' : 'list';
   }
   if (name === '' && verb === 'delete') return 'deletecollection';
   return verb;
+}
+
+/**
+ * A request target's path and query, read as Go's `url.ParseRequestURI` reads them for the apiserver: the path
+ * percent-decoded (a malformed escape leaves it as sent) with its dot segments kept — a WHATWG `URL` would resolve
+ * them, so that `/admin/../healthz` were matched as `/healthz` although the server routes it as sent, and it
+ * throws on targets Node serves (`//[`). Never throws.
+ */
+function splitTarget(url: string): { pathname: string; searchParams: URLSearchParams } {
+  let target = url;
+  const origin = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i.exec(target); // the absolute form: `http://host/path`
+  if (origin !== null) target = target.slice(origin[0].length);
+  const hash = target.indexOf('#');
+  if (hash >= 0) target = target.slice(0, hash);
+  const question = target.indexOf('?');
+  const raw = question >= 0 ? target.slice(0, question) : target;
+  let pathname = raw;
+  try {
+    pathname = decodeURIComponent(raw);
+  } catch {
+    // A malformed escape: the path as sent.
+  }
+  return {
+    pathname: pathname === '' ? '/' : pathname,
+    searchParams: new URLSearchParams(question >= 0 ? target.slice(question + 1) : ''),
+  };
 }
 
 /** `fieldSelector=metadata.name=x` names one object, as in a `get` turned `list`. */
