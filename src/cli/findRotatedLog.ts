@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 
@@ -55,24 +56,12 @@ export async function findRotatedLog(
   identity: RotatedLogIdentity,
   exclude: readonly string[] = [],
 ): Promise<RotatedLog | undefined> {
-  const folder = dirname(file);
-  const base = basename(file);
   const dev = identity.dev ?? (await stat(file).catch(() => undefined))?.dev;
   if (dev === undefined) return undefined;
-  const skipped = new Set(exclude.map((p) => resolve(p)));
-  let names: string[];
-  try {
-    names = await readdir(folder);
-  } catch {
-    return undefined;
-  }
-  for (const name of names) {
-    if (!isRotationName(name, base)) continue;
-    const path = join(folder, name);
-    if (skipped.has(resolve(path))) continue;
-    const info = await stat(path).catch(() => undefined);
-    if (info?.isFile() === true && info.ino === identity.inode && info.dev === dev) {
-      return { path, size: info.size, mtimeMs: info.mtimeMs };
+  for (const sibling of await rotationSiblings(file, exclude, false)) {
+    const { info } = sibling;
+    if (info.ino === identity.inode && info.dev === dev) {
+      return { path: sibling.path, size: info.size, mtimeMs: info.mtimeMs };
     }
   }
   return undefined;
@@ -93,23 +82,35 @@ export async function rotationsAfter(
   rotated: RotatedLog,
   exclude: readonly string[] = [],
 ): Promise<string[]> {
+  const found = (await rotationSiblings(file, [rotated.path, ...exclude], true)).filter(
+    ({ info }) => info.mtimeMs > rotated.mtimeMs,
+  );
+  return found.sort((a, b) => a.info.mtimeMs - b.info.mtimeMs).map((f) => f.name);
+}
+
+/**
+ * The regular files beside `file` whose names a rotation of it can have ({@link isRotationName}; with
+ * `compressed`, also such a name with a compression suffix), but not `exclude`; none when the folder cannot be read.
+ */
+async function rotationSiblings(
+  file: string,
+  exclude: readonly string[],
+  compressed: boolean,
+): Promise<{ name: string; path: string; info: Stats }[]> {
   const folder = dirname(file);
   const base = basename(file);
-  const skipped = new Set([rotated.path, ...exclude].map((p) => resolve(p)));
+  const skipped = new Set(exclude.map((p) => resolve(p)));
   const names = await readdir(folder).catch(() => [] as string[]);
-  const found: { name: string; mtimeMs: number }[] = [];
+  const out: { name: string; path: string; info: Stats }[] = [];
   for (const name of names) {
+    const rotation =
+      isRotationName(name, base) ||
+      (compressed && name !== base && isRotationName(name.replace(COMPRESSED, ''), base));
+    if (!rotation) continue;
     const path = join(folder, name);
-    if (
-      name === base ||
-      !(isRotationName(name, base) || isRotationName(name.replace(COMPRESSED, ''), base))
-    ) {
-      continue;
-    }
     if (skipped.has(resolve(path))) continue;
     const info = await stat(path).catch(() => undefined);
-    if (info?.isFile() === true && info.mtimeMs > rotated.mtimeMs)
-      found.push({ name, mtimeMs: info.mtimeMs });
+    if (info?.isFile() === true) out.push({ name, path, info });
   }
-  return found.sort((a, b) => a.mtimeMs - b.mtimeMs).map((f) => f.name);
+  return out;
 }
