@@ -390,18 +390,67 @@ describe('batchEvents with maxBatchBytes', () => {
     );
   });
 
-  it('keeps order and the byte bound when a batch triggers re-entrant pushes', () => {
+  it('keeps arrival order and the byte bound when a batch triggers re-entrant pushes', () => {
     const input = new Subject<string>();
     const out: string[][] = [];
     input.pipe(batchEvents({ ...bytes, maxBatchSize: 100, maxBatchWait: Infinity })).subscribe((batch) => {
       out.push(batch);
-      if (batch[0] === 'aaa') input.next('bbbb'); // pushed while [aaa] is emitted, before cc is placed
+      if (batch[0] === 'aaa') input.next('bbbb'); // pushed while [aaa] is emitted, after dddddddddd arrived
     });
     input.next('aaa'); // 5
-    input.next('dddddddddd'); // cuts [aaa] → re-entrant bbbb (6) → dddddddddd still does not fit → [bbbb], then alone
+    // Cuts [aaa] and opens [dddddddddd] (12, past the limit) → re-entrant bbbb cuts it → [bbbb] (6), then cc fits.
+    input.next('dddddddddd');
     input.next('cc');
     input.complete();
-    expect(out).toEqual([['aaa'], ['bbbb'], ['dddddddddd'], ['cc']]);
+    expect(out).toEqual([['aaa'], ['dddddddddd'], ['bbbb', 'cc']]);
+  });
+
+  it('schedules no window after a subscriber unsubscribes during a byte cut', () => {
+    const virtual = scheduler();
+    const input = new Subject<string>();
+    const subscription = input
+      .pipe(batchEvents({ ...bytes, maxBatchWait: 1000, scheduler: virtual }))
+      .subscribe(() => subscription.unsubscribe());
+    input.next('aaa');
+    input.next('ddddddd'); // cuts [aaa]; the subscriber unsubscribes during that emission
+    expect(subscription.closed).toBe(true);
+    expect(virtual.actions).toHaveLength(0);
+  });
+
+  it('emits every event once, in arrival order, whatever a subscriber pushes during a byte cut', async () => {
+    await fc.assert(
+      fc.property(
+        fc.array(fc.string({ minLength: 1, maxLength: 8 }), { maxLength: 30 }),
+        fc.integer({ min: 3, max: 20 }),
+        fc.integer({ min: 1, max: 6 }),
+        (values, maxBatchBytes, maxBatchSize) => {
+          const input = new Subject<string>();
+          const out: string[][] = [];
+          const arrived: string[] = [];
+          let done = false;
+          const push = (value: string) => {
+            arrived.push(value);
+            input.next(value);
+          };
+          input
+            .pipe(batchEvents({ ...bytes, maxBatchBytes, maxBatchSize, maxBatchWait: Infinity }))
+            .subscribe((batch) => {
+              out.push(batch);
+              if (!done && out.length <= values.length) push(`r${out.length}`);
+            });
+          values.forEach(push);
+          done = true; // the last batch is emitted on completion, when a push would be dropped
+          input.complete();
+          expect(out.flat()).toEqual(arrived);
+          for (const batch of out) {
+            const size = 2 + batch.reduce((n, s) => n + s.length, 0) + batch.length - 1;
+            expect(batch.length === 1 || size <= maxBatchBytes).toBe(true);
+            expect(batch.length).toBeLessThanOrEqual(maxBatchSize);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('errors the stream when byteLength throws or returns a bad size', () => {

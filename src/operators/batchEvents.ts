@@ -121,14 +121,18 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
       let windowStart = scheduler.now();
       let timer: Subscription | undefined;
 
-      const emit = (): void => {
+      /**
+       * Emits the open batch. A byte cut passes the event that caused it (measured at `size`): it opens the
+       * next batch before the emission, so events a subscriber pushes re-entrantly come after it.
+       */
+      const emit = (carried?: { event: E; size: number }): void => {
         timer?.unsubscribe();
         timer = undefined;
         windowStart = scheduler.now();
         const batch = buffer;
-        buffer = [];
-        bytes = envelopeBytes;
-        measured = 0;
+        buffer = carried === undefined ? [] : [carried.event];
+        bytes = envelopeBytes + (carried?.size ?? 0);
+        measured = buffer.length;
         pending = 0;
         subscriber.next(batch);
       };
@@ -181,6 +185,14 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
         timer = scheduler.schedule(onTimer, Math.max(0, windowStart + maxBatchWait - now));
       };
 
+      /** After an event is placed: cut when the open batch is full, else time its window. */
+      const placed = (): void => {
+        if (subscriber.closed) return; // a subscriber unsubscribed while a batch was emitted
+        // At the byte limit nothing more fits (a next item adds at least its comma); past it is an event alone.
+        if (buffer.length >= maxBatchSize || bytes >= maxBatchBytes) emit();
+        else if (buffer.length > 0 && timer === undefined) startTimer();
+      };
+
       // The first window is timed from subscription, before the source is subscribed (as bufferTime does);
       // later windows get a timer only once they hold an event.
       if (maxBatchWait !== Infinity && maxBatchWait > 0) timer = scheduler.schedule(onTimer, maxBatchWait);
@@ -207,20 +219,18 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
             } else {
               const size = sizeOf(byteLength, 'byteLength', event);
               if (size === undefined || !settle()) return;
-              // Cut before the event that would make the open batch pass the limit (its comma counts too). A
-              // loop: a subscriber may push events re-entrantly while a batch is emitted (settled again).
-              while (buffer.length > 0 && bytes + 1 + size > maxBatchBytes) {
-                emit();
-                if (!settle()) return;
+              if (buffer.length > 0 && bytes + 1 + size > maxBatchBytes) {
+                // Cut before the event that would make the open batch pass the limit (its comma counts too).
+                emit({ event, size });
+                placed();
+                return;
               }
               bytes += (buffer.length > 0 ? 1 : 0) + size;
               measured = buffer.length + 1;
             }
           }
           buffer.push(event);
-          // At the byte limit nothing more fits (a next item adds at least its comma); past it is an event alone.
-          if (buffer.length >= maxBatchSize || bytes >= maxBatchBytes) emit();
-          else if (timer === undefined) startTimer();
+          placed();
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
