@@ -1,6 +1,5 @@
 import { connect } from '@nats-io/transport-node';
-import type { Subscription } from 'rxjs';
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { concatMap, firstValueFrom, take, tap, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJetStreamSender } from '../../src/nats/createJetStreamSender.js';
 import { ensureAuditStream } from '../../src/nats/ensureAuditStream.js';
@@ -146,28 +145,67 @@ describe('fromJetStream', () => {
     expect(await pendingOf('BAD', 'strict')).toMatchObject({ pending: 0, ackPending: 0 });
   });
 
-  it('frees the slot of a message left unsettled past ackWaitMs, which JetStream then redelivers', async () => {
+  it('extends the ack wait of messages a slow subscriber holds: each is processed and acked once', async () => {
+    const events = await fill('SLOW', 5, 'slow-');
+    // Four held at a time, 500 ms each: the last of a pull waits 2 s in concatMap, past the 1.5 s ack wait.
+    let held = 0;
+    let mostHeld = 0;
+    const done: [string, boolean][] = [];
+    await new Promise<void>((resolve) => {
+      const subscription = fromJetStream({
+        servers: server.url,
+        stream: 'SLOW',
+        durable: 'patient',
+        maxMessages: 4,
+        ackWaitMs: 1_500,
+      })
+        .pipe(
+          tap(() => (mostHeld = Math.max(mostHeld, ++held))),
+          concatMap(async (m) => {
+            await sleep(500);
+            done.push([m.event.auditID, m.redelivered]);
+            held -= 1;
+            m.ack();
+            if (done.length === events.length) {
+              subscription.unsubscribe();
+              resolve();
+            }
+          }),
+        )
+        .subscribe();
+    });
+    expect(done).toEqual(events.map((e) => [e.auditID, false]));
+    expect(mostHeld).toBe(4);
+    await sleep(1_700); // anything unacked would be redelivered by now
+    expect(await pendingOf('SLOW', 'patient')).toMatchObject({ pending: 0, ackPending: 0, redelivered: 0 });
+  });
+
+  it('keeps the slot of an unsettled message until the unsubscribe; JetStream redelivers it after', async () => {
     await fill('LOST', 2, 'lost-');
     const received: AuditMessage[] = [];
-    let subscription: Subscription | undefined;
-    await new Promise<void>((resolve) => {
-      subscription = fromJetStream({
-        servers: server.url,
-        stream: 'LOST',
-        durable: 'forgetful',
-        maxMessages: 1,
-        ackWaitMs: 1_000,
-      }).subscribe((m) => {
-        received.push(m);
-        if (m.redelivered) resolve();
-      });
+    const source = fromJetStream({
+      servers: server.url,
+      stream: 'LOST',
+      durable: 'forgetful',
+      maxMessages: 1,
+      ackWaitMs: 1_000,
     });
-    subscription!.unsubscribe();
-    // With maxMessages 1 and nothing settled, only the expiry of a slot lets another message in.
-    expect(received[0]!.event.auditID).toBe('lost-0');
-    expect(received.length).toBeGreaterThanOrEqual(2);
-    expect(received.map((m) => m.event.auditID).every((id) => id === 'lost-0' || id === 'lost-1')).toBe(true);
-    received.forEach((m) => m.ack());
+    const subscription = source.subscribe((m) => received.push(m));
+    await sleep(2_500); // past two ack waits: neither redelivered nor a second message let in
+    subscription.unsubscribe();
+    expect(received.map((m) => [m.event.auditID, m.redelivered])).toEqual([['lost-0', false]]);
+    // lost-0 comes back once its last extension runs out (lost-1, never delivered, may come first).
+    const again = await firstValueFrom(
+      fromJetStream({ servers: server.url, stream: 'LOST', durable: 'forgetful', ackWaitMs: 1_000 }).pipe(
+        take(2),
+        toArray(),
+      ),
+    );
+    again.forEach((m) => m.ack());
+    expect(again.map((m) => [m.event.auditID, m.redelivered]).sort()).toEqual([
+      ['lost-0', true],
+      ['lost-1', false],
+    ]);
   });
 
   it('keeps reading across a nats-server restart', async () => {

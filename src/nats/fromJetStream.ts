@@ -1,6 +1,6 @@
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { SchedulerLike, Subscription } from 'rxjs';
+import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { asyncScheduler, Observable } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
 import { decodeEvent } from '../events/decodeEvent.js';
@@ -40,7 +40,10 @@ export interface FromJetStreamOptions extends NatsConnectionOptions {
   ackWaitMs?: number;
   /** Called with each message that does not decode (after it is terminated). @default none */
   onInvalid?: (invalid: InvalidAuditMessage) => void;
-  /** Scheduler of the ack-wait timers that give up a slot held by an unsettled message. @default asyncScheduler */
+  /**
+   * Scheduler of the timers that extend the ack wait of a message the subscriber holds, and give up its slot
+   * after the unsubscribe. @default asyncScheduler
+   */
   scheduler?: SchedulerLike;
 }
 
@@ -66,10 +69,12 @@ function checkName(name: string, value: unknown): string {
 /**
  * Reads audit events from a durable JetStream pull consumer as a cold Observable: each subscription
  * connects, creates the consumer if missing (explicit acks, `ackWaitMs`), and pulls only as fast as
- * messages are settled — at most `maxMessages` unsettled at a time. A message that does not decode is
- * terminated and passed to `onInvalid`. Unsubscribing stops pulling; messages already emitted can still
- * be settled (so `take(n)` then `ack()` works), and the connection closes once every one is settled or its
- * `ackWaitMs` has passed. JetStream redelivers what was not acked.
+ * messages are settled — at most `maxMessages` unsettled at a time. Settle every message: while the
+ * subscription lasts, an unsettled message keeps its slot and its ack wait is extended, so a slow
+ * subscriber is never sent a message it still holds again. A message that does not decode is terminated and
+ * passed to `onInvalid`. Unsubscribing stops pulling and extending; messages already emitted can still be
+ * settled (so `take(n)` then `ack()` works), and the connection closes once every one is settled or its
+ * ack wait has run out (at most `ackWaitMs`). JetStream redelivers what was not acked.
  *
  * ## Example
  * ```ts
@@ -124,18 +129,44 @@ export function fromJetStream(options: FromJetStreamOptions): Observable<AuditMe
 
     const toAuditMessage = (msg: JsMsg, event: AuditEvent): AuditMessage => {
       let settled = false;
-      // If the subscriber never settles it, JetStream redelivers after ackWaitMs; the slot is freed then.
-      const expiry: Subscription = scheduler.schedule(() => settle(() => undefined), ackWaitMs);
+      let released = false;
+      const releaseOnce = () => {
+        if (released) return;
+        released = true;
+        release();
+      };
+      // A message the subscriber holds keeps its slot, and its ack wait is extended (+WPI) every half of
+      // ackWaitMs, so JetStream does not redeliver what is still being worked on, however long a queue in
+      // front of it (as Pub/Sub clients extend leases). After the unsubscribe the extensions stop: the slot
+      // is given up when the last one runs out, and JetStream redelivers the message then.
+      const half = Math.max(1, Math.floor(ackWaitMs / 2));
+      const lease: Subscription = scheduler.schedule(function (this: SchedulerAction<number>, step = 0) {
+        if (settled) return;
+        if (step === 1) {
+          releaseOnce();
+          return;
+        }
+        if (stopped) {
+          this.schedule(1, ackWaitMs - half);
+          return;
+        }
+        try {
+          msg.working();
+        } catch {
+          // The connection is closed: JetStream redelivers the message after ackWaitMs.
+        }
+        this.schedule(0, half);
+      }, half);
       const settle = (action: () => void) => {
         if (settled) return;
         settled = true;
-        expiry.unsubscribe();
+        lease.unsubscribe();
         try {
           action();
         } catch {
           // The connection is closed: JetStream redelivers the message after ackWaitMs.
         }
-        release();
+        releaseOnce();
       };
       return {
         event,
