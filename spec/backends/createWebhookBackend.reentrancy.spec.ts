@@ -1,6 +1,6 @@
 // Re-entrancy (issue 12): user callbacks — onError, a sender, an errors$ subscriber — may call back into the
 // backend synchronously. Each named test is a failure the first engine had (its shared call cursor).
-import { EMPTY, throwError } from 'rxjs';
+import { EMPTY, throwError, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { AuditBackend, AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
@@ -110,4 +110,135 @@ describe('createWebhookBackend re-entrancy (regressions)', () => {
     expect([...counts.keys()].sort()).toEqual(['a', 'b', 'c', 'd', 'x1', 'x2']);
     expect([...counts.entries()].filter(([, n]) => n !== 1)).toEqual([]);
   });
+
+  it.each(['batch', 'blocking'] as const)(
+    '%s mode: a sender calling shutdown() while run() hands on what came before it: every event ends once',
+    async (mode) => {
+      const clock = virtualClock();
+      const sent: string[] = [];
+      const errors: AuditPluginError[] = [];
+      const box: { backend?: AuditBackend } = {};
+      const backend = (box.backend = createWebhookBackend({
+        mode,
+        scheduler: clock.scheduler,
+        batch: { maxBatchSize: 1, maxBatchWait: 10 },
+        sender: (batch) => {
+          sent.push(...batch.events.map((e) => e.auditID));
+          void box.backend!.shutdown();
+          return EMPTY;
+        },
+        onError: (e) => errors.push(e),
+      }));
+      const calls =
+        mode === 'batch'
+          ? [backend.processEvents(auditEvent('a'), auditEvent('b'), auditEvent('c'))]
+          : ['a', 'b', 'c'].map((id) => backend.processEvents(auditEvent(id)));
+      backend.run();
+      await clock.advanceBy(100);
+      await backend.shutdown();
+      expect(await Promise.all(calls)).toEqual(calls.map(() => true));
+      expect(sent).toEqual(['a', 'b', 'c']);
+      expect(errors).toEqual([]);
+      expect(backend.stats()).toMatchObject({ accepted: 3, delivered: 3, queued: 0, inFlight: 0 });
+    },
+  );
+
+  it('blocking mode: a call made by a sender while run() hands on earlier calls is sent after them', async () => {
+    const clock = virtualClock();
+    const sent: string[] = [];
+    const box: { backend?: AuditBackend } = {};
+    const backend = (box.backend = createWebhookBackend({
+      mode: 'blocking',
+      scheduler: clock.scheduler,
+      sender: (batch) => {
+        const id = batch.events[0]!.auditID;
+        sent.push(id);
+        if (id === 'a') void box.backend!.processEvents(auditEvent('x'));
+        return EMPTY;
+      },
+    }));
+    const calls = [backend.processEvents(auditEvent('a')), backend.processEvents(auditEvent('b'))];
+    backend.run();
+    await Promise.all(calls);
+    await backend.shutdown();
+    expect(sent).toEqual(['a', 'b', 'x']);
+  });
+
+  it.each([
+    ['batch', 'block'],
+    ['blocking', 'drop'],
+  ] as const)(
+    '%s mode (whenFull %s): onError calling shutdown() on an invalid event of a call refuses the rest of it',
+    async (mode, whenFull) => {
+      const clock = virtualClock();
+      const errors: AuditPluginError[] = [];
+      const box: { backend?: AuditBackend } = {};
+      const backend = (box.backend = createWebhookBackend({
+        mode,
+        scheduler: clock.scheduler,
+        batch: { maxBatchSize: 10, maxBatchWait: 10, whenFull },
+        sender: () => EMPTY,
+        onError: (e) => {
+          errors.push(e);
+          void box.backend!.shutdown();
+        },
+      }));
+      backend.run();
+      const circular = auditEvent('bad') as unknown as Record<string, unknown>;
+      circular['self'] = circular;
+      const ok = await backend.processEvents(auditEvent('good'), circular as never);
+      await backend.flush();
+      await backend.shutdown();
+      expect(ok).toBe(false);
+      expect(errors.map((e) => [e.reason, e.events.map((ev) => ev.auditID)])).toEqual([
+        ['invalid', ['bad']],
+        ['shut-down', ['good']],
+      ]);
+      expect(backend.stats()).toMatchObject({ accepted: 0, queued: 0 });
+    },
+  );
+
+  it("whenFull 'block': a sender calling shutdown() while the call's last event is placed: the call resolves true", async () => {
+    const clock = virtualClock();
+    const errors: AuditPluginError[] = [];
+    const box: { backend?: AuditBackend } = {};
+    const backend = (box.backend = createWebhookBackend({
+      mode: 'batch',
+      scheduler: clock.scheduler,
+      batch: { maxBatchSize: 1, maxBatchWait: 10, whenFull: 'block' },
+      sender: () => {
+        void box.backend!.shutdown();
+        return EMPTY;
+      },
+      onError: (e) => errors.push(e),
+    }));
+    backend.run();
+    const ok = await backend.processEvents(auditEvent('a'));
+    await backend.shutdown();
+    expect(ok).toBe(true);
+    expect(errors).toEqual([]);
+    expect(backend.stats()).toMatchObject({ accepted: 1, delivered: 1 });
+  });
+
+  it.each(['batch', 'blocking'] as const)(
+    '%s mode: a backlog of sends that end at once runs as a loop, not on the stack',
+    async (mode) => {
+      const clock = virtualClock();
+      let first = true;
+      const backend = createWebhookBackend({
+        mode,
+        scheduler: clock.scheduler,
+        batch: { maxBatchSize: 1, maxBatchWait: 10, maxInFlight: 1, bufferSize: 20_000 },
+        // The first send waits, so the rest queue behind it; each of those ends during its own subscribe.
+        sender: () => (first ? ((first = false), timer(10, clock.scheduler)) : EMPTY),
+      });
+      backend.run();
+      const n = 5_000;
+      const calls = Array.from({ length: n }, (_, i) => backend.processEvents(auditEvent(`e${i}`)));
+      await clock.advanceBy(100);
+      expect((await Promise.all(calls)).every(Boolean)).toBe(true);
+      await backend.shutdown();
+      expect(backend.stats()).toMatchObject({ accepted: n, delivered: n, queued: 0, inFlight: 0 });
+    },
+  );
 });

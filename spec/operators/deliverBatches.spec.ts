@@ -262,6 +262,24 @@ describe('deliverBatches', () => {
     expect(Object.keys(plain)).toEqual(['status']);
   });
 
+  it('delivers a backlog of batches whose sends end at once, behind a slow one, without deep recursion', () => {
+    const input = new Subject<number[]>();
+    const first = new Subject<void>();
+    const out: Delivery<number>[] = [];
+    let completed = false;
+    input
+      .pipe(deliverBatches((batch) => (batch[0] === 0 ? first : of(true)), { maxInFlight: 1 }))
+      .subscribe({ next: (d) => out.push(d), complete: () => (completed = true) });
+    const n = 5_000; // each would nest a few subscribes deeper: past the stack long before this
+    for (let i = 0; i < n; i++) input.next([i]);
+    input.complete();
+    first.complete();
+    expect(out).toHaveLength(n);
+    expect(out.every((d) => d.ok)).toBe(true);
+    expect(out.map((d) => d.events[0])).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(completed).toBe(true);
+  });
+
   it('keeps delivering after a failed batch', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const out = cold('a-b-c|', { a: [1], b: [2], c: [3] }).pipe(

@@ -2,7 +2,7 @@
 // design card as a pipeline:
 //
 //   batch:    items → Subject → batchPipeline (size, time, flush, bytes; throttle) → mergeMap(send with backoff retry, maxInFlight) → settle
-//   blocking: calls → Subject → concatMap(send with retry) → settle
+//   blocking: calls → Subject → concatMap(send with retry) → settle   (both as mergeMapFlat: see its doc)
 //
 // and around it what a backend needs: the bounded buffer (events and bytes, drop or block), snapshots,
 // run/flush/shutdown, accounting, errors$ and stats(). The batch is the stream's value (EngineBatch): it
@@ -10,7 +10,8 @@
 // kept per call on the engine: every user callback (onError, a sender, an errors$ subscriber) may call back
 // into it synchronously.
 import type { ObservableInput, Subscription } from 'rxjs';
-import { EMPTY, Observable, Subject, concatMap, mergeMap } from 'rxjs';
+import { EMPTY, Observable, Subject } from 'rxjs';
+import { mergeMapFlat } from '../util/mergeMapFlat.js';
 import type { AuditErrorReason, AuditPluginError, DeliveryReport } from '../contract/AuditBackend.js';
 import { emptyStats } from '../contract/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
@@ -38,8 +39,8 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   let running = false;
   let shuttingDown = false;
   let pipeline: Subscription | undefined;
-  let preRun: EngineItem[] = []; // batch mode, before run()
-  let preRunCalls: EngineBatch[] = []; // blocking mode, before run()
+  const preRun: EngineItem[] = []; // batch mode, before run()
+  const preRunCalls: EngineBatch[] = []; // blocking mode, before run()
   let preRunFlushes: Array<() => void> = [];
   const { envelopeBytes } = config;
   const maxItemBytes = maxSnapshotBytes(limits, envelopeBytes);
@@ -61,8 +62,8 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   // Batch mode: an item the room lets in goes to the pipeline (or waits for run()).
   const room = new BufferRoom(limits, (item) => {
     accept(1);
-    if (running) input$.next(item);
-    else preRun.push(item);
+    if (running && preRun.length === 0) input$.next(item);
+    else preRun.push(item); // before run(), or behind its replay (see `replay`)
   });
 
   /** Ends a batch exactly once: counters, the report, the hook, the caller, flushes, room, deliveries$. */
@@ -144,7 +145,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
       accept(items.length);
       const batch = open(items, resolve);
       room.hold(items);
-      if (running) calls$.next(batch);
+      if (running && preRunCalls.length === 0) calls$.next(batch);
       else preRunCalls.push(batch);
     });
 
@@ -158,6 +159,10 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     const { items } = snapshots;
     const whole = reportLeftOut(snapshots, config.subject, maxItemBytes, report);
     if (items.length === 0) return answer(whole);
+    if (shuttingDown) {
+      report('shut-down', refusal('shut down'), snapshots.sources); // a report above began the shutdown
+      return answer(false);
+    }
     if (config.mode === 'blocking') return whole ? call(items) : call(items).then(() => false);
     if (limits.whenFull === 'block') {
       return new Promise<boolean>((done) =>
@@ -181,26 +186,29 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
       config.mode === 'batch'
         ? input$.pipe(
             batchPipeline(cutting, (items: EngineItem[]) => open(items)),
-            mergeMap(deliver, limits.maxInFlight),
+            mergeMapFlat(deliver, limits.maxInFlight),
           )
-        : calls$.pipe(concatMap(deliver));
+        : calls$.pipe(mergeMapFlat(deliver, 1)); // concatMap: calls in call order
     pipeline = settled$.subscribe();
-    const items = preRun;
-    const calls = preRunCalls;
     const flushes = preRunFlushes;
-    preRun = [];
-    preRunCalls = [];
     preRunFlushes = [];
-    for (const item of items) input$.next(item);
-    for (const batch of calls) calls$.next(batch);
+    replay();
     if (flushes.length > 0) void flush().then(() => flushes.forEach((resolve) => resolve()));
+  };
+
+  // What came before run(), in order; a re-entrant arrival queues behind it, a re-entrant drain replays the rest.
+  const replay = (): void => {
+    for (let item = preRun.shift(); item !== undefined; item = preRun.shift()) input$.next(item);
+    for (let c = preRunCalls.shift(); c !== undefined; c = preRunCalls.shift()) calls$.next(c);
   };
 
   /** At shutdown: what waiting callers have not placed is reported (processEvents) or handed back (enqueue). */
   const refuseWaiters = (): void => {
     for (const w of room.close()) {
-      if (w.sources !== undefined) report('shut-down', refusal('shut down'), w.sources.slice(w.placed));
-      w.done(false);
+      const all = w.placed === w.items.length; // its last item's placement began the shutdown
+      if (!all && w.sources !== undefined)
+        report('shut-down', refusal('shut down'), w.sources.slice(w.placed));
+      w.done(all);
     }
   };
 
@@ -232,6 +240,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
         deadline?.unsubscribe();
         resolve();
       });
+      replay();
       input$.complete();
       calls$.complete();
     });

@@ -1,5 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
-import { Observable, asyncScheduler, mergeMap } from 'rxjs';
+import { Observable, asyncScheduler } from 'rxjs';
+import { mergeMapFlat } from '../util/mergeMapFlat.js';
 import type { AuditEvent } from '../events/Event.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import { batchPipeline } from './batchPipeline.js';
@@ -106,7 +107,7 @@ export function auditWebhook(
       const subscription = items
         .pipe(
           batchPipeline({ batch, scheduler, envelopeBytes, byteLength: (item) => item.bytes }, cut),
-          mergeMap(
+          mergeMapFlat(
             (b) =>
               deliverOne(
                 b.events,

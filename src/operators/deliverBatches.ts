@@ -1,5 +1,6 @@
 import type { Observable, ObservableInput, OperatorFunction, SchedulerLike } from 'rxjs';
-import { asyncScheduler, catchError, concat, defer, mergeMap, of } from 'rxjs';
+import { asyncScheduler, catchError, concat, defer, of } from 'rxjs';
+import { mergeMapFlat } from '../util/mergeMapFlat.js';
 import type { RetryOptions } from '../contract/options.js';
 import { BATCH_DEFAULTS, WEBHOOK_DEFAULTS } from '../contract/options.js';
 import { redactMessage } from '../util/redactMessage.js';
@@ -92,7 +93,7 @@ export function deliverBatches<E>(
   const deliver = (events: E[]) =>
     deliverOne(events, (signal) => send(events, signal), retryOptions, timeout, scheduler);
 
-  return (source) => source.pipe(mergeMap(deliver, maxInFlight));
+  return (source) => source.pipe(mergeMapFlat(deliver, maxInFlight));
 }
 
 /**
