@@ -1,4 +1,6 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import express from 'express';
 import type { Express, Request } from 'express';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -423,5 +425,116 @@ describe('auditMiddleware', () => {
       expect(response.status).toBe(500);
       expect(handled).toEqual([]);
     });
+  });
+});
+
+/** Sends a raw HTTP/1.1 request and closes the connection after `closeAfterMs`, without reading an answer. */
+async function sendAndHangUp(server: Server, head: string, closeAfterMs: number): Promise<void> {
+  const { port } = server.address() as AddressInfo;
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  socket.write(head);
+  await sleep(closeAfterMs);
+  socket.destroy();
+}
+
+/** Sends a raw HTTP/1.1 request and resolves with the whole answer. */
+async function rawRequest(server: Server, head: string): Promise<string> {
+  const { port } = server.address() as AddressInfo;
+  const socket = connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.write(head);
+  await new Promise((resolve) => socket.once('close', resolve));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('auditMiddleware when the client goes away', () => {
+  it('records the code the handler sets after the client has gone, not a default 200', async () => {
+    const { backend, server } = await setup({}, (app) =>
+      app.get('/slow', async (_req, res) => {
+        await sleep(100);
+        res.status(503).json({ error: 'backend unavailable' });
+      }),
+    );
+    await sendAndHangUp(server, 'GET /slow HTTP/1.1\r\nHost: a\r\n\r\n', 20);
+    const [, complete] = await eventsOf(backend, 2);
+    expect(complete).toMatchObject({ stage: 'ResponseComplete', responseStatus: { code: 503 } });
+  });
+
+  it('records a panic after the client has gone as Panic', async () => {
+    const { backend, server } = await setup({}, (app) =>
+      app.get('/slow', async () => {
+        await sleep(100);
+        throw new Error('boom');
+      }),
+    );
+    await sendAndHangUp(server, 'GET /slow HTTP/1.1\r\nHost: a\r\n\r\n', 20);
+    const [, last] = await eventsOf(backend, 2);
+    expect(last).toMatchObject({ stage: 'Panic', responseStatus: { code: 500 } });
+  });
+
+  it('records the response of a request whose client went away while its user was resolved', async () => {
+    const resolveUser = async () => {
+      await sleep(100);
+      return { username: 'late' };
+    };
+    const { backend, server, handled } = await setup({ resolveUser }, (app, handled) =>
+      app.delete('/things/a', (_req, res) => {
+        handled.push('delete');
+        res.status(204).end();
+      }),
+    );
+    await sendAndHangUp(server, 'DELETE /things/a HTTP/1.1\r\nHost: a\r\n\r\n', 20);
+    const events = await eventsOf(backend, 2);
+    expect(handled).toEqual(['delete']);
+    expect(events.map((e) => [e.stage, e.responseStatus?.code])).toEqual([
+      ['RequestReceived', undefined],
+      ['ResponseComplete', 204],
+    ]);
+  });
+});
+
+describe('auditMiddleware and hostile input', () => {
+  it('keeps the credentials of an absolute-form target out of requestURI', async () => {
+    const { backend, server } = await setup();
+    const answer = await rawRequest(
+      server,
+      'GET http://alice:s3cr3t@example.com/x?y=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    const events = await eventsOf(backend, 2);
+    expect(events.map((e) => e.requestURI)).toEqual(['/x?y=1', '/x?y=1']);
+    expect(JSON.stringify(events)).not.toContain('s3cr3t');
+  });
+
+  it('leaves a request body over maxBodyBytes out of the event and keeps the event', async () => {
+    const policy: Policy = { rules: [{ level: 'Request' }] };
+    const { backend, server } = await setup({ policy, maxBodyBytes: 1024 });
+    await httpRequest(server, 'POST', '/small', { body: { a: 'x'.repeat(100) } });
+    await httpRequest(server, 'POST', '/large', { body: { a: 'x'.repeat(5000) } });
+    const events = await eventsOf(backend, 4);
+    const complete = events.filter((e) => e.stage === 'ResponseComplete');
+    expect(complete.map((e) => [e.requestURI, e.requestObject !== undefined])).toEqual([
+      ['/small', true],
+      ['/large', false],
+    ]);
+  });
+
+  it("cuts a User-Agent as the apiserver does and lists one IPv6 address once, in Go's form", async () => {
+    const { backend, server } = await setup();
+    await httpRequest(server, 'GET', '/', {
+      headers: {
+        'user-agent': 'u'.repeat(5000),
+        'x-forwarded-for': '2001:db8::1',
+        'x-real-ip': '2001:DB8:0:0::1', // the same address: not listed again
+      },
+    });
+    const [received] = await eventsOf(backend, 2);
+    expect(received!.userAgent).toBe(`${'u'.repeat(1024)}...TRUNCATED`);
+    expect(received!.sourceIPs).toEqual(['2001:db8::1', '127.0.0.1']);
   });
 });

@@ -89,6 +89,33 @@ describe('loadPolicy', () => {
     );
   });
 
+  it('reads an empty scalar key (null) as unset, as the apiserver does, and still checks a wrong type', () => {
+    const yaml = [
+      'apiVersion: audit.k8s.io/v1',
+      'kind: Policy',
+      'omitManagedFields:',
+      'rules:',
+      '  - level: Metadata',
+      '    omitManagedFields:',
+      '    resources:',
+      '      - group:',
+      '        resources: ["pods"]',
+    ].join('\n');
+    const policy = loadPolicy(file('nulls.yaml', yaml));
+    const pod = { verb: 'get', path: '/api/v1/pods', resource: 'pods' };
+    expect(evaluatePolicy(policy, pod)).toEqual({
+      level: 'Metadata',
+      omitStages: [],
+      omitManagedFields: false,
+    });
+    expect(evaluatePolicy(policy, { ...pod, apiGroup: 'apps' }).level).toBe('None');
+    expect(() =>
+      loadPolicy(
+        file('wrong.yaml', yaml.replace('omitManagedFields:\nrules', 'omitManagedFields: 3\nrules')),
+      ),
+    ).toThrow('omitManagedFields: expected a boolean, got 3');
+  });
+
   it('loads JSON', () => {
     const path = file(
       'policy.json',

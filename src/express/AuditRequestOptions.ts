@@ -34,8 +34,9 @@ export interface AuditRequestOptions {
    */
   readonly strict?: boolean | undefined;
   /**
-   * The largest response body (bytes) recorded as `responseObject` at level `RequestResponse`;
-   * a larger one is left out of the event. `0` never records response bodies.
+   * The largest request or response body (bytes) recorded as `requestObject` (level `Request` and above) or
+   * `responseObject` (level `RequestResponse`); a larger one is left out of the event. A request body is
+   * measured by `Content-Length`, else as JSON. `0` never records bodies.
    * @default 1048576
    */
   readonly maxBodyBytes?: number | undefined;

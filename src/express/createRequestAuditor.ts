@@ -6,7 +6,7 @@ import type { PolicyAttributes } from '../policy/evaluatePolicy.js';
 import { ANONYMOUS_USER } from './AuditRequestOptions.js';
 import type { ResolvedAuditRequestOptions } from './AuditRequestOptions.js';
 import { microTimestamp } from './microTimestamp.js';
-import { parseRequestInfo, resourceVerb } from './parseRequestInfo.js';
+import { parseRequestInfo, requestURIOf, resourceVerb } from './parseRequestInfo.js';
 import { sourceIPs } from './sourceIPs.js';
 
 /** Per-request choices made by the framework glue (the Nest interceptor). */
@@ -62,7 +62,7 @@ export function createRequestAuditor(options: ResolvedAuditRequestOptions): Requ
 
     const user: UserInfo = (await options.resolveUser(req)) ?? ANONYMOUS_USER;
     const method = req.method ?? 'GET';
-    const requestURI = req.originalUrl || req.url || '/';
+    const requestURI = requestURIOf(req.originalUrl || req.url || '/');
     const info = parseRequestInfo(method, requestURI);
     const named = options.resolveObjectRef(req);
 
@@ -97,8 +97,10 @@ export function createRequestAuditor(options: ResolvedAuditRequestOptions): Requ
     const decision = evaluatePolicy(options.policy, attributes);
     const level = overrides.level ?? decision.level;
     if (level === 'None') return 'not-audited';
+    // Before the handler runs; a client gone while the user was resolved is seen (`res.destroyed`) too.
+    const ending = watchEnd(res);
     const omitted = new Set<Stage>(decision.omitStages);
-    const userAgent = req.headers['user-agent'];
+    const userAgent = truncateUserAgent(req.headers['user-agent']);
     const annotations = overrides.annotations;
 
     const base: AuditEvent = {
@@ -127,6 +129,7 @@ export function createRequestAuditor(options: ResolvedAuditRequestOptions): Requ
     const requestObject = (): Partial<AuditEvent> => {
       const body: unknown = req.body;
       if (!withRequest || body === undefined || Buffer.isBuffer(body)) return {};
+      if (!fitsBodyBytes(req, body, options.maxBodyBytes)) return {};
       return { requestObject: decision.omitManagedFields ? withoutManagedFields(body) : body };
     };
     const captured =
@@ -141,19 +144,22 @@ export function createRequestAuditor(options: ResolvedAuditRequestOptions): Requ
       finished = true;
       if (panicked || omitted.has('ResponseComplete')) return;
       const response = captured?.();
+      // As the apiserver: the code the handler set; none written and none set is "Connection closed early".
+      const early = !res.headersSent && !ending.handlerEnded && res.statusCode === 200;
       void store({
         ...base,
         stage: 'ResponseComplete',
         stageTimestamp: microTimestamp(),
-        responseStatus: { metadata: {}, code: res.statusCode },
+        responseStatus: early
+          ? { metadata: {}, status: 'Success', message: 'Connection closed early', code: 200 }
+          : { metadata: {}, code: res.statusCode },
         ...requestObject(),
         ...(response === undefined
           ? {}
           : { responseObject: decision.omitManagedFields ? withoutManagedFields(response) : response }),
       });
     };
-    res.once('finish', complete);
-    res.once('close', complete);
+    ending.then(complete);
 
     return {
       auditID,
@@ -161,6 +167,7 @@ export function createRequestAuditor(options: ResolvedAuditRequestOptions): Requ
       panic() {
         if (finished || panicked) return;
         panicked = true;
+        ending.cancel();
         if (omitted.has('Panic')) return;
         void store({
           ...base,
@@ -180,6 +187,73 @@ export function createRequestAuditor(options: ResolvedAuditRequestOptions): Requ
   }
 
   return { begin };
+}
+
+/**
+ * When a response has ended for the audit: it finished, or — the client gone first — the handler ended it
+ * anyway (the apiserver records `ResponseComplete` when the handler returns, with the code it wrote, and a
+ * panic after a disconnect as `Panic`), or it did not within {@link ABORTED_WAIT_MS}.
+ */
+function watchEnd(res: Response) {
+  let done: (() => void) | undefined;
+  let ended = false;
+  let timer: NodeJS.Timeout | undefined;
+  const state = {
+    handlerEnded: false,
+    /** Calls `callback` once the response has ended (at once if it has). */
+    then(callback: () => void) {
+      done = callback;
+      if (ended) callback();
+      else if (res.destroyed && !res.writableFinished) aborted();
+    },
+    /** No `ResponseComplete` is wanted any more (a panic was recorded). */
+    cancel() {
+      clearTimeout(timer);
+      done = undefined;
+    },
+  };
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(timer);
+    done?.();
+  };
+  const aborted = () => {
+    if (timer === undefined && !ended) timer = setTimeout(end, ABORTED_WAIT_MS).unref();
+  };
+  const handlerEnd = res.end;
+  res.end = function (this: Response, ...args: unknown[]) {
+    state.handlerEnded = true;
+    const result = (handlerEnd as (...a: unknown[]) => Response).apply(this, args);
+    if (res.destroyed) end(); // on a closed connection `finish` never comes
+    return result;
+  } as Response['end'];
+  res.once('finish', end);
+  res.once('close', () => {
+    if (res.writableFinished) end();
+    else if (done !== undefined) aborted();
+  });
+  return state;
+}
+
+/** How long a response whose client went away waits for its handler to end it before it is recorded. */
+const ABORTED_WAIT_MS = 30_000;
+
+/** The apiserver's `maybeTruncateUserAgent`: 1 024 characters, then `...TRUNCATED`. */
+function truncateUserAgent(agent: string | undefined): string | undefined {
+  return agent !== undefined && agent.length > 1024 ? `${agent.slice(0, 1024)}...TRUNCATED` : agent;
+}
+
+/** Whether a parsed request body is at most `maxBytes`: by `Content-Length` when sent, else as JSON. */
+function fitsBodyBytes(req: Request, body: unknown, maxBytes: number): boolean {
+  const length = Number(req.headers['content-length']);
+  if (req.headers['content-length'] !== undefined && Number.isSafeInteger(length)) return length <= maxBytes;
+  try {
+    const json = JSON.stringify(body);
+    return json === undefined || Buffer.byteLength(json) <= maxBytes;
+  } catch {
+    return false; // not serializable: it could not be stored anyway
+  }
 }
 
 function compact(ref: Record<string, string>): ObjectReference {

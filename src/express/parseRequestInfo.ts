@@ -137,9 +137,7 @@ export function resourceVerb(method: string, name: string, url: string): string 
  * throws on targets Node serves (`//[`). Never throws.
  */
 function splitTarget(url: string): { pathname: string; searchParams: URLSearchParams } {
-  let target = url;
-  const origin = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i.exec(target); // the absolute form: `http://host/path`
-  if (origin !== null) target = target.slice(origin[0].length);
+  let target = requestURIOf(url);
   const hash = target.indexOf('#');
   if (hash >= 0) target = target.slice(0, hash);
   const question = target.indexOf('?');
@@ -154,6 +152,17 @@ function splitTarget(url: string): { pathname: string; searchParams: URLSearchPa
     pathname: pathname === '' ? '/' : pathname,
     searchParams: new URLSearchParams(question >= 0 ? target.slice(question + 1) : ''),
   };
+}
+
+/**
+ * A request target as the event's `requestURI`: its path and query, as Go's `URL.RequestURI()` gives it. The
+ * absolute form (`http://user:password@host/path`) loses its scheme and authority, credentials included.
+ */
+export function requestURIOf(target: string): string {
+  const origin = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i.exec(target);
+  if (origin === null) return target;
+  const rest = target.slice(origin[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
 /** `fieldSelector=metadata.name=x` names one object, as in a `get` turned `list`. */

@@ -18,13 +18,28 @@ function list<C extends t.Mixed>(item: C): t.Type<Array<t.TypeOf<C>>, Array<t.Ou
 }
 
 /**
+ * A scalar field of a policy. Like the apiserver's JSON decoding into a Go string or `*bool`, `null` (an
+ * empty YAML key) reads as unset.
+ */
+function scalar<C extends t.Mixed>(codec: C): t.Type<t.TypeOf<C> | undefined, t.OutputOf<C>, unknown> {
+  const type = new t.Type<t.TypeOf<C> | undefined, t.OutputOf<C>, unknown>(
+    codec.name,
+    (input): input is t.TypeOf<C> | undefined => input === undefined || codec.is(input),
+    (input: unknown, context: t.Context) =>
+      input === null ? t.success(undefined) : (codec.validate(input, context) as t.Validation<t.TypeOf<C>>),
+    (value) => codec.encode(value) as t.OutputOf<C>,
+  );
+  return Object.assign(type, { description: describeCodec(codec) });
+}
+
+/**
  * `audit.k8s.io/v1` `GroupResources`: resources of one API group a policy rule matches.
  * `group` `""` (the default) is the core group; `resources` entries are `resource`,
  * `resource/subresource`, `*`, `*\/subresource` or `resource/*`; `resourceNames` narrows to named objects.
  */
 export const GroupResources = t.partial(
   {
-    group: t.string,
+    group: scalar(t.string),
     resources: list(t.string),
     resourceNames: list(t.string),
   },
@@ -47,7 +62,7 @@ export const PolicyRule = t.intersection(
       namespaces: list(t.string),
       nonResourceURLs: list(t.string),
       omitStages: list(Stage),
-      omitManagedFields: t.boolean,
+      omitManagedFields: scalar(t.boolean),
     }),
   ],
   'PolicyRule',
@@ -90,7 +105,7 @@ export const Policy = t.intersection(
       apiVersion: PolicyApiVersion,
       metadata: t.union([t.UnknownRecord, t.null]),
       omitStages: list(Stage),
-      omitManagedFields: t.boolean,
+      omitManagedFields: scalar(t.boolean),
     }),
   ],
   'Policy',
