@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/CliIO.js';
 import { runCli } from '../../src/cli/runCli.js';
+import { generateTls } from '../transport/fixtures/tls.js';
 import { LIGGITT } from './builtCli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rx-audit-runcli-'));
@@ -102,6 +103,26 @@ describe('runCli usage errors: one line on stderr, exit code 2', () => {
     const cert = path.join(dir, 'none.crt');
     expect(await usageError(['serve', '--port', '0', '--tls-cert', cert, '--tls-key', cert])).toBe(
       `rx-audit: cannot read --tls-cert ${cert}: no such file`,
+    );
+  });
+
+  it('a TLS file that is not PEM, or a key of another certificate, is a usage error naming the flag and file', async () => {
+    const tls = generateTls(mkdtempSync(path.join(dir, 'tls-')));
+    const junk = path.join(dir, 'junk.pem');
+    writeFileSync(junk, 'not a certificate: s3cr3t\n');
+    const serve = (...flags: string[]) => usageError(['serve', '--port', '0', ...flags]);
+    const server = ['--tls-cert', tls.server.certFile, '--tls-key', tls.server.keyFile];
+    expect(await serve('--tls-cert', junk, '--tls-key', tls.server.keyFile)).toBe(
+      `rx-audit: --tls-cert ${junk} does not hold a PEM certificate`,
+    );
+    expect(await serve('--tls-cert', tls.server.certFile, '--tls-key', junk)).toBe(
+      `rx-audit: --tls-key ${junk} does not hold a PEM private key (unencrypted)`,
+    );
+    expect(await serve('--tls-cert', tls.server.certFile, '--tls-key', tls.client.keyFile)).toBe(
+      `rx-audit: --tls-key ${tls.client.keyFile} is not the key of --tls-cert ${tls.server.certFile}`,
+    );
+    expect(await serve(...server, '--client-ca', junk)).toBe(
+      `rx-audit: --client-ca ${junk} does not hold a PEM certificate`,
     );
   });
 

@@ -154,6 +154,25 @@ describe('rx-audit ship in production', { timeout: 60_000 }, () => {
     await new Promise((resolve) => hanging.close(resolve));
   });
 
+  it('a file read to its end, then SIGTERM: the drain still lasts at most --drain-timeout', async () => {
+    let arrived = 0;
+    const hanging = createServer(() => void arrived++);
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/`;
+    const file = path.join(dir, 'read-whole.log');
+    writeFileSync(file, `${LINES.slice(0, 10).join('\n')}\n`);
+    const args = ['ship', file, '--url', url, ...FAST, '--timeout', '60000', '--drain-timeout', '500'];
+    const ship = spawnCli(args, HANG_GUARD_MS);
+    await waitUntil(() => arrived === 1, 'the batch is in flight');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // ten lines: read to the end long before this
+    ship.child.kill('SIGTERM');
+    const run = await ship.done;
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/failed: +10 events \(send-failed 10\)/);
+    hanging.closeAllConnections();
+    await new Promise((resolve) => hanging.close(resolve));
+  });
+
   it('--follow keeps shipping through a rename and a truncate; --checkpoint resumes with nothing twice and nothing skipped', async () => {
     const out = path.join(dir, 'follow.jsonl');
     const log = path.join(dir, 'audit.log');

@@ -181,6 +181,9 @@ export async function shipLines(
     if (signal?.aborted) interrupted = true;
     onProgress?.({ read, invalid });
   } finally {
+    // At the end of the input, what was accepted is sent without a deadline: until a signal sets one, so the
+    // drain it begins meanwhile has its `drainTimeout` (a drain begun now would have none).
+    if (!interrupted && signal?.aborted !== true) await Promise.race([backend.flush(), aborted]);
     await startDrain();
   }
   return { read, invalid, interrupted };

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import { bearerCheck } from './bearerCheck.js';
@@ -252,7 +253,29 @@ async function readTls(
     });
   const cert = await read('--tls-cert', options.tlsCert);
   const key = await read('--tls-key', options.tlsKey);
+  const certificate = parsePem(
+    '--tls-cert',
+    options.tlsCert,
+    'a PEM certificate',
+    () => new X509Certificate(cert),
+  );
+  const privateKey = parsePem('--tls-key', options.tlsKey, 'a PEM private key (unencrypted)', () =>
+    createPrivateKey(key),
+  );
+  if (!certificate.checkPrivateKey(privateKey)) {
+    throw new CliUsageError(`--tls-key ${options.tlsKey} is not the key of --tls-cert ${options.tlsCert}`);
+  }
   if (options.clientCa === undefined) return { cert, key };
   const ca = await read('--client-ca', options.clientCa);
+  parsePem('--client-ca', options.clientCa, 'a PEM certificate', () => new X509Certificate(ca));
   return { cert, key, ca, requestCert: true, rejectUnauthorized: true };
+}
+
+/** `parse()`, or a usage error naming the flag and file (never OpenSSL's text, nor what the file holds). */
+function parsePem<T>(flag: string, file: string, what: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch {
+    throw new CliUsageError(`${flag} ${file} does not hold ${what}`);
+  }
 }
