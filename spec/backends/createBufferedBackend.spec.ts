@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import type { SchedulerLike } from 'rxjs';
 import { EMPTY, NEVER, Observable, Subject, throwError, timer } from 'rxjs';
@@ -6,6 +7,8 @@ import type { AuditBackend, AuditPluginError, AuditStats } from '../../src/contr
 import type { BufferedBackendOptions } from '../../src/backends/createBufferedBackend.js';
 import { createBufferedBackend } from '../../src/backends/createBufferedBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
+import { createLogBackend } from '../../src/backends/createLogBackend.js';
+import { createTruncatingBackend } from '../../src/backends/createTruncatingBackend.js';
 import type { AuditEvent } from '../../src/events/Event.js';
 import { createTestSender } from '../../src/testing/marbles.js';
 import type { TestSenderCall } from '../../src/testing/marbles.js';
@@ -148,10 +151,18 @@ describe('createBufferedBackend', () => {
   it('never retries a batch the delegate resolved false for, even with retry.attempts > 1', async () => {
     const clock = virtualClock();
     const delegateReports: string[] = [];
-    const { backend: delegate, received } = recordingDelegate('refusing', async (events) => {
+    const refusing = recordingDelegate('refusing', async (events) => {
       delegateReports.push(ids(events).join());
+      // A backend that answers false has reported what it refused (the AuditBackend contract).
+      refusing.errors$.next({
+        plugin: 'refusing',
+        reason: 'send-failed',
+        error: new Error('refused'),
+        events,
+      });
       return false;
     });
+    const { backend: delegate, received } = refusing;
     const ownErrors: AuditPluginError[] = [];
     const backend = createBufferedBackend(delegate, {
       scheduler: clock.scheduler,
@@ -260,6 +271,73 @@ describe('createBufferedBackend', () => {
     expect(calls.shutdown).toEqual([{ timeout: 0 }]);
     await clock.advanceTo(2_000); // no retry after the shutdown
     expect(errors).toHaveLength(1);
+    expect(backend.stats()).toMatchObject({ accepted: 1, delivered: 0, queued: 0, inFlight: 0 });
+  });
+
+  it('at the deadline, a call the delegate ends (reported) by its own shutdown is reported once, by the delegate', async () => {
+    // A log backend over a stream whose write never calls back: its shutdown reports the write in progress.
+    const stuck = new Writable({ write: () => undefined });
+    const log = createLogBackend(stuck, { onError: () => undefined });
+    const backend = createBufferedBackend(log, {
+      maxBatchSize: 2,
+      maxBatchWait: 5,
+      onError: () => undefined,
+    });
+    const reports: string[] = [];
+    backend.errors$.subscribe((e) => reports.push(...ids(e.events).map((id) => `${e.plugin}:${id}`)));
+    backend.run();
+    await backend.processEvents(...auditEvents(4));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await backend.shutdown({ timeout: 50 });
+    expect(reports.map((r) => r.split(':')[1]).sort()).toEqual(['e0', 'e1', 'e2', 'e3']);
+    const stats = backend.stats();
+    expect(stats).toMatchObject({ accepted: 4, delivered: 0, queued: 0, inFlight: 0 });
+    expect(stats.failed['send-failed']).toBe(4);
+  });
+
+  it('stats add up when the delegate answers false for part of a batch, or reports after answering true', async () => {
+    const truncating = createTruncatingBackend(recordingDelegate().backend, { maxEventSize: 400 });
+    const buffered = createBufferedBackend(truncating, { maxBatchSize: 3, maxBatchWait: 5 });
+    buffered.run();
+    const big = auditEvent('big', { requestURI: `/${'x'.repeat(1000)}` }); // too large even truncated
+    await buffered.processEvents(auditEvent('a'), big, auditEvent('b'));
+    await buffered.shutdown();
+    expect(buffered.stats()).toMatchObject({ accepted: 3, delivered: 2, failed: { 'too-large': 1 } });
+
+    // A delegate that takes the batch (true) and reports it later, as a batch-mode webhook does.
+    const later = recordingDelegate('later');
+    const late = createBufferedBackend(later.backend, { maxBatchSize: 2, maxBatchWait: 5 });
+    late.run();
+    await late.processEvents(auditEvent('c'), auditEvent('d'));
+    await late.flush();
+    later.errors$.next({
+      plugin: 'later',
+      reason: 'send-failed',
+      error: new Error('later'),
+      events: later.received.flat(),
+    });
+    await late.shutdown();
+    expect(late.stats()).toMatchObject({ accepted: 2, delivered: 0, failed: { 'send-failed': 2 } });
+  });
+
+  it('a delegate whose shutdown rejects: shutdown resolves, the failure is reported, and a call it held ends once', async () => {
+    const { backend: delegate } = recordingDelegate('stuck', () => new Promise<boolean>(() => undefined));
+    delegate.shutdown = () => Promise.reject(new Error('boom'));
+    const backend = createBufferedBackend(delegate, {
+      maxBatchSize: 1,
+      maxBatchWait: 5,
+      onError: () => undefined,
+    });
+    const errors: AuditPluginError[] = [];
+    backend.errors$.subscribe((e) => errors.push(e));
+    backend.run();
+    await backend.processEvents(auditEvent('held'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(backend.shutdown({ timeout: 20 })).resolves.toBeUndefined();
+    expect(errors.map((e) => [e.reason, ids(e.events).join(), e.error.message])).toEqual([
+      ['send-failed', '', 'buffered: delegate stuck failed to shut down'],
+      ['send-failed', 'held', expect.stringContaining('shutdown deadline of 20 ms passed')],
+    ]);
     expect(backend.stats()).toMatchObject({ accepted: 1, delivered: 0, queued: 0, inFlight: 0 });
   });
 

@@ -116,8 +116,9 @@ describe('createTruncatingBackend', () => {
 
     it('measures sizes in the configured group version', async () => {
       const e = event('gv', { level: 'Request', requestObject: { a: 'x'.repeat(200) } });
-      const v1 = bytes(encodeEvent(e, 'audit.k8s.io/v1'));
-      const v1beta1 = bytes(encodeEvent(e, 'audit.k8s.io/v1beta1'));
+      // Sized as upstream's calcSize: the JSON and the newline Go's encoder ends it with.
+      const v1 = bytes(encodeEvent(e, 'audit.k8s.io/v1')) + 1;
+      const v1beta1 = bytes(encodeEvent(e, 'audit.k8s.io/v1beta1')) + 1;
       expect(v1beta1).toBeGreaterThan(v1);
       // Exactly at the limit in v1: untouched. The same limit in v1beta1: truncated.
       const atV1 = setup({ maxEventSize: v1 });
@@ -126,6 +127,22 @@ describe('createTruncatingBackend', () => {
       const atV1beta1 = setup({ maxEventSize: v1, groupVersion: 'audit.k8s.io/v1beta1' });
       await atV1beta1.backend.processEvents(e);
       expect(atV1beta1.delegate.calls[0]?.[0]?.annotations).toEqual({ 'audit.k8s.io/truncated': 'true' });
+    });
+
+    it("counts < > & as Go's encoder writes them (\\u0026, six bytes each) and the newline after the event", async () => {
+      const e = event('amp', {
+        level: 'Request',
+        requestURI: `/x?${'a=1&'.repeat(50)}`,
+        requestObject: { a: 'x'.repeat(100) },
+      });
+      const plain = bytes(encodeEvent(e, 'audit.k8s.io/v1'));
+      const go = plain + 5 * 50 + 1;
+      const fits = setup({ maxEventSize: go });
+      await fits.backend.processEvents(e);
+      expect(fits.delegate.calls[0]?.[0]).toBe(e);
+      const under = setup({ maxEventSize: go - 1 });
+      await under.backend.processEvents(e);
+      expect(under.delegate.calls[0]?.[0]?.annotations).toEqual({ 'audit.k8s.io/truncated': 'true' });
     });
 
     it('reports an event that cannot be serialised as invalid', async () => {

@@ -1,5 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
-import { asyncScheduler, from, map, merge } from 'rxjs';
+import { Subject, asyncScheduler, finalize, from, map, merge } from 'rxjs';
 import type { AuditBackend, AuditPluginError } from '../contract/AuditBackend.js';
 import type { AuditLogger } from '../util/loggerReporter.js';
 import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
@@ -80,8 +80,12 @@ export function createBufferedBackend(
   const retry = resolveRetryOptions(retryOption, 1);
   const report = routeFailure(onError, logger);
   const spool = spoolOption === undefined ? undefined : resolveSpoolOptions(spoolOption);
-  // Batches whose delegate call is made and not settled: at a deadline, the delegate's shutdown ends those.
-  const calling = new Set<EngineBatch>();
+  // Batches handed to the delegate and not ended yet, with the call (undefined while it is being made): at a
+  // deadline, the delegate's shutdown ends those calls, and the batches end as their calls settle.
+  const calling = new Map<EngineBatch, Promise<boolean> | undefined>();
+  // Events of calls the delegate answered `false` (it reported some or all of them): see stats().
+  let answeredFalse = 0;
+  const shutdownFailures$ = new Subject<AuditPluginError>();
 
   const config: DeliveryEngineConfig = {
     mode: 'batch',
@@ -105,19 +109,23 @@ export function createBufferedBackend(
     restore: (items) => restoreItems(items, 'audit.k8s.io/v1'),
     send: (engineBatch) => {
       const events = restoreItems(engineBatch.items, 'audit.k8s.io/v1');
-      calling.add(engineBatch);
+      calling.set(engineBatch, undefined);
       let call: Promise<boolean>;
       try {
-        call = delegate.processEvents(...events);
+        call = Promise.resolve(delegate.processEvents(...events));
       } catch (error) {
         calling.delete(engineBatch);
         throw error;
       }
-      return from(Promise.resolve(call).finally(() => calling.delete(engineBatch))).pipe(
+      calling.set(engineBatch, call);
+      return from(call).pipe(
         map((ok) => {
-          if (!ok) throw new DelegateReportedError(`${delegate.name} did not accept the batch`);
-          return ok;
+          if (ok) return ok;
+          answeredFalse += events.length;
+          throw new DelegateReportedError(`${delegate.name} did not accept the batch`);
         }),
+        // Held until the engine has ended the batch: it ends it with the call's answer.
+        finalize(() => calling.delete(engineBatch)),
       );
     },
     report,
@@ -125,7 +133,28 @@ export function createBufferedBackend(
     delegate: {
       isReported: isDelegateReported,
       holds: (engineBatch) => calling.has(engineBatch),
-      shutdown: (timeLeft) => delegate.shutdown(timeLeft === undefined ? {} : { timeout: timeLeft }),
+      shutdown: async (timeLeft) => {
+        try {
+          await delegate.shutdown(timeLeft === undefined ? {} : { timeout: timeLeft });
+        } catch (error) {
+          const failure = new Error(`buffered: delegate ${delegate.name} failed to shut down`, {
+            cause: error,
+          });
+          const item: AuditPluginError = {
+            plugin: 'buffered',
+            reason: 'send-failed',
+            error: failure,
+            events: [],
+          };
+          report(item);
+          shutdownFailures$.next(item);
+          return false;
+        }
+        // The calls it ended settle now (a macrotask comes after them): their batches end with their answers.
+        const held = [...calling.values()];
+        await Promise.race([Promise.allSettled(held), new Promise((resolve) => setImmediate(resolve))]);
+        return true;
+      },
     },
   };
   const engine: DeliveryEngine =
@@ -147,11 +176,18 @@ export function createBufferedBackend(
       await delegate.flush();
     },
     shutdown,
-    errors$: merge(engine.errors$, delegate.errors$),
+    errors$: merge(engine.errors$, delegate.errors$, shutdownFailures$),
     deliveries$: engine.deliveries$,
     stats: () => {
       const stats = engine.stats();
-      for (const reason of AUDIT_ERROR_REASONS) stats.failed[reason] += delegateFailed[reason];
+      let reported = 0;
+      for (const reason of AUDIT_ERROR_REASONS) {
+        stats.failed[reason] += delegateFailed[reason];
+        reported += delegateFailed[reason];
+      }
+      // Handed over and not reported by the delegate: the events of calls it answered `true` or `false`, less
+      // the ones it reported (before or after it answered).
+      stats.delivered = Math.max(0, stats.delivered + answeredFalse - reported);
       return stats;
     },
   };

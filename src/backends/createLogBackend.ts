@@ -1,3 +1,4 @@
+import { goJson } from '../events/goJson.js';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { Subject, asyncScheduler, timer } from 'rxjs';
@@ -296,14 +297,6 @@ function closeStream(stream: Writable, force: boolean): Promise<void> {
 
 function writeError(err: Error): Error {
   return new Error(`audit log write failed: ${err.message}`, { cause: err });
-}
-
-/** `JSON.stringify` with Go's `encoding/json` HTML escaping, so lines match the apiserver's byte for byte. */
-function goJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
-  );
 }
 
 function validate(options: LogBackendOptions): Required<LogBackendOptions> {

@@ -1,3 +1,4 @@
+import { goJson } from '../events/goJson.js';
 import { Subject, merge } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
 import { encodeEvent } from '../events/encodeEvent.js';
@@ -124,8 +125,10 @@ export function createTruncatingBackend(
   // overhead + Σ s_i + (n − 1) bytes (the commas between items).
   const listOverhead = byteLength(encodeEventList([], groupVersion));
 
+  // An event's size is upstream's `calcSize`: its JSON as Go's encoder writes it (HTML escaping), plus the
+  // newline the encoder ends it with. A batch is split by the bytes of the body actually sent.
   const sizes = (event: AuditEvent): { event: number; item: number } => ({
-    event: byteLength(encodeEvent(event, groupVersion)),
+    event: Buffer.byteLength(goJson(encodeEvent(event, groupVersion))) + 1,
     item: byteLength(encodeEventList([event], groupVersion)) - listOverhead,
   });
 

@@ -15,8 +15,11 @@ export interface DelegateStrategy {
   isReported(error: unknown): boolean;
   /** Whether a call of `batch` is with the delegate now (made and not settled). */
   holds(batch: EngineBatch): boolean;
-  /** The delegate's shutdown, given the time left; afterwards the engine forgets the calls it still holds. */
-  shutdown(timeLeft: number | undefined): Promise<void>;
+  /**
+   * The delegate's shutdown, given the time left; resolves once the calls it ended have settled, `false` if it
+   * failed (reported). After a clean one the engine forgets the calls it still holds.
+   */
+  shutdown(timeLeft: number | undefined): Promise<boolean>;
 }
 
 /** How a concrete backend plugs into the engine. */

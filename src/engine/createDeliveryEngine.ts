@@ -261,11 +261,11 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     await drain(timeout);
     if (delegate === undefined) return;
     const left = timeout === undefined ? undefined : Math.max(0, timeout - (scheduler.now() - start));
-    await delegate.shutdown(left);
-    // The delegate has ended (delivered or reported) every call it held: those are forgotten. A batch waiting
-    // for a retry was never the delegate's (a call that failed during its shutdown): it is reported.
+    const clean = await delegate.shutdown(left);
+    // What the delegate ended has ended here too, with its answer. A call still held is one a clean shutdown
+    // ended without settling: forgotten. A batch waiting for a retry (or any, if the shutdown failed) is reported.
     for (const batch of [...alive])
-      finish(batch, delegate.holds(batch) ? FORGOTTEN : pastDeadline(batch, timeout ?? 0));
+      finish(batch, clean && delegate.holds(batch) ? FORGOTTEN : pastDeadline(batch, timeout ?? 0));
     pipeline?.unsubscribe(); // every batch has ended: no retry timer is left to keep the process alive
   };
 
