@@ -88,9 +88,11 @@ describe('decodeEventList', () => {
     expect(() => decodeEventList('')).toThrow('invalid audit EventList: (root): expected an object, got ""');
   });
 
-  it('requires an items array', () => {
-    expect(errorsOf({ kind: 'EventList' })).toEqual(['items: expected an array, got nothing']);
-    expect(errorsOf({ items: null })).toEqual(['items: expected an array, got null']);
+  it('reads null or missing items as an empty list, as Go does (it writes an empty list as null), and refuses others', () => {
+    expect(
+      decodeEventList({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: null }),
+    ).toEqual([]);
+    expect(decodeEventList({ kind: 'EventList' })).toEqual([]);
     expect(errorsOf({ items: { 0: item('a') } })).toEqual(['items: expected an array, got an object']);
   });
 

@@ -684,6 +684,32 @@ describe('hostile webhooks: bounded reads, redacted messages', () => {
     // eslint-disable-next-line no-control-regex
     expect(err.message).not.toMatch(/[\u0000-\u001f]/);
   });
+  it("the URL's own credentials and a password the peer echoes escaped in JSON are redacted too", async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      const basic = String(req.headers['authorization']).replace(/^Basic /, '');
+      const decoded = Buffer.from(basic, 'base64').toString('utf8');
+      res.writeHead(401, { 'Content-Type': 'text/plain' });
+      res.end(`credential ${basic} rejected; user:pass ${decoded}; login ${JSON.stringify(decoded)}`);
+    });
+    trickling.servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const password = 'urlp@ss"w0rd\\x';
+    const url = `http://alice:${encodeURIComponent(password)}@127.0.0.1:${port}/hook`;
+    const text = errorText(await failure(post(sender({ url }))));
+    expect(text).toContain('401');
+    const basic = Buffer.from(`alice:${password}`).toString('base64');
+    for (const secret of [
+      basic,
+      password,
+      JSON.stringify(password).slice(1, -1),
+      encodeURIComponent(password),
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
   it('a token the peer echoes across any cut (the quoted excerpt, the bytes read) leaves no part of it behind', async () => {
     const TOKEN = 'Zq7xK2mP9vR4tW8yB3nL6cH1jF5dG0sAeUiOpQwErTy';
     let pad = 0;

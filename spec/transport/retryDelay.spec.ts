@@ -37,7 +37,8 @@ describe('retryDelay', () => {
   it('uses the retryAfterMs the server asked for, capped at 60 s', () => {
     const options = { ...RETRY_DEFAULTS, jitter: 0 };
     expect(retryDelay(options, 1, new WebhookError('429', { status: 429, retryAfterMs: 2_000 }))).toBe(2_000);
-    expect(retryDelay(options, 3, new WebhookError('503', { status: 503, retryAfterMs: 0 }))).toBe(0);
+    // Retry-After: 0 (or a date already past) is no hint: the backoff stays (a first delay is never 0).
+    expect(retryDelay(options, 3, new WebhookError('503', { status: 503, retryAfterMs: 0 }))).toBe(22_500);
     expect(retryDelay(options, 1, { retryAfterMs: 3_600_000 })).toBe(MAX_RETRY_AFTER_MS);
     expect(retryDelay(options, 1, { retryAfterMs: 'soon' })).toBe(10_000);
     expect(retryDelay(options, 1, null)).toBe(10_000);

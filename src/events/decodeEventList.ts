@@ -45,13 +45,15 @@ export function decodeEventList(input: unknown): AuditEvent[] {
   if (metadata !== undefined && metadata !== null && !isObject(metadata)) {
     errors.push(expectedLine('metadata', 'an object or null', metadata));
   }
-  if (!Array.isArray(items)) {
+  // As Go's decoder: `null` or no `items` is an empty list (Go writes an empty list as `null`).
+  const list: unknown = items ?? [];
+  if (!Array.isArray(list)) {
     errors.push(expectedLine('items', 'an array', items));
     throw new AuditDecodeError('audit EventList', errors.lines, errors.omitted);
   }
-  const events = new Array<AuditEvent>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const event = decodeItem(items[i], `items.${i}`, version, errors);
+  const events = new Array<AuditEvent>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const event = decodeItem(list[i], `items.${i}`, version, errors);
     if (event !== undefined) events[i] = event;
   }
   if (errors.count > 0) throw new AuditDecodeError('audit EventList', errors.lines, errors.omitted);

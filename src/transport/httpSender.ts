@@ -181,13 +181,29 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
   }
   const client = axios.create(config);
 
-  // The target's header values may be credentials too (X-Api-Key); a webhook may echo any of them back.
-  const secrets = [resolved.token, resolved.password, ...Object.values(resolved.headers ?? {})].filter(
-    (s): s is string => typeof s === 'string' && s.length >= 4,
-  );
+  // The target's header values may be credentials too (X-Api-Key), and so may the URL's user info (axios sends
+  // it as Basic auth); a webhook may echo any of them back, as sent, decoded, in base64 or escaped in JSON.
+  const userInfo = urlCredentials(url);
+  const plain = [
+    resolved.token,
+    resolved.password,
+    userInfo?.password,
+    ...Object.values(resolved.headers ?? {}),
+  ];
   if (resolved.username || resolved.password) {
-    secrets.push(Buffer.from(`${resolved.username ?? ''}:${resolved.password ?? ''}`).toString('base64'));
+    plain.push(Buffer.from(`${resolved.username ?? ''}:${resolved.password ?? ''}`).toString('base64'));
   }
+  if (userInfo !== undefined) {
+    plain.push(`${userInfo.username}:${userInfo.password}`);
+    plain.push(Buffer.from(`${userInfo.username}:${userInfo.password}`).toString('base64'));
+  }
+  const secrets = [
+    ...new Set(
+      plain
+        .filter((s): s is string => typeof s === 'string' && s.length >= 4)
+        .flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]),
+    ),
+  ].sort((a, b) => b.length - a.length); // a longer form first: a shorter one may be inside it
   const failure = (reason: string, retryable: boolean) =>
     new WebhookError(`audit webhook POST ${redactUrl(url)} failed: ${reason}`, { retryable });
   let closed = false;
@@ -334,4 +350,23 @@ function isReadable(value: unknown): value is Readable {
 /** axios' own timeout (`ECONNABORTED`, or `ETIMEDOUT` with `transitional.clarifyTimeoutError`). */
 function isTimeout(error: unknown): boolean {
   return axios.isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT');
+}
+
+/** The user name and password of a URL's user info (percent-decoded), if it has a password. */
+function urlCredentials(url: string): { username: string; password: string } | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.password === '') return undefined;
+  const decode = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  return { username: decode(parsed.username), password: decode(parsed.password) };
 }
