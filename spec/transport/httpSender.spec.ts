@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
@@ -834,5 +834,56 @@ describe("compression: 'gzip'", () => {
     expect(() =>
       createWebhookBackend({ mode: 'blocking', target: { url: server.url }, compression: 'zip' as never }),
     ).toThrow('compression must be one of none|gzip, got "zip"');
+  });
+});
+
+describe('a token in a file (tokenFile)', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'rx-audit-token-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('is read again once a minute as it rotates, keeps the last token when the file is gone, and never shows one', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      const auth = String(req.headers['authorization']);
+      seen.push(auth);
+      res
+        .writeHead(auth === 'Bearer token-v2' ? 401 : 200, { 'Content-Type': 'text/plain' })
+        .end(`saw ${auth}`);
+    });
+    trickling.servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const tokenFile = join(folder, 'token');
+    writeFileSync(tokenFile, 'token-v1\n');
+    const start = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(start);
+    try {
+      const send = sender({ url, tokenFile });
+      await post(send);
+      writeFileSync(tokenFile, 'token-v2\n'); // rotated
+      await post(send); // within the minute: still v1
+      clock.mockReturnValue(start + 61_000);
+      const text = errorText(await failure(post(send))); // read again: v2, which this webhook refuses
+      expect(text).toContain('401');
+      expect(text).not.toContain('token-v2');
+      rmSync(tokenFile);
+      clock.mockReturnValue(start + 122_000);
+      await failure(post(send)); // the file is gone: the last token is kept
+      expect(seen).toEqual(['Bearer token-v1', 'Bearer token-v1', 'Bearer token-v2', 'Bearer token-v2']);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('an unreadable or empty token file is named when the sender is created', () => {
+    const empty = join(folder, 'empty');
+    writeFileSync(empty, '\n');
+    expect(() => sender({ url: 'http://127.0.0.1:1/', tokenFile: join(folder, 'none') })).toThrow(
+      `unable to read target.tokenFile ${join(folder, 'none')} due to ENOENT`,
+    );
+    expect(() => sender({ url: 'http://127.0.0.1:1/', tokenFile: empty })).toThrow(
+      `unable to read target.tokenFile ${empty} due to the file is empty`,
+    );
   });
 });

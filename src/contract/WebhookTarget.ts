@@ -8,6 +8,12 @@ export interface WebhookTarget {
   headers?: Record<string, string>;
   /** Bearer token sent as `Authorization: Bearer <token>`. */
   token?: string;
+  /**
+   * A file holding the bearer token (a kubeconfig's `tokenFile`): read when the sender is created, then again
+   * when the last read is a minute old, as client-go does, so a rotated token is used. A failed or empty read
+   * keeps the last token. With `token`, `token` is used until the first re-read.
+   */
+  tokenFile?: string;
   /** Basic auth user name (with `password`). */
   username?: string;
   /** Basic auth password (with `username`). */

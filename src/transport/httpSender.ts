@@ -1,3 +1,4 @@
+import { tokenSource } from './tokenSource.js';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AgentOptions as HttpsAgentOptions } from 'node:https';
@@ -197,13 +198,20 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
     plain.push(`${userInfo.username}:${userInfo.password}`);
     plain.push(Buffer.from(`${userInfo.username}:${userInfo.password}`).toString('base64'));
   }
-  const secrets = [
-    ...new Set(
-      plain
-        .filter((s): s is string => typeof s === 'string' && s.length >= 4)
-        .flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]),
-    ),
-  ].sort((a, b) => b.length - a.length); // a longer form first: a shorter one may be inside it
+  const secrets: string[] = [];
+  const keepOut = (values: readonly unknown[]): void => {
+    const forms = values
+      .filter((v): v is string => typeof v === 'string' && v.length >= 4)
+      .flatMap((v) => [v, JSON.stringify(v).slice(1, -1), encodeURIComponent(v)]);
+    for (const form of forms) if (!secrets.includes(form)) secrets.push(form);
+    secrets.sort((a, b) => b.length - a.length); // a longer form first: a shorter one may be inside it
+  };
+  keepOut(plain);
+  // A token in a file is read again as it rotates (client-go's one minute); each new one is kept out too.
+  const currentToken =
+    resolved.tokenFile === undefined
+      ? undefined
+      : tokenSource(resolved.token, resolved.tokenFile, (token) => keepOut([token]));
   const failure = (reason: string, retryable: boolean) =>
     new WebhookError(`audit webhook POST ${redactUrl(url)} failed: ${reason}`, { retryable });
   let closed = false;
@@ -246,9 +254,11 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
           return teardown;
         }
       }
-      const post = (data: string | Buffer, extra?: Record<string, string>) =>
+      const post = (data: string | Buffer, encoding?: Record<string, string>) => {
+        const token = currentToken?.();
+        const extra = token === undefined ? encoding : { ...encoding, Authorization: `Bearer ${token}` };
         // request(), not post(): post() first merges its arguments into a config, a second mergeConfig per POST.
-        client
+        return client
           .request<Readable>(
             extra
               ? { method: 'post', url, data, signal: cancel, headers: extra }
@@ -284,6 +294,7 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
               });
             },
           );
+      };
       if (compression === 'none') {
         void post(body);
         return teardown;

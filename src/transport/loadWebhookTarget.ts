@@ -186,6 +186,7 @@ function targetFromKubeconfig(raw: unknown, file: string): WebhookTarget {
     url: `server of ${clusterLabel}`,
     headers: 'headers',
     token: `${user.token ? 'token' : 'tokenFile'} of ${userLabel}`,
+    tokenFile: `tokenFile of ${userLabel}`,
     username: `username of ${userLabel}`,
     password: `password of ${userLabel}`,
     ca: `${cluster['certificate-authority-data'] ? 'certificate-authority-data' : 'certificate-authority'} of ${clusterLabel}`,
@@ -298,7 +299,11 @@ function buildTarget(
     if (bytes !== undefined) {
       const token = bytes.toString('utf8').trim();
       if (token === '') problems.push(`tokenFile of ${userLabel} is empty`);
-      else target.token = token;
+      else {
+        target.token = token;
+        // Read again as it rotates, as client-go does (see WebhookTarget.tokenFile).
+        target.tokenFile = isAbsolute(user.tokenFile) ? user.tokenFile : resolve(base, user.tokenFile);
+      }
     }
   }
   if (user.username) target.username = user.username;

@@ -1,3 +1,4 @@
+import { readTokenFile } from './tokenSource.js';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { createSecureContext } from 'node:tls';
@@ -19,6 +20,7 @@ export const DIRECT_TARGET_FIELDS: TargetFieldNames = {
   url: 'target.url',
   headers: 'target.headers',
   token: 'target.token',
+  tokenFile: 'target.tokenFile',
   username: 'target.username',
   password: 'target.password',
   ca: 'target.ca',
@@ -46,6 +48,7 @@ const WebhookTargetCodec = t.intersection(
     t.partial({
       headers: t.record(t.string, t.string),
       token: t.string,
+      tokenFile: t.string,
       username: t.string,
       password: t.string,
       ca: Pem,
@@ -92,6 +95,13 @@ export function validateWebhookTarget(input: unknown): WebhookTarget {
   }
   const target = { ...decoded.right } as WebhookTarget;
   const problems = targetProblems(target, DIRECT_TARGET_FIELDS);
+  if (target.tokenFile !== undefined && target.token === undefined && problems.length === 0) {
+    try {
+      target.token = readTokenFile(target.tokenFile); // checked now; read again as it rotates
+    } catch (error) {
+      problems.push(`unable to read target.tokenFile ${target.tokenFile} due to ${fileReason(error)}`);
+    }
+  }
   if (problems.length > 0) throw new KubeconfigError(undefined, problems);
   return target;
 }
@@ -128,7 +138,7 @@ export function targetProblems(target: WebhookTarget, names: TargetFieldNames): 
   }
 
   const methods: string[] = [];
-  if (target.token) methods.push('token');
+  if (target.token || target.tokenFile) methods.push('token');
   if (target.username || target.password) methods.push('basicAuth');
   if (methods.length > 1) {
     problems.push(
@@ -223,4 +233,11 @@ function keyProblemsOf(pem: string | Buffer, field: string): string[] {
 function opensslReason(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return message.replace(/^error:[0-9A-F]+:(?:[^:]*::)?/, '').split('\n')[0] ?? message;
+}
+
+/** Why a file could not be read, without its content: the file system's code, or the message of a check. */
+function fileReason(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.message : String(error);
 }
