@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { showValue } from '../events/showValue.js';
 import { parseUntrustedYaml } from '../util/parseUntrustedYaml.js';
-import { readBoundedFile } from '../util/readBoundedFile.js';
+import { fsReason, readBoundedFile } from '../util/readBoundedFile.js';
 import type { YamlPathSegment } from '../util/parseUntrustedYaml.js';
 import { reportErrors } from '../events/reportErrors.js';
 import { Kubeconfig, KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './Kubeconfig.js';
@@ -326,7 +326,3 @@ function known(list: string, map: ReadonlyMap<string, unknown>): string {
 }
 
 /** The file system's reason, without the `, open '<path>'` it appends: the message names the file already. */
-function fsReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/, \w+ '[^']*'$/, '');
-}

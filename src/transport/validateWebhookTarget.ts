@@ -1,4 +1,5 @@
 import { readTokenFile } from './tokenSource.js';
+import { fsReason } from '../util/readBoundedFile.js';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { createSecureContext } from 'node:tls';
@@ -99,7 +100,7 @@ export function validateWebhookTarget(input: unknown): WebhookTarget {
     try {
       target.token = readTokenFile(target.tokenFile); // checked now; read again as it rotates
     } catch (error) {
-      problems.push(`unable to read target.tokenFile ${target.tokenFile} due to ${fileReason(error)}`);
+      problems.push(`unable to read target.tokenFile ${target.tokenFile} due to ${fsReason(error)}`);
     }
   }
   if (problems.length > 0) throw new KubeconfigError(undefined, problems);
@@ -233,11 +234,4 @@ function keyProblemsOf(pem: string | Buffer, field: string): string[] {
 function opensslReason(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return message.replace(/^error:[0-9A-F]+:(?:[^:]*::)?/, '').split('\n')[0] ?? message;
-}
-
-/** Why a file could not be read, without its content: the file system's code, or the message of a check. */
-function fileReason(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.message : String(error);
 }

@@ -40,3 +40,9 @@ export function readBoundedFile(path: string, max = MAX_CONFIG_FILE_BYTES): Buff
     closeSync(fd);
   }
 }
+
+/** Why a file could not be read, for a message: the error's text without the path it repeats, never content. */
+export function fsReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/, \w+ '[^']*'$/, '');
+}
