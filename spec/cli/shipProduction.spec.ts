@@ -47,6 +47,21 @@ const LINES = readFileSync(OPENSHIFT, 'utf8')
 const linesOf = (out: string): number =>
   existsSync(out) ? readFileSync(out, 'utf8').split('\n').length - 1 : 0;
 
+/** A webhook that never answers and counts the POSTs that arrived. */
+async function hangingWebhook() {
+  const server = createServer(() => void webhook.arrived++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const webhook = {
+    arrived: 0,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+  return webhook;
+}
+
 describe('rx-audit ship in production', { timeout: 60_000 }, () => {
   it('reads pretty-printed JSON documents; a log with no valid event exits 1 saying so', async () => {
     const out = path.join(dir, 'docs.jsonl');
@@ -121,26 +136,24 @@ describe('rx-audit ship in production', { timeout: 60_000 }, () => {
     // A webhook that never answers, and says when a POST has arrived. With --timeout 60000 and a 60 s drain, only
     // the drain deadline (first run) or the second signal (second run) can end ship within the hang guard: the
     // outcome holds by construction, not by how fast the machine is.
-    let arrived = 0;
-    const hanging = createServer(() => void arrived++);
-    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
-    const serve = { url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/` };
+    const hanging = await hangingWebhook();
+    const serve = { url: hanging.url };
     const file = path.join(dir, 'ten.log');
     writeFileSync(file, `${LINES.slice(0, 10).join('\n')}\n`);
     const args = ['ship', file, '--url', serve.url, ...FAST, '--timeout', '60000', '--follow'];
     const ship = spawnCli([...args, '--drain-timeout', '500'], HANG_GUARD_MS);
     // A POST in flight: ship is past its start-up, its signal listeners are installed.
-    await waitUntil(() => arrived === 1, 'the batch is in flight');
+    await waitUntil(() => hanging.arrived === 1, 'the batch is in flight');
     ship.child.kill('SIGTERM');
     const run = await ship.done;
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/failed: +10 events \(send-failed 10\)/);
     expect(run.stdout).toContain('FAILED, not every valid event was delivered');
-    expect(arrived).toBe(1); // the deadline ended the POST in flight; it was not sent again
+    expect(hanging.arrived).toBe(1); // the deadline ended the POST in flight; it was not sent again
 
-    arrived = 0;
+    hanging.arrived = 0;
     const again = spawnCli([...args, '--drain-timeout', '60000'], HANG_GUARD_MS);
-    await waitUntil(() => arrived === 1, "the second run's batch is in flight");
+    await waitUntil(() => hanging.arrived === 1, "the second run's batch is in flight");
     again.child.kill('SIGTERM');
     await waitUntil(() => again.output().stderr.includes('interrupted'), 'the first signal is seen');
     again.child.kill('SIGTERM');
@@ -150,27 +163,23 @@ describe('rx-audit ship in production', { timeout: 60_000 }, () => {
     expect(last).toBe(
       'rx-audit ship: interrupted again — exiting now: 10 events read, 0 delivered, 10 not yet delivered',
     );
-    hanging.closeAllConnections();
-    await new Promise((resolve) => hanging.close(resolve));
+    await hanging.close();
   });
 
   it('a file read to its end, then SIGTERM: the drain still lasts at most --drain-timeout', async () => {
-    let arrived = 0;
-    const hanging = createServer(() => void arrived++);
-    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/`;
+    const hanging = await hangingWebhook();
+    const { url } = hanging;
     const file = path.join(dir, 'read-whole.log');
     writeFileSync(file, `${LINES.slice(0, 10).join('\n')}\n`);
     const args = ['ship', file, '--url', url, ...FAST, '--timeout', '60000', '--drain-timeout', '500'];
     const ship = spawnCli(args, HANG_GUARD_MS);
-    await waitUntil(() => arrived === 1, 'the batch is in flight');
+    await waitUntil(() => hanging.arrived === 1, 'the batch is in flight');
     await new Promise((resolve) => setTimeout(resolve, 300)); // ten lines: read to the end long before this
     ship.child.kill('SIGTERM');
     const run = await ship.done;
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/failed: +10 events \(send-failed 10\)/);
-    hanging.closeAllConnections();
-    await new Promise((resolve) => hanging.close(resolve));
+    await hanging.close();
   });
 
   it('--follow keeps shipping through a rename and a truncate; --checkpoint resumes with nothing twice and nothing skipped', async () => {
