@@ -12,8 +12,7 @@
 import type { ObservableInput, Subscription } from 'rxjs';
 import { EMPTY, Observable, Subject } from 'rxjs';
 import { mergeMapFlat } from '../util/mergeMapFlat.js';
-import type { AuditErrorReason, AuditPluginError, DeliveryReport } from '../contract/AuditBackend.js';
-import { emptyStats } from '../contract/AuditBackend.js';
+import type { AuditErrorReason } from '../contract/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
 import { toDeliveryError } from '../operators/deliverBatches.js';
 import { WebhookError } from '../transport/WebhookError.js';
@@ -24,14 +23,13 @@ import { isTooLarge, sendWithRetry } from '../transport/sendAttempt.js';
 import { maxSnapshotBytes, reportLeftOut, snapshotItems } from './snapshotItems.js';
 import type { Snapshots } from './snapshotItems.js';
 import { BufferRoom } from './BufferRoom.js';
+import { EngineAccounts } from './EngineAccounts.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from './DeliveryEngineConfig.js';
 
 /** Builds the engine; nothing is subscribed until `run()`. */
 export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngine {
   const { batch: limits, scheduler, delegate } = config;
-  const errors$ = new Subject<AuditPluginError>();
-  const deliveries$ = new Subject<DeliveryReport>();
-  const { failed, ...counters } = emptyStats();
+  const books = new EngineAccounts(config.plugin, config.report);
   const input$ = new Subject<EngineItem>();
   const calls$ = new Subject<EngineBatch>();
   const flush$ = new Subject<void>();
@@ -47,21 +45,13 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   const cancels = config.unsubscribeCancels === true;
   const cutting = { batch: limits, scheduler, flush: flush$, envelopeBytes, ...itemSizes };
 
-  const report = (reason: AuditErrorReason, error: Error, events: readonly AuditEvent[]): void => {
-    failed[reason] += events.length;
-    const item: AuditPluginError = { plugin: config.plugin, reason, error, events: events as AuditEvent[] };
-    config.report(item);
-    errors$.next(item);
-  };
+  const report = (reason: AuditErrorReason, error: Error, events: readonly AuditEvent[]): void =>
+    books.report(reason, error, events);
   const refusal = (what: string): Error => new Error(`${config.subject} ${what}`);
 
-  const accept = (count: number): void => {
-    counters.accepted += count;
-    counters.queued += count;
-  };
   // Batch mode: an item the room lets in goes to the pipeline (or waits for run()).
   const room = new BufferRoom(limits, (item) => {
-    accept(1);
+    books.accept(1);
     if (running && preRun.length === 0) input$.next(item);
     else preRun.push(item); // before run(), or behind its replay (see `replay`)
   });
@@ -74,12 +64,8 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     const n = batch.items.length;
     const ok = error === undefined;
     room.free(batch.items);
-    if (batch.attempts > 0) {
-      counters.inFlight -= n;
-      counters.batches++;
-    } else counters.queued -= n;
-    if (ok) counters.delivered += n;
-    else if (error !== FORGOTTEN && !(delegate?.isReported(error) ?? false)) {
+    books.ended(n, batch.attempts, ok);
+    if (!ok && error !== FORGOTTEN && !(delegate?.isReported(error) ?? false)) {
       const delivery = reason === 'send-failed';
       const why = delivery && isTooLarge(error) ? 'too-large' : reason;
       const cause = delivery ? toDeliveryError(error, batch.attempts) : (error as Error);
@@ -91,17 +77,14 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     // Last: a throwing subscriber (rxjs' deprecated synchronous error handling) cannot skip the accounting.
     if (batch.attempts > 0) {
       const durationMs = scheduler.now() - batch.startedAt;
-      deliveries$.next({ events: n, ok, attempts: batch.attempts, durationMs });
+      books.deliveries$.next({ events: n, ok, attempts: batch.attempts, durationMs });
     }
   };
 
   const attempt = (batch: EngineBatch, signal: AbortSignal): ObservableInput<unknown> => {
     if (batch.ended) return EMPTY; // reported at a shutdown deadline before it could start
-    if (batch.attempts++ === 0) {
-      batch.startedAt = scheduler.now();
-      counters.queued -= batch.items.length;
-      counters.inFlight += batch.items.length;
-    } else counters.retries++;
+    if (batch.attempts === 0) batch.startedAt = scheduler.now();
+    books.attempted(batch.items.length, batch.attempts++ > 0);
     return config.send(batch, signal);
   };
 
@@ -142,7 +125,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
 
   const call = (items: EngineItem[]): Promise<boolean> =>
     new Promise<boolean>((resolve) => {
-      accept(items.length);
+      books.accept(items.length);
       const batch = open(items, resolve);
       room.hold(items);
       if (running && preRunCalls.length === 0) calls$.next(batch);
@@ -275,9 +258,9 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     enqueue: (items) => room.placeWhenRoom(items),
     flush,
     shutdown,
-    errors$: errors$.asObservable(),
-    deliveries$: deliveries$.asObservable(),
-    stats: () => ({ ...counters, failed: { ...failed } }),
+    errors$: books.errors$.asObservable(),
+    deliveries$: books.deliveries$.asObservable(),
+    stats: () => books.stats(),
   };
 }
 
