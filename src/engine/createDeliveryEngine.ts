@@ -1,8 +1,10 @@
 // Not public: the engine behind the batch webhook, the blocking webhook and the buffered backend. It is the
 // design card as a pipeline:
 //
-//   batch:    items → Subject → batchPipeline (size, time, flush, bytes; throttle) → mergeMap(send with backoff retry, maxInFlight) → settle
-//   blocking: calls → Subject → concatMap(send with retry) → settle   (both as mergeMapFlat: see its doc)
+//   batch:    items → inlet → batchPipeline (size, time, flush, bytes; throttle) → mergeMap(send with backoff retry, maxInFlight) → settle
+//   blocking: calls → inlet → concatMap(send with retry) → settle   (both as mergeMapFlat: see its doc)
+//
+// (an inlet is a Subject for one subscriber: see its doc)
 //
 // and around it what a backend needs: the bounded buffer (events and bytes, drop or block), snapshots,
 // run/flush/shutdown, accounting, errors$ and stats(). The batch is the stream's value (EngineBatch): it
@@ -12,6 +14,7 @@
 import type { ObservableInput, Subscription } from 'rxjs';
 import { EMPTY, Observable, Subject } from 'rxjs';
 import { mergeMapFlat } from '../util/mergeMapFlat.js';
+import { inlet } from '../util/inlet.js';
 import type { AuditErrorReason } from '../contract/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
 import { toDeliveryError } from '../operators/deliverBatches.js';
@@ -30,8 +33,8 @@ import type { DeliveryEngine, DeliveryEngineConfig } from './DeliveryEngineConfi
 export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngine {
   const { batch: limits, scheduler, delegate } = config;
   const books = new EngineAccounts(config.plugin, config.report);
-  const input$ = new Subject<EngineItem>();
-  const calls$ = new Subject<EngineBatch>();
+  const input$ = inlet<EngineItem>();
+  const calls$ = inlet<EngineBatch>();
   const flush$ = new Subject<void>();
   const alive = new Set<EngineBatch>(); // cut (or called) and not ended: what flush() and the deadline need
   let running = false;
@@ -167,11 +170,11 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     running = true;
     const settled$: Observable<never> =
       config.mode === 'batch'
-        ? input$.pipe(
+        ? input$.source$.pipe(
             batchPipeline(cutting, (items: EngineItem[]) => open(items)),
             mergeMapFlat(deliver, limits.maxInFlight),
           )
-        : calls$.pipe(mergeMapFlat(deliver, 1)); // concatMap: calls in call order
+        : calls$.source$.pipe(mergeMapFlat(deliver, 1)); // concatMap: calls in call order
     pipeline = settled$.subscribe();
     const flushes = preRunFlushes;
     preRunFlushes = [];
