@@ -8,8 +8,9 @@
 //   node bench/enqueueCounts.mjs [--calls=20000] [--rounds=3] [--lib=/path/to/dist/esm/index.js] [--pieces] [--time]
 //
 // --pieces also counts the path in pieces built by hand around the same serializer: the serializer alone
-// (with a shared settled promise), a Subject push, a Subject into batchEvents (the design card's least,
-// with no buffer room, accounting or send), then the whole backend. --time runs the same loops timed instead,
+// (with a shared settled promise), a Subject push, a Subject into batchEvents (no buffer room, accounting or
+// send), the design card's least (a Subject into batchEvents into mergeMap, each batch sent with an
+// AbortSignal and counted; no buffer room, reports, retry or timeout), then the whole backend. --time runs the same loops timed instead,
 // without valgrind: paired with the stringify loop of the same round, a full GC before each loop, as the
 // enqueue part does (more rounds: the default is then 30).
 //
@@ -37,7 +38,7 @@ else countLoops();
 
 /** The loops, by name; `stringify` first. Each runs `n` calls; `settle()` ends what a loop left pending. */
 async function makeLoops() {
-  const { EMPTY, Subject } = await import('rxjs');
+  const { EMPTY, Subject, from, mergeMap, tap } = await import('rxjs');
   const { loadCorpus, makeEvents } = await import('./lib/corpus.mjs');
   const api = await import(pathToFileURL(lib).href);
   const pool = 2_000;
@@ -84,6 +85,28 @@ async function makeLoops() {
         }),
       )
       .subscribe((batch) => (sink += batch.length));
+    // The design card's least with a send: a Subject into batchEvents, each batch sent through mergeMap (4 in
+    // flight) by the same sender, with the AbortSignal the sender contract gives every attempt, and counted
+    // when it ends. No buffer room, reports, retry, timeout or re-entrancy guard.
+    const card = new Subject();
+    const counted = { accepted: 0, delivered: 0 };
+    const send = () => EMPTY;
+    card
+      .pipe(
+        api.batchEvents({
+          maxBatchSize: 100,
+          maxBatchWait: 60_000,
+          maxBatchBytes: 3 * 1024 * 1024,
+          ...itemSizes,
+          flush: flush$,
+        }),
+        mergeMap((batch) => {
+          const controller = new AbortController();
+          const delivered = () => (counted.delivered += batch.length);
+          return from(send(batch, controller.signal)).pipe(tap({ complete: delivered }));
+        }, 4),
+      )
+      .subscribe();
     Object.assign(loops, {
       serializer: (n) => {
         for (let i = 0; i < n; i++) {
@@ -100,6 +123,13 @@ async function makeLoops() {
       batchEvents: (n) => {
         for (let i = 0; i < n; i++) {
           batching.next(engineItem(serialize(events[i % pool]), undefined));
+          if (answer) answers++;
+        }
+      },
+      designCard: (n) => {
+        for (let i = 0; i < n; i++) {
+          counted.accepted++;
+          card.next(engineItem(serialize(events[i % pool]), undefined));
           if (answer) answers++;
         }
       },
@@ -171,7 +201,11 @@ function countLoops() {
     process.exit(2);
   }
   const dir = mkdtempSync(join(tmpdir(), 'rx-audit-counts-'));
-  const names = ['stringify', ...(pieces ? ['serializer', 'subject', 'batchEvents'] : []), 'processEvents'];
+  const names = [
+    'stringify',
+    ...(pieces ? ['serializer', 'subject', 'batchEvents', 'designCard'] : []),
+    'processEvents',
+  ];
   try {
     execFileSync(
       'valgrind',
