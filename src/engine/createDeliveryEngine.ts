@@ -51,6 +51,11 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   const report = (reason: AuditErrorReason, error: Error, events: readonly AuditEvent[]): void =>
     books.report(reason, error, events);
   const refusal = (what: string): Error => new Error(`${config.subject} ${what}`);
+  /** Reports `events` as `shut-down`; `false`, the call's answer. */
+  const refuse = (events: readonly AuditEvent[]): false => {
+    report('shut-down', refusal('shut down'), events);
+    return false;
+  };
 
   // Batch mode: an item the room lets in goes to the pipeline (or waits for run()).
   const room = new BufferRoom(limits, (item) => {
@@ -119,10 +124,11 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     if (placed === items.length) return error === undefined;
     // A throw part-way (see BufferRoom.placeNow): placed items end through the pipeline; only the rest is
     // reported, so each event still ends once.
+    const rest = sources.slice(placed);
     if (error !== undefined)
-      report('invalid', error instanceof Error ? error : new Error(String(error)), sources.slice(placed));
-    else if (room.closed) report('shut-down', refusal('shut down'), sources.slice(placed));
-    else report('queue-blocked', refusal('queue blocked'), sources.slice(placed));
+      report('invalid', error instanceof Error ? error : new Error(String(error)), rest);
+    else if (room.closed) refuse(rest);
+    else report('queue-blocked', refusal('queue blocked'), rest);
     return false;
   };
 
@@ -137,18 +143,12 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
 
   const processEvents = (events: AuditEvent[]): Promise<boolean> => {
     if (events.length === 0) return answer(true);
-    if (shuttingDown) {
-      report('shut-down', refusal('shut down'), events);
-      return answer(false);
-    }
+    if (shuttingDown) return answer(refuse(events));
     const snapshots = snapshotItems(events, config.snapshot, maxItemBytes);
     const { items } = snapshots;
     const whole = reportLeftOut(snapshots, config.subject, maxItemBytes, report);
     if (items.length === 0) return answer(whole);
-    if (shuttingDown) {
-      report('shut-down', refusal('shut down'), snapshots.sources); // a report above began the shutdown
-      return answer(false);
-    }
+    if (shuttingDown) return answer(refuse(snapshots.sources)); // a report above began the shutdown
     if (config.mode === 'blocking') return whole ? call(items) : call(items).then(() => false);
     if (limits.whenFull === 'block') {
       return new Promise<boolean>((done) =>
@@ -192,8 +192,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   const refuseWaiters = (): void => {
     for (const w of room.close()) {
       const all = w.placed === w.items.length; // its last item's placement began the shutdown
-      if (!all && w.sources !== undefined)
-        report('shut-down', refusal('shut down'), w.sources.slice(w.placed));
+      if (!all && w.sources !== undefined) refuse(w.sources.slice(w.placed));
       w.done(all);
     }
   };
