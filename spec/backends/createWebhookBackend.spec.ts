@@ -300,6 +300,26 @@ describe('createWebhookBackend — batch mode', () => {
     expect(flushed).toBe(true);
   });
 
+  it('holds no timer once flushed, even when its last batch was cut by size (a flushed process may exit)', async () => {
+    // Real timers: a cut keeps the window's timer for the next window (see batchEvents); flush() clears it.
+    const timeouts = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timeouts();
+    const backend = createWebhookBackend({
+      mode: 'batch',
+      sender: () => EMPTY,
+      batch: { maxBatchSize: 10, maxBatchWait: 60_000 },
+      onError: () => {},
+    });
+    backend.run();
+    expect(timeouts()).toBe(before + 1); // the first window is timed from run()
+    expect(await backend.processEvents(...auditEvents(10))).toBe(true); // one size cut, delivered at once
+    expect(backend.stats()).toMatchObject({ accepted: 10, delivered: 10 });
+    expect(timeouts()).toBe(before + 1); // kept for the next window
+    await backend.flush();
+    expect(timeouts()).toBe(before);
+    await backend.shutdown();
+  });
+
   it('flush() also resolves when the batch is reported instead of delivered, and at once when idle', async () => {
     const { backend, clock, errors } = setup(() => fail503(), { retry: { ...exact, attempts: 2 } });
     backend.run();

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { SchedulerLike } from 'rxjs';
 import { NEVER, Subject, bufferTime, filter, from, lastValueFrom, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +72,30 @@ describe('batchEvents', () => {
         z: ['c'],
       });
     });
+  });
+
+  it('keeps one window timer across back-to-back size cuts, and still times each window from its cut', () => {
+    const t = scheduler();
+    let timers = 0;
+    const schedule = (...args: Parameters<TestScheduler['schedule']>) => (timers++, t.schedule(...args));
+    const counting = { now: () => t.now(), schedule } as SchedulerLike;
+    t.run(({ cold, expectObservable }) => {
+      // Size cuts at 2, 5, 8 and 11; m at 12 is in the window opened by the cut at 11, so it goes at 31. The
+      // timer set at subscription (due at 20) outlives the cuts and then times m's window: two timers in all,
+      // where setting one per window took five.
+      const source = cold(' abcdefghijklm 27ms |');
+      const expected = '     --w--x--y--z 19ms v 8ms |';
+      expectObservable(
+        source.pipe(batchEvents({ maxBatchSize: 3, maxBatchWait: 20, scheduler: counting })),
+      ).toBe(expected, {
+        w: ['a', 'b', 'c'],
+        x: ['d', 'e', 'f'],
+        y: ['g', 'h', 'i'],
+        z: ['j', 'k', 'l'],
+        v: ['m'],
+      });
+    });
+    expect(timers).toBe(2);
   });
 
   it('behaves like bufferTime(maxBatchWait, null, maxBatchSize) with empty batches filtered out', () => {

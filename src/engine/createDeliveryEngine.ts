@@ -159,9 +159,14 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   };
 
   const flush = (): Promise<void> => {
-    if (room.held === 0) return Promise.resolve();
-    if (!running) return new Promise<void>((resolve) => preRunFlushes.push(resolve));
-    flush$.next(); // cuts the open batch now: every accepted item is then in a batch that is alive
+    if (!running) {
+      return room.held === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => preRunFlushes.push(resolve));
+    }
+    // Cuts the open batch now: every accepted item is then in a batch that is alive. With nothing held, it
+    // only clears the window timer a cut may have left (see batchEvents), so a flushed backend goes idle.
+    flush$.next();
     return whenEnded(alive);
   };
 

@@ -66,8 +66,10 @@ export interface BatchEventsConfig<E = unknown> {
 
 /**
  * Groups events into batches by size and time, like `bufferTime(maxBatchWait, null, maxBatchSize, scheduler)`
- * with empty batches dropped — it never emits `[]`, and after the first window it schedules no timer while it
- * holds no events.
+ * with empty batches dropped — it never emits `[]`. The first window is timed from subscription. A cut keeps
+ * the window timer for the next window instead of setting one per batch, so while it holds no events, one
+ * timer at most runs, until the end of the window the last cut ended (no longer than `maxBatchWait`); a
+ * `flush` emission clears it when nothing is left to time.
  * With `maxBatchBytes`, batches are also cut by their encoded size (see {@link BatchEventsConfig.maxBatchBytes}
  * for exactly what is counted); an event that alone passes the limit is emitted in a batch of its own, for the
  * caller to report as too large. Every cut — by count, bytes, time, `flush` — restarts the window.
@@ -120,14 +122,24 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
       // Start of the current window; windows follow each other back to back from the last cut.
       let windowStart = scheduler.now();
       let timer: Subscription | undefined;
+      // A cut opens the next window without clearing the timer: setting and clearing a timer per batch (each
+      // with a delay of its own, so a timer list of its own in Node) was about a twentieth of the enqueue cost.
+      // A timer that fires for a window a cut has since ended times the open window instead (see `onTimer`).
+      let window = 0;
+      let timerWindow = 0;
+
+      const clearTimer = (): void => {
+        timer?.unsubscribe();
+        timer = undefined;
+      };
 
       /**
        * Emits the open batch. A byte cut passes the event that caused it (measured at `size`): it opens the
        * next batch before the emission, so events a subscriber pushes re-entrantly come after it.
        */
       const emit = (carried?: { event: E; size: number }): void => {
-        timer?.unsubscribe();
-        timer = undefined;
+        if (maxBatchWait === 0) clearTimer(); // every window is timed from its first event
+        window++;
         windowStart = scheduler.now();
         const batch = buffer;
         buffer = carried === undefined ? [] : [carried.event];
@@ -165,6 +177,12 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
 
       const onTimer = (): void => {
         timer = undefined;
+        if (timerWindow !== window) {
+          // Set for a window that a cut has ended: the open window is timed now, if it holds events (its
+          // deadline is the one its first event would have set: this fires no later than that).
+          if (buffer.length > 0) startTimer();
+          return;
+        }
         if (buffer.length > 0) emit();
         else windowStart = scheduler.now(); // an empty window ends: the next one starts now
       };
@@ -182,6 +200,7 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
           const windows = Math.floor(elapsed / maxBatchWait);
           windowStart += (elapsed % maxBatchWait === 0 ? windows - 1 : windows) * maxBatchWait;
         }
+        timerWindow = window;
         timer = scheduler.schedule(onTimer, Math.max(0, windowStart + maxBatchWait - now));
       };
 
@@ -203,6 +222,7 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
           : from(flush).subscribe({
               next: () => {
                 if (buffer.length > 0) emit();
+                if (buffer.length === 0) clearTimer(); // nothing to time: a flushed backend may go idle at once
               },
               error: (error: unknown) => subscriber.error(error),
             });
@@ -234,8 +254,7 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
-          timer?.unsubscribe();
-          timer = undefined;
+          clearTimer();
           if (buffer.length > 0) {
             const batch = buffer;
             buffer = [];
@@ -249,7 +268,7 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
       });
 
       return () => {
-        timer?.unsubscribe();
+        clearTimer();
         flushSubscription?.unsubscribe();
         sourceSubscription.unsubscribe();
         buffer = [];
