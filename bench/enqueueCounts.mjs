@@ -73,18 +73,17 @@ async function makeLoops() {
       held.push(item);
       if (held.length === 100) held = [];
     });
+    // The engine's cut: batches of 100 in a window of a minute, under 3 MiB.
+    const cut = () =>
+      api.batchEvents({
+        maxBatchSize: 100,
+        maxBatchWait: 60_000,
+        maxBatchBytes: 3 * 1024 * 1024,
+        ...itemSizes,
+        flush: flush$,
+      });
     const batching = new Subject();
-    batching
-      .pipe(
-        api.batchEvents({
-          maxBatchSize: 100,
-          maxBatchWait: 60_000,
-          maxBatchBytes: 3 * 1024 * 1024,
-          ...itemSizes,
-          flush: flush$,
-        }),
-      )
-      .subscribe((batch) => (sink += batch.length));
+    batching.pipe(cut()).subscribe((batch) => (sink += batch.length));
     // The design card's least with a send: a Subject into batchEvents, each batch sent through mergeMap (4 in
     // flight) by the same sender, with the AbortSignal the sender contract gives every attempt, and counted
     // when it ends. No buffer room, reports, retry, timeout or re-entrancy guard.
@@ -93,13 +92,7 @@ async function makeLoops() {
     const send = () => EMPTY;
     card
       .pipe(
-        api.batchEvents({
-          maxBatchSize: 100,
-          maxBatchWait: 60_000,
-          maxBatchBytes: 3 * 1024 * 1024,
-          ...itemSizes,
-          flush: flush$,
-        }),
+        cut(),
         mergeMap((batch) => {
           const controller = new AbortController();
           const delivered = () => (counted.delivered += batch.length);
