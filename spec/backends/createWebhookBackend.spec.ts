@@ -1,5 +1,5 @@
 import type { Observable, ObservableInput } from 'rxjs';
-import { EMPTY, NEVER, Subject, config as rxjsConfig, mergeMap, throwError, timer } from 'rxjs';
+import { EMPTY, NEVER, Subject, mergeMap, throwError, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuditPluginError, DeliveryReport } from '../../src/contract/AuditBackend.js';
@@ -11,7 +11,13 @@ import { encodeEventList } from '../../src/events/encodeEventList.js';
 import type { TestSenderCall } from '../../src/testing/marbles.js';
 import { createTestSender } from '../../src/testing/marbles.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
-import { auditEvent, auditEvents, ids, virtualClock } from '../helpers/fixtures.js';
+import {
+  auditEvent,
+  auditEvents,
+  ids,
+  virtualClock,
+  withSynchronousErrorHandling,
+} from '../helpers/fixtures.js';
 
 const exact = { initialDelay: 10, factor: 2, jitter: 0 };
 const fail503 = () => throwError(() => new WebhookError('HTTP 503 Service Unavailable', { status: 503 }));
@@ -716,17 +722,6 @@ describe('createWebhookBackend — options', () => {
     });
   });
 });
-
-/** Runs `body` with rxjs' deprecated synchronous error handling on, and restores the setting after. */
-async function withSynchronousErrorHandling(body: () => Promise<void>): Promise<void> {
-  const previous = rxjsConfig.useDeprecatedSynchronousErrorHandling;
-  rxjsConfig.useDeprecatedSynchronousErrorHandling = true;
-  try {
-    await body();
-  } finally {
-    rxjsConfig.useDeprecatedSynchronousErrorHandling = previous;
-  }
-}
 
 /** Subscribes to `deliveries$` with a subscriber that throws on the first report only; tells whether it did. */
 function throwOnFirstDelivery(backend: { deliveries$: Observable<DeliveryReport> }): () => boolean {

@@ -1,4 +1,5 @@
 // Shared test data for the batching specs (not a spec itself).
+import { config as rxjsConfig } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { AuditEvent } from '../../src/events/Event.js';
 
@@ -54,4 +55,15 @@ export function virtualClock() {
     advanceTo,
     advanceBy: (ms: number) => advanceTo(scheduler.now() + ms),
   };
+}
+
+/** Runs `body` with rxjs' deprecated synchronous error handling on, and restores the setting after. */
+export async function withSynchronousErrorHandling(body: () => void | Promise<void>): Promise<void> {
+  const previous = rxjsConfig.useDeprecatedSynchronousErrorHandling;
+  rxjsConfig.useDeprecatedSynchronousErrorHandling = true;
+  try {
+    await body();
+  } finally {
+    rxjsConfig.useDeprecatedSynchronousErrorHandling = previous;
+  }
 }

@@ -1,7 +1,8 @@
 import type { Observable } from 'rxjs';
-import { Subject, bufferCount, config, take } from 'rxjs';
+import { Subject, bufferCount, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { inlet } from '../../src/util/inlet.js';
+import { withSynchronousErrorHandling } from '../helpers/fixtures.js';
 
 describe('inlet', () => {
   it('hands values on as a Subject does, a re-entrant one at once (same script, same batches)', () => {
@@ -70,10 +71,8 @@ describe('inlet', () => {
     expect({ first, errors }).toEqual({ first: [1], errors: ['an inlet takes one subscriber at a time'] });
   });
 
-  it("throws a subscriber's error back out of next() under rxjs' deprecated synchronous error handling, as a Subject does", () => {
-    const previous = config.useDeprecatedSynchronousErrorHandling;
-    config.useDeprecatedSynchronousErrorHandling = true;
-    try {
+  it("throws a subscriber's error back out of next() under rxjs' deprecated synchronous error handling, as a Subject does", async () => {
+    await withSynchronousErrorHandling(() => {
       const thrown = (feed: { next(n: number): void }, source$: Observable<number>): unknown => {
         source$.subscribe((n) => {
           if (n === 2) throw new Error(`subscriber bug at ${n}`);
@@ -90,8 +89,6 @@ describe('inlet', () => {
       const source = inlet<number>();
       expect(thrown(source, source.source$)).toBe('subscriber bug at 2');
       expect(thrown(subject, subject)).toBe('subscriber bug at 2');
-    } finally {
-      config.useDeprecatedSynchronousErrorHandling = previous;
-    }
+    });
   });
 });
