@@ -17,11 +17,9 @@
 // Counting needs valgrind (Debian's package) and is slow: about 5 minutes for the defaults, 10 with --pieces.
 // Not part of `npm run bench`. A segment is what runs between two calls of os.loadavg() (callgrind dumps its
 // counters before each one), so module loading, the corpus and the warm-up are left out.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { countSegments, hasValgrind } from './lib/callgrind.mjs';
 import { median, parseArgs } from './lib/part.mjs';
 
 const self = fileURLToPath(import.meta.url);
@@ -189,66 +187,32 @@ async function timeLoops() {
 }
 
 function countLoops() {
-  if (spawnSync('valgrind', ['--version']).status !== 0) {
+  if (!hasValgrind()) {
     console.error('enqueueCounts: valgrind is not installed (apt-get install valgrind)');
     process.exit(2);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'rx-audit-counts-'));
   const names = [
     'stringify',
     ...(pieces ? ['serializer', 'subject', 'batchEvents', 'designCard'] : []),
     'processEvents',
   ];
-  try {
-    execFileSync(
-      'valgrind',
-      [
-        '--tool=callgrind',
-        '--cache-sim=yes',
-        '--dump-before=uv_loadavg',
-        `--callgrind-out-file=${join(dir, 'out')}`,
-        process.execPath,
-        // One thread: the collector's and the compiler's work is counted where it is caused.
-        '--single-threaded',
-        self,
-        '--child',
-        `--calls=${calls}`,
-        `--rounds=${rounds}`,
-        `--lib=${lib}`,
-        ...(pieces ? ['--pieces'] : []),
-      ],
-      { stdio: ['ignore', 'inherit', 'ignore'] },
-    );
-    // Dumps: 1 is everything before the first mark; then per loop its segment and the gap to the next mark.
-    const dumps = readdirSync(dir)
-      .map((name) => ({ name, part: Number(name.split('.').pop()) }))
-      .filter((d) => Number.isInteger(d.part) && d.part > 1)
-      .sort((a, b) => a.part - b.part)
-      .map((d) => counts(readFileSync(join(dir, d.name), 'utf8')))
-      .filter((_, i) => i % 2 === 0);
-    if (dumps.length < rounds * names.length) throw new Error('missing callgrind dumps');
-    const per = (v) => (v / calls).toFixed(0);
-    console.log(`per call, ${calls} calls per segment, ${lib}`);
-    console.log('round  loop            instructions  vs stringify  I1 misses');
-    for (let r = 0; r < rounds; r++) {
-      const row = dumps.slice(r * names.length, (r + 1) * names.length);
-      for (const [i, name] of names.entries()) {
-        const c = row[i];
-        console.log(
-          `${String(r + 1).padStart(5)}  ${name.padEnd(15)} ${per(c.Ir).padStart(12)}  ` +
-            `${(c.Ir / row[0].Ir).toFixed(3).padStart(12)}  ${per(c.I1mr).padStart(9)}`,
-        );
-      }
+  const dumps = countSegments(
+    self,
+    ['--child', `--calls=${calls}`, `--rounds=${rounds}`, `--lib=${lib}`, ...(pieces ? ['--pieces'] : [])],
+    { cacheSim: true },
+  );
+  if (dumps.length < rounds * names.length) throw new Error('missing callgrind dumps');
+  const per = (v) => (v / calls).toFixed(0);
+  console.log(`per call, ${calls} calls per segment, ${lib}`);
+  console.log('round  loop            instructions  vs stringify  I1 misses');
+  for (let r = 0; r < rounds; r++) {
+    const row = dumps.slice(r * names.length, (r + 1) * names.length);
+    for (const [i, name] of names.entries()) {
+      const c = row[i];
+      console.log(
+        `${String(r + 1).padStart(5)}  ${name.padEnd(15)} ${per(c.Ir).padStart(12)}  ` +
+          `${(c.Ir / row[0].Ir).toFixed(3).padStart(12)}  ${per(c.I1mr).padStart(9)}`,
+      );
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The `summary:` counts of one callgrind dump, by event name. */
-function counts(text) {
-  const names = /^events: (.+)$/m.exec(text)?.[1].split(' ');
-  const values = /^summary: (.+)$/m.exec(text)?.[1].split(' ').map(Number);
-  if (names === undefined || values === undefined) throw new Error('a callgrind dump without a summary');
-  return Object.fromEntries(names.map((name, i) => [name, values[i] ?? 0]));
 }

@@ -1,7 +1,7 @@
 // rx-audit benchmarks: `npm run bench` (builds first). Each part runs in its own process (receivers in yet
 // another), results are printed as tables and written to bench/results.md. See docs/performance.md.
 //
-//   node bench/run.mjs [--quick] [--only=throughput,enqueue,memory,blocking,backpressure,gzip,spool] [--otel-body=object|string|both]
+//   node bench/run.mjs [--quick] [--only=throughput,counts,enqueue,memory,blocking,backpressure,gzip,spool] [--otel-body=object|string|both]
 //                      [--profile] [--no-write]
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ const profileDir = join(benchDir, 'profiles');
 const config = quick
   ? {
       throughput: { n: 20_000, rounds: 1, warmup: 2_000, otelBodies },
+      counts: { n: 5_000, rounds: 1, warmups: 1 },
       enqueue: { calls: 10_000, repeats: 5 },
       memory: { total: 200_000, mark: 20_000 },
       blocking: { calls: 500, rounds: 1, warmup: 50 },
@@ -31,6 +32,8 @@ const config = quick
   : {
       // Rounds on this machine vary up to 2× within one process: 5 interleaved rounds, not 3, for the medians.
       throughput: { n: 100_000, rounds: 5, warmup: 10_000, otelBodies },
+      // Under valgrind (about 50 times slower): bench/throughputCounts.mjs's defaults, 80 s per contender.
+      counts: {},
       // Short loops, many repeats: the verdict is the paired ratio (each repeat against its own stringify loop).
       enqueue: { calls: 20_000, repeats: 40 },
       memory: { total: 1_000_000, mark: 100_000 },
@@ -66,6 +69,32 @@ function runPart(name, partConfig) {
       else resolve({ error: outcome?.error ?? `exited with code ${code}` });
     });
   });
+}
+
+/** Runs bench/throughputCounts.mjs (valgrind): its JSON, or `{ error }` when it cannot run. */
+function runCounts(countsConfig) {
+  const started = performance.now();
+  process.stderr.write('bench: throughput counts …');
+  try {
+    const out = execFileSync(
+      process.execPath,
+      [
+        join(benchDir, 'throughputCounts.mjs'),
+        '--json',
+        ...Object.entries(countsConfig).map(([k, v]) => `--${k}=${v}`),
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    return JSON.parse(out.trim().split('\n').pop());
+  } catch (error) {
+    const why = String(error.stderr ?? error.message)
+      .trim()
+      .split('\n')
+      .pop();
+    return { error: why.includes('valgrind') ? `not counted (${why})` : `failed: ${why}` };
+  } finally {
+    process.stderr.write(` ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  }
 }
 
 const fmt = (value, digits = 0) =>
@@ -167,6 +196,40 @@ if (wanted('throughput')) {
       targets.push([`throughput time rx-audit / ${o.label}`, '≤ 0.5', ratio(v), verdict(v, v <= 0.5)]);
     }
     if (!otel) notes.push('OpenTelemetry was not run.');
+  }
+}
+
+// The same contenders counted instead of timed (bench/throughputCounts.mjs, one process each, under valgrind):
+// the steady figure, with what it leaves out (the kernel's share, what a cache miss costs); and rx-audit over
+// the floor's own POSTer, which splits what rx-audit adds into its engine's share and its HTTP client's.
+if (wanted('counts')) {
+  const counts = runCounts(config.counts);
+  if (counts.error) notes.push(`**Throughput counts:** ${counts.error}`);
+  else {
+    const by = Object.fromEntries(counts.contenders.map((c) => [c.key, { ...c, per: median(c.perEvent) }]));
+    const rows = counts.contenders.map((c) => [
+      c.label,
+      fmt(by[c.key].per),
+      ratio(by[c.key].per / by.floor.per),
+      c.perEvent.map((v) => fmt(v)).join(', '),
+    ]);
+    sections.push(
+      `### Throughput, counted: ${fmt(counts.n)} events, batch mode\n\n` +
+        `The throughput part's contenders and load, each in a process of its own under valgrind (callgrind): ` +
+        `the instructions the sending process runs per event, garbage collection and the JIT included (one V8 ` +
+        `thread), the kernel's share not. "rx-audit over the floor's POSTer" sends each batch's body with the floor's ` +
+        `node:http POSTer as a custom sender: rx-audit without its HTTP client. Windows of a minute (under valgrind, a ` +
+        `second's window would cut batches by time). Median of ${counts.rounds} rounds after ${counts.warmups} ` +
+        `warm-up rounds, a full collection before each; rounds differ by where collections fall, and repeat from run to run.\n\n` +
+        table(['contender', 'instructions per event', 'vs floor', 'rounds'], rows),
+    );
+    const row = (label, a, b) => {
+      if (a && b) targets.push([label, '(none)', ratio(a.per / b.per), '—']);
+    };
+    row('throughput instructions rx-audit / floor', by.rx, by.floor);
+    row('throughput instructions bare axios / floor', by.axios, by.floor);
+    row("throughput instructions rx-audit over the floor's POSTer / floor", by.rxOverPoster, by.floor);
+    row("throughput instructions rx-audit / rx-audit over the floor's POSTer", by.rx, by.rxOverPoster);
   }
 }
 

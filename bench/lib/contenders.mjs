@@ -1,16 +1,90 @@
-// The two non-floor throughput contenders: rx-audit batch mode and OpenTelemetry JS logs.
+// The throughput contenders: the floor (bare node:http), the floor over bare axios, rx-audit batch mode and
+// OpenTelemetry JS logs.
+import { createAxiosPoster, createPoster, floorBatch } from './floor.mjs';
 import { createProgress, offerAll } from './offer.mjs';
+
+/** The throughput part's load: batches of 100, 4 in flight, 10 000 undelivered at most, 1 000 per turn. */
+export function throughputOptions(config = {}) {
+  return {
+    batchSize: config.batchSize ?? 100,
+    maxInFlight: config.maxInFlight ?? 4,
+    bufferSize: config.bufferSize ?? 10_000,
+    chunk: config.chunk ?? 1_000,
+    maxBatchWait: config.maxBatchWait ?? 1_000,
+  };
+}
+
+/**
+ * The throughput part's contenders, each `{ key, label, run(events) }`; `run` resolves `{ ms, failed, … }`.
+ * `lib` is the loaded library, or `null` to leave rx-audit out; `otelBodies` lists OpenTelemetry's body kinds
+ * (`'object'`, `'string'`; default `['object']`). `overPoster` adds rx-audit with the floor's own POSTer as its
+ * sender: what rx-audit costs apart from its HTTP client.
+ */
+export function throughputContenders(
+  lib,
+  receiver,
+  options,
+  { otelBodies = ['object'], overPoster = false } = {},
+) {
+  const timed = (fn) => async (list) => {
+    const t0 = performance.now();
+    const r = await fn(list);
+    return { ms: performance.now() - t0, failed: 0, ...r };
+  };
+  return [
+    {
+      key: 'floor',
+      label: 'floor (bare node:http)',
+      run: timed((list) => floorBatch(list, receiver.url, options)),
+    },
+    // The floor's loop and bodies, POSTed with a bare axios instance: the least an axios-based sender costs.
+    {
+      key: 'axios',
+      label: 'floor over bare axios',
+      run: timed((list) => floorBatch(list, receiver.url, options, createAxiosPoster)),
+    },
+    ...(lib === null
+      ? []
+      : [{ key: 'rx', label: 'rx-audit batch', run: (list) => rxBatch(lib, list, receiver.url, options) }]),
+    // rx-audit batch mode with a custom sender that POSTs each batch's body with the floor's node:http POSTer.
+    ...(lib === null || !overPoster
+      ? []
+      : [
+          {
+            key: 'rxOverPoster',
+            label: "rx-audit over the floor's POSTer",
+            run(list) {
+              const poster = createPoster(receiver.url, options.maxInFlight);
+              const sender = (batch) => poster.post(batch.body);
+              return rxBatch(lib, list, receiver.url, options, sender).finally(() => poster.close());
+            },
+          },
+        ]),
+    // OpenTelemetry: `body: 'object'` (the event itself, the natural call) unless asked for a string body.
+    ...otelBodies.map((body) => ({
+      key: body === 'string' ? 'otelString' : 'otelObject',
+      label: `OpenTelemetry (${body} body)`,
+      run: (list) => otelBatch(list, receiver.otlpUrl, { ...options, body }),
+    })),
+  ];
+}
 
 const quiet = () => {};
 
 /**
- * rx-audit batch mode to `url`; resolves when `flush()` says every accepted event was delivered or reported.
+ * rx-audit batch mode to `url` (or through `sender`, a custom sender); resolves when `flush()` says every accepted event was delivered or reported.
  * The producer never offers more than the backend can hold (`bufferSize - queued - inFlight`), so nothing drops.
  */
-export async function rxBatch(lib, events, url, { batchSize, maxInFlight, bufferSize, chunk, maxBatchWait }) {
+export async function rxBatch(
+  lib,
+  events,
+  url,
+  { batchSize, maxInFlight, bufferSize, chunk, maxBatchWait },
+  sender = undefined,
+) {
   const backend = lib.createWebhookBackend({
     mode: 'batch',
-    target: { url },
+    ...(sender === undefined ? { target: { url } } : { sender }),
     batch: { bufferSize, maxBatchSize: batchSize, maxBatchWait, maxInFlight },
     onError: quiet,
   });

@@ -1,55 +1,23 @@
 // Part 1+2: batch throughput of rx-audit vs the bare node:http floor vs OpenTelemetry JS, same events,
 // same receiver process, median of several interleaved rounds.
-import { rxBatch, otelBatch } from '../lib/contenders.mjs';
+import { throughputContenders, throughputOptions } from '../lib/contenders.mjs';
 import { loadCorpus, makeEvents, averageSize } from '../lib/corpus.mjs';
-import { createAxiosPoster, floorBatch } from '../lib/floor.mjs';
 import { loadLibrary, missingLibrary } from '../lib/library.mjs';
 import { gc, interleavedRounds, median, runPart } from '../lib/part.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
 
 runPart(async (config) => {
   const { n = 100_000, rounds = 3, warmup = 10_000 } = config;
-  const options = {
-    batchSize: config.batchSize ?? 100,
-    maxInFlight: config.maxInFlight ?? 4,
-    bufferSize: config.bufferSize ?? 10_000,
-    chunk: config.chunk ?? 1_000,
-    maxBatchWait: config.maxBatchWait ?? 1_000,
-  };
+  const options = throughputOptions(config);
   const lib = await loadLibrary();
   const missing = missingLibrary(lib);
   const corpus = loadCorpus(typeof lib.decodeEvent === 'function' ? lib.decodeEvent : undefined);
   const events = makeEvents(corpus, n);
   const receiver = await startReceiver();
 
-  const timed = (fn) => async (list) => {
-    const t0 = performance.now();
-    const r = await fn(list);
-    return { ms: performance.now() - t0, failed: 0, ...r };
-  };
-  const all = [
-    {
-      key: 'floor',
-      label: 'floor (bare node:http)',
-      run: timed((list) => floorBatch(list, receiver.url, options)),
-    },
-    // The floor's loop and bodies, POSTed with a bare axios instance: the least an axios-based sender costs.
-    {
-      key: 'axios',
-      label: 'floor over bare axios',
-      run: timed((list) => floorBatch(list, receiver.url, options, createAxiosPoster)),
-    },
-    ...(missing
-      ? []
-      : [{ key: 'rx', label: 'rx-audit batch', run: (list) => rxBatch(lib, list, receiver.url, options) }]),
-    // OpenTelemetry: `body: 'object'` (the event itself, the natural call) unless asked for a string body;
-    // `otelBodies: ['object', 'string']` runs both.
-    ...(config.otelBodies ?? ['object']).map((body) => ({
-      key: body === 'string' ? 'otelString' : 'otelObject',
-      label: `OpenTelemetry (${body} body)`,
-      run: (list) => otelBatch(list, receiver.otlpUrl, { ...options, body }),
-    })),
-  ];
+  const all = throughputContenders(missing ? null : lib, receiver, options, {
+    otelBodies: config.otelBodies,
+  });
   // `only: ['rx']` runs a subset (for profiling one contender).
   const contenders = config.only ? all.filter((c) => config.only.includes(c.key)) : all;
 
