@@ -82,7 +82,7 @@ function printCounts({ contenders }) {
   }
 }
 
-/** One contender: a warm-up round, then `rounds` marked rounds (os.loadavg() marks a segment's ends). */
+/** One contender: `warmups` rounds, then `rounds` more (all marked, the warm-ups left out by the parent) (os.loadavg() marks a segment's ends). */
 async function child(key) {
   const { loadavg } = await import('node:os');
   const lib = await loadLibrary();
@@ -95,17 +95,19 @@ async function child(key) {
     overPoster: true,
   }).find((c) => c.key === key);
   if (contender === undefined) throw new Error(`throughputCounts: no contender ${key}`);
+  const session = await contender.open(); // kept for every round, as the timed part does
   const once = async () => {
     await receiver.reset();
     gc(); // as the timed part does: each round starts from the same heap (a full collection landing in one
     // round but not the next moved a round's count by a sixth)
     loadavg();
-    const r = await contender.run(events);
+    const r = await session.run(events);
     loadavg();
     const { items } = await receiver.count();
     if (items !== events.length || r.failed)
       throw new Error(`${key}: receiver counted ${items} of ${events.length}`);
   };
   for (let r = 0; r < warmups + rounds; r++) await once();
+  await session.close();
   await receiver.close();
 }

@@ -15,7 +15,10 @@ export function throughputOptions(config = {}) {
 }
 
 /**
- * The throughput part's contenders, each `{ key, label, run(events) }`; `run` resolves `{ ms, failed, … }`.
+ * The throughput part's contenders, each `{ key, label, open() }`. `open()` resolves a session, `{ run(events),
+ * close() }`: the contender's client (a POSTer, a backend, a logger provider) made once and kept across runs, as
+ * a service keeps one — a new one per round would charge every round with its warm-up (its objects' shapes die
+ * with it, and the JIT compiles their code again). `run` resolves `{ ms, failed, … }` for that run alone.
  * `lib` is the loaded library, or `null` to leave rx-audit out; `otelBodies` lists OpenTelemetry's body kinds
  * (`'object'`, `'string'`; default `['object']`). `overPoster` adds rx-audit with the floor's own POSTer as its
  * sender: what rx-audit costs apart from its HTTP client.
@@ -26,26 +29,30 @@ export function throughputContenders(
   options,
   { otelBodies = ['object'], overPoster = false } = {},
 ) {
-  const timed = (fn) => async (list) => {
-    const t0 = performance.now();
-    const r = await fn(list);
-    return { ms: performance.now() - t0, failed: 0, ...r };
+  const floorOver = (makePoster) => async () => {
+    const poster = makePoster(receiver.url, options.maxInFlight);
+    return {
+      async run(list) {
+        const t0 = performance.now();
+        const r = await floorBatch(list, poster, options);
+        return { ms: performance.now() - t0, failed: 0, ...r };
+      },
+      close: async () => poster.close(),
+    };
   };
   return [
-    {
-      key: 'floor',
-      label: 'floor (bare node:http)',
-      run: timed((list) => floorBatch(list, receiver.url, options)),
-    },
+    { key: 'floor', label: 'floor (bare node:http)', open: floorOver(createPoster) },
     // The floor's loop and bodies, POSTed with a bare axios instance: the least an axios-based sender costs.
-    {
-      key: 'axios',
-      label: 'floor over bare axios',
-      run: timed((list) => floorBatch(list, receiver.url, options, createAxiosPoster)),
-    },
+    { key: 'axios', label: 'floor over bare axios', open: floorOver(createAxiosPoster) },
     ...(lib === null
       ? []
-      : [{ key: 'rx', label: 'rx-audit batch', run: (list) => rxBatch(lib, list, receiver.url, options) }]),
+      : [
+          {
+            key: 'rx',
+            label: 'rx-audit batch',
+            open: async () => openRx(lib, { target: { url: receiver.url } }, options),
+          },
+        ]),
     // rx-audit batch mode with a custom sender that POSTs each batch's body with the floor's node:http POSTer.
     ...(lib === null || !overPoster
       ? []
@@ -53,10 +60,10 @@ export function throughputContenders(
           {
             key: 'rxOverPoster',
             label: "rx-audit over the floor's POSTer",
-            run(list) {
+            async open() {
               const poster = createPoster(receiver.url, options.maxInFlight);
-              const sender = (batch) => poster.post(batch.body);
-              return rxBatch(lib, list, receiver.url, options, sender).finally(() => poster.close());
+              const session = openRx(lib, { sender: (batch) => poster.post(batch.body) }, options);
+              return { run: session.run, close: () => session.close().finally(() => poster.close()) };
             },
           },
         ]),
@@ -64,7 +71,7 @@ export function throughputContenders(
     ...otelBodies.map((body) => ({
       key: body === 'string' ? 'otelString' : 'otelObject',
       label: `OpenTelemetry (${body} body)`,
-      run: (list) => otelBatch(list, receiver.otlpUrl, { ...options, body }),
+      open: () => openOtel(receiver.otlpUrl, { ...options, body }),
     })),
   ];
 }
@@ -72,19 +79,14 @@ export function throughputContenders(
 const quiet = () => {};
 
 /**
- * rx-audit batch mode to `url` (or through `sender`, a custom sender); resolves when `flush()` says every accepted event was delivered or reported.
- * The producer never offers more than the backend can hold (`bufferSize - queued - inFlight`), so nothing drops.
+ * An rx-audit batch backend (`to`: `{ target }` or `{ sender }`), run once and kept. Each `run(events)` offers
+ * the events and resolves when `flush()` says every one was delivered or reported; the producer never offers
+ * more than the backend can hold (`bufferSize - queued - inFlight`), so nothing drops.
  */
-export async function rxBatch(
-  lib,
-  events,
-  url,
-  { batchSize, maxInFlight, bufferSize, chunk, maxBatchWait },
-  sender = undefined,
-) {
+function openRx(lib, to, { batchSize, maxInFlight, bufferSize, chunk, maxBatchWait }) {
   const backend = lib.createWebhookBackend({
     mode: 'batch',
-    ...(sender === undefined ? { target: { url } } : { sender }),
+    ...to,
     batch: { bufferSize, maxBatchSize: batchSize, maxBatchWait, maxInFlight },
     onError: quiet,
   });
@@ -93,26 +95,35 @@ export async function rxBatch(
   const errors = backend.errors$.subscribe((e) => (failed += e.events.length));
   const deliveries = backend.deliveries$.subscribe(() => progress.signal());
   backend.run();
-  const t0 = performance.now();
-  await offerAll(
-    events,
-    { chunk, bufferSize },
-    {
-      offer: (event) => void backend.processEvents(event),
-      backlog() {
-        const s = backend.stats();
-        return s.queued + s.inFlight;
-      },
-      progress: () => progress.wait(),
+  const sink = {
+    offer: (event) => void backend.processEvents(event),
+    backlog() {
+      const s = backend.stats();
+      return s.queued + s.inFlight;
     },
-  );
-  await backend.flush();
-  const ms = performance.now() - t0;
-  const stats = backend.stats();
-  await backend.shutdown();
-  errors.unsubscribe();
-  deliveries.unsubscribe();
-  return { ms, failed, delivered: stats.delivered, batches: stats.batches };
+    progress: () => progress.wait(),
+  };
+  return {
+    async run(events) {
+      const before = { failed, ...backend.stats() };
+      const t0 = performance.now();
+      await offerAll(events, { chunk, bufferSize }, sink);
+      await backend.flush();
+      const ms = performance.now() - t0;
+      const after = backend.stats();
+      return {
+        ms,
+        failed: failed - before.failed,
+        delivered: after.delivered - before.delivered,
+        batches: after.batches - before.batches,
+      };
+    },
+    async close() {
+      await backend.shutdown();
+      errors.unsubscribe();
+      deliveries.unsubscribe();
+    },
+  };
 }
 
 let otel = null;
@@ -125,15 +136,12 @@ async function loadOtel() {
 }
 
 /**
- * OpenTelemetry JS: `logger.emit()` → `BatchLogRecordProcessor` → `OTLPLogExporter` (http/json) to `otlpUrl`.
+ * OpenTelemetry JS: `logger.emit()` → `BatchLogRecordProcessor` → `OTLPLogExporter` (http/json) to `otlpUrl`,
+ * one provider kept across runs; each `run(events)` resolves after `forceFlush()`.
  * `body: 'object'` emits the event itself as the log body (the natural call: it becomes an OTLP kvlist);
  * `body: 'string'` emits `JSON.stringify(event)` (what a speed-minded user would do).
  */
-export async function otelBatch(
-  events,
-  otlpUrl,
-  { batchSize, maxInFlight, bufferSize, chunk, maxBatchWait, body },
-) {
+async function openOtel(otlpUrl, { batchSize, maxInFlight, bufferSize, chunk, maxBatchWait, body }) {
   const { LoggerProvider, BatchLogRecordProcessor, OTLPLogExporter } = await loadOtel();
   const progress = createProgress();
   const exporter = new OTLPLogExporter({
@@ -169,25 +177,30 @@ export async function otelBatch(
   const logger = provider.getLogger('rx-audit-bench');
   let offered = 0;
   const asString = body === 'string';
-  const t0 = performance.now();
-  await offerAll(
-    events,
-    { chunk, bufferSize },
-    {
-      offer(event) {
-        offered++;
-        logger.emit({
-          severityNumber: 9,
-          severityText: 'INFO',
-          body: asString ? JSON.stringify(event) : event,
-        });
-      },
-      backlog: () => offered - exported - failed,
-      progress: () => progress.wait(),
+  const sink = {
+    offer(event) {
+      offered++;
+      logger.emit({
+        severityNumber: 9,
+        severityText: 'INFO',
+        body: asString ? JSON.stringify(event) : event,
+      });
     },
-  );
-  await provider.forceFlush();
-  const ms = performance.now() - t0;
-  await provider.shutdown();
-  return { ms, failed, delivered: exported };
+    backlog: () => offered - exported - failed,
+    progress: () => progress.wait(),
+  };
+  return {
+    async run(events) {
+      const before = { exported, failed };
+      const t0 = performance.now();
+      await offerAll(events, { chunk, bufferSize }, sink);
+      await provider.forceFlush();
+      return {
+        ms: performance.now() - t0,
+        failed: failed - before.failed,
+        delivered: exported - before.exported,
+      };
+    },
+    close: () => provider.shutdown(),
+  };
 }

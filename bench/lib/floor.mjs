@@ -79,17 +79,12 @@ export function createAxiosPoster(url, maxSockets) {
 }
 
 /**
- * Ships `events` with the floor sender (or the same loop over another POSTer, e.g. {@link createAxiosPoster});
- * resolves when every batch was answered.
+ * Ships `events` with `poster` (the floor's {@link createPoster}, or another, e.g. {@link createAxiosPoster}), at
+ * most `maxInFlight` POSTs at a time; resolves when every batch was answered. The poster is the caller's: it
+ * lives across calls, as a service's client does.
  * @returns {Promise<{ delivered: number, batches: number }>}
  */
-export async function floorBatch(
-  events,
-  url,
-  { batchSize, maxInFlight, bufferSize, chunk },
-  makePoster = createPoster,
-) {
-  const poster = makePoster(url, maxInFlight);
+export async function floorBatch(events, poster, { batchSize, maxInFlight, bufferSize, chunk }) {
   const progress = createProgress();
   const queue = [];
   let head = 0;
@@ -148,7 +143,6 @@ export async function floorBatch(
     allSent = resolve;
     pump();
   });
-  poster.close();
   if (failure) throw failure;
   return { delivered, batches };
 }
