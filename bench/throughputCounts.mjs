@@ -6,9 +6,9 @@
 //
 // The part's times move by a quarter from run to run on a shared machine, and contenders that share a process
 // share its garbage collector. Counts do neither: a contender's rounds repeat from run to run within about
-// 0.3 %, collection and compilation included (one V8 thread). Rounds differ from each other (by up to a sixth at
-// 10 000 events: where the collections fall), so compare medians, or two builds round by round. What counts
-// leave out is the kernel's share (system CPU time) and what a cache miss costs.
+// 0.3 %, collection and compilation included (one V8 thread). Rounds differ from each other by a few percent
+// (where the collections fall), so compare medians, or two builds round by round. What counts leave out is the
+// kernel's share (system CPU time) and what a cache miss costs.
 //
 //   node bench/throughputCounts.mjs [--n=20000] [--rounds=2] [--warmups=2] [--only=floor,axios,rxOverPoster,rx] [--json]
 //
@@ -26,18 +26,16 @@ const self = fileURLToPath(import.meta.url);
 const args = parseArgs(process.argv.slice(2));
 const n = Number(args.get('n') ?? 20_000);
 const rounds = Number(args.get('rounds') ?? 2);
-// Rounds the JIT warms up in, counted and left out: the compiler runs on the main thread here, and one round
-// of 20 000 events still left a tenth more in the next round than in the one after.
+// Rounds the JIT warms up in, counted and left out: the compiler runs on the main thread here, and its work
+// shows in the counts until the code is warm.
 const warmups = Number(args.get('warmups') ?? 2);
-const labels = {
-  floor: 'floor (bare node:http)',
-  axios: 'floor over bare axios',
-  rxOverPoster: "rx-audit over the floor's POSTer",
-  rx: 'rx-audit batch',
-};
 // The throughput part's load, with windows of a minute: under valgrind a second's window would cut batches
 // by time that the same load cuts by size at full speed.
 const loadOptions = throughputOptions({ maxBatchWait: 60_000 });
+const contendersFor = (lib, receiver) =>
+  throughputContenders(lib, receiver, loadOptions, { otelBodies: [], overPoster: true });
+// Labels only: nothing is opened.
+const labels = Object.fromEntries(contendersFor({}, { url: '' }).map((c) => [c.key, c.label]));
 
 if (args.has('child')) await child(String(args.get('child')));
 else {
@@ -90,16 +88,12 @@ async function child(key) {
   if (missing && key === 'rx') throw new Error(missing);
   const events = makeEvents(loadCorpus(missing ? undefined : lib.decodeEvent), n);
   const receiver = await startReceiver();
-  const contender = throughputContenders(missing ? null : lib, receiver, loadOptions, {
-    otelBodies: [],
-    overPoster: true,
-  }).find((c) => c.key === key);
+  const contender = contendersFor(missing ? null : lib, receiver).find((c) => c.key === key);
   if (contender === undefined) throw new Error(`throughputCounts: no contender ${key}`);
   const session = await contender.open(); // kept for every round, as the timed part does
   const once = async () => {
     await receiver.reset();
-    gc(); // as the timed part does: each round starts from the same heap (a full collection landing in one
-    // round but not the next moved a round's count by a sixth)
+    gc(); // as the timed part does: each round starts from the same heap, whatever the one before left
     loadavg();
     const r = await session.run(events);
     loadavg();
