@@ -147,11 +147,9 @@ export async function floorBatch(events, poster, { batchSize, maxInFlight, buffe
   return { delivered, batches };
 }
 
-/** Sequential round trips, one event per POST, awaiting each response. */
-export async function floorBlocking(events, url, calls) {
-  const poster = createPoster(url, 1);
+/** Sequential round trips with `poster` (the caller's, kept across calls), one event per POST, awaiting each. */
+export async function floorBlocking(events, poster, calls) {
   for (let i = 0; i < calls; i++) {
     await poster.post(eventListBody([JSON.stringify(events[i % events.length])]));
   }
-  poster.close();
 }

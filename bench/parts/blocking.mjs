@@ -5,7 +5,7 @@
 // sender is: the difference between the two axios loops is axios' own cost of that setting.
 import { Agent } from 'node:http';
 import { loadCorpus, makeEvents } from '../lib/corpus.mjs';
-import { bareAxios, eventListOf, floorBlocking } from '../lib/floor.mjs';
+import { bareAxios, createPoster, eventListOf, floorBlocking } from '../lib/floor.mjs';
 import { loadLibrary, missingLibrary } from '../lib/library.mjs';
 import { interleavedRounds, median, runPart } from '../lib/part.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
@@ -18,39 +18,50 @@ runPart(async (config) => {
   const events = makeEvents(corpus, calls);
   const receiver = await startReceiver();
 
-  const rxBlocking = async (count) => {
+  // Each contender's client is made once and kept for every round, as a service keeps one (and as the
+  // throughput part does): a new one per round would charge every round with its warm-up.
+  const rxBlocking = async () => {
     const backend = lib.createWebhookBackend({
       mode: 'blocking',
       target: { url: receiver.url },
       onError: () => {},
     });
     backend.run();
-    let failed = 0;
-    for (let i = 0; i < count; i++) {
-      if (!(await backend.processEvents(events[i % events.length]))) failed++;
-    }
-    await backend.shutdown();
-    if (failed) throw new Error(`blocking: ${failed} of ${count} calls failed`);
+    return {
+      async run(count) {
+        let failed = 0;
+        for (let i = 0; i < count; i++) {
+          if (!(await backend.processEvents(events[i % events.length]))) failed++;
+        }
+        if (failed) throw new Error(`blocking: ${failed} of ${count} calls failed`);
+      },
+      close: () => backend.shutdown(),
+    };
   };
-  const axiosLoop = (extra) => async (count) => {
+  const axiosLoop = (extra) => async () => {
     const agent = new Agent({ keepAlive: true });
     const client = bareAxios(agent, extra);
-    try {
-      // The natural call: axios stringifies the object once (a string body it would JSON.parse to check it).
-      for (let i = 0; i < count; i++) await client.post(receiver.url, eventListOf(events[i % events.length]));
-    } finally {
-      agent.destroy();
-    }
+    return {
+      async run(count) {
+        // The natural call: axios stringifies the object once (a string body it would JSON.parse to check it).
+        for (let i = 0; i < count; i++)
+          await client.post(receiver.url, eventListOf(events[i % events.length]));
+      },
+      close: async () => agent.destroy(),
+    };
   };
   const all = [
     {
       key: 'floor',
       label: 'bare node:http loop',
-      run: (count) => floorBlocking(events, receiver.url, count),
+      open: async () => {
+        const poster = createPoster(receiver.url, 1);
+        return { run: (count) => floorBlocking(events, poster, count), close: async () => poster.close() };
+      },
     },
-    { key: 'axios', label: 'bare axios loop', run: axiosLoop({}) },
-    { key: 'axiosDirect', label: 'bare axios loop, proxy: false', run: axiosLoop({ proxy: false }) },
-    ...(missing ? [] : [{ key: 'rx', label: 'rx-audit blocking', run: rxBlocking }]),
+    { key: 'axios', label: 'bare axios loop', open: axiosLoop({}) },
+    { key: 'axiosDirect', label: 'bare axios loop, proxy: false', open: axiosLoop({ proxy: false }) },
+    ...(missing ? [] : [{ key: 'rx', label: 'rx-audit blocking', open: rxBlocking }]),
   ];
   // `only: ['rx']` runs a subset (for profiling one contender).
   const contenders = config.only ? all.filter((c) => config.only.includes(c.key)) : all;
@@ -58,7 +69,7 @@ runPart(async (config) => {
     await receiver.reset();
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    await c.run(count);
+    await c.session.run(count);
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     if (count === calls) (c.cpuMs ??= []).push((cpu.user + cpu.system) / 1000);
@@ -69,8 +80,10 @@ runPart(async (config) => {
     }
     return ms;
   };
+  for (const c of contenders) c.session = await c.open();
   for (const c of contenders) await runOnce(c, warmup);
   const times = await interleavedRounds(contenders, rounds, (c) => runOnce(c, calls));
+  for (const c of contenders) await c.session.close();
   await receiver.close();
   const results = {};
   for (const c of contenders) {
