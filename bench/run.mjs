@@ -220,7 +220,7 @@ if (wanted('counts')) {
         `thread), the kernel's share not. "rx-audit over the floor's POSTer" sends each batch's body with the floor's ` +
         `node:http POSTer as a custom sender: rx-audit without its HTTP client. Windows of a minute (under valgrind, a ` +
         `second's window would cut batches by time). Median of ${counts.rounds} rounds after ${counts.warmups} ` +
-        `warm-up rounds, a full collection before each; rounds differ by where collections fall, and repeat from run to run.\n\n` +
+        `warm-up rounds, a full collection before each; rounds differ by where collections fall, and two runs of one build by 2-3 %.\n\n` +
         table(['contender', 'instructions per event', 'vs floor', 'rounds'], rows),
     );
     const row = (label, a, b) => {

@@ -5,10 +5,11 @@
 // 4 in flight, 10 000 undelivered at most).
 //
 // The part's times move by a quarter from run to run on a shared machine, and contenders that share a process
-// share its garbage collector. Counts do neither: a contender's rounds repeat from run to run within about
-// 0.3 %, collection and compilation included (one V8 thread). Rounds differ from each other by a few percent
-// (where the collections fall), so compare medians, or two builds round by round. What counts leave out is the
-// kernel's share (system CPU time) and what a cache miss costs.
+// share its garbage collector. Counts move far less: two full runs of one build here agreed within 2-3 % per
+// contender (the floor 89 651 and 88 112 instructions per event, rx-audit 104 431 and 107 549), collection and
+// compilation included (one V8 thread). What is left is the receiver: under valgrind the sender is slow and the
+// receiver is not, so how much is queued when moves a little from run to run, and rounds differ by where the
+// collections fall. What counts leave out is the kernel's share (system CPU time) and what a cache miss costs.
 //
 //   node bench/throughputCounts.mjs [--n=20000] [--rounds=2] [--warmups=2] [--only=floor,axios,rxOverPoster,rx] [--json]
 //
