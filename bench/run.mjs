@@ -32,7 +32,7 @@ const config = quick
   : {
       // Rounds on this machine vary up to 2× within one process: 5 interleaved rounds, not 3, for the medians.
       throughput: { n: 100_000, rounds: 5, warmup: 10_000, otelBodies },
-      // Under valgrind (about 50 times slower): bench/throughputCounts.mjs's defaults, 80 s per contender.
+      // Under valgrind (about 50 times slower): bench/throughputCounts.mjs's defaults, about 70 s per contender.
       counts: {},
       // Short loops, many repeats: the verdict is the paired ratio (each repeat against its own stringify loop).
       enqueue: { calls: 20_000, repeats: 40 },

@@ -13,7 +13,7 @@
 //
 //   node bench/throughputCounts.mjs [--n=20000] [--rounds=2] [--warmups=2] [--only=floor,axios,rxOverPoster,rx] [--json]
 //
-// Needs valgrind (Debian's package); about 80 seconds per contender with the defaults. `npm run bench` runs it
+// Needs valgrind (Debian's package); about 70 seconds per contender with the defaults. `npm run bench` runs it
 // (its `counts` part) when valgrind is installed.
 import { fileURLToPath } from 'node:url';
 import { throughputContenders, throughputOptions } from './lib/contenders.mjs';
