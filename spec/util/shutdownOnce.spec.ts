@@ -20,6 +20,20 @@ describe('shutdownOnce', () => {
     expect(runs).toEqual([5]);
   });
 
+  it('rejects options that are not an object (a bare number would drain with no deadline), naming them', async () => {
+    const runs: Array<number | undefined> = [];
+    const once = shutdownOnce((timeout) => {
+      runs.push(timeout);
+      return Promise.resolve();
+    });
+    const bare = once.shutdown as (options?: unknown) => Promise<void>;
+    await expect(bare(5000)).rejects.toThrow('shutdown options must be an object ({ timeout }), got 5000');
+    await expect(bare(null)).rejects.toThrow('shutdown options must be an object ({ timeout }), got null');
+    expect(once.started()).toBe(false);
+    await once.shutdown({ timeout: 5000 });
+    expect(runs).toEqual([5000]);
+  });
+
   it('rejects a bad timeout without starting; a throwing run becomes a rejection', async () => {
     const once = shutdownOnce(() => {
       throw new Error('boom');

@@ -10,14 +10,20 @@ export interface ShutdownOnce {
 
 /**
  * The one "shutdown once" of every backend (as OpenTelemetry's `BindOnceFuture`): the first valid call runs
- * `run(timeout)`; every later call returns the same promise. A bad timeout rejects with a TypeError naming it
- * and starts nothing, so a corrected call still works.
+ * `run(timeout)`; every later call returns the same promise. A bad timeout, or options that are not an object
+ * (`shutdown(5000)`), reject with a TypeError naming them and start nothing, so a corrected call still works.
  */
 export function shutdownOnce(run: (timeout: number | undefined) => Promise<void>): ShutdownOnce {
   let promise: Promise<void> | undefined;
   return {
     shutdown: (options) => {
       if (promise !== undefined) return promise;
+      // `shutdown(5000)` would read no timeout and drain without a deadline: refuse it instead.
+      if (options !== undefined && (typeof options !== 'object' || options === null)) {
+        return Promise.reject(
+          new TypeError(`shutdown options must be an object ({ timeout }), got ${showValue(options)}`),
+        );
+      }
       const timeout = options?.timeout;
       if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
         return Promise.reject(
