@@ -5,6 +5,9 @@ import { decodeEvent } from '../../src/events/decodeEvent.js';
 import { PolicyError } from '../../src/policy/PolicyError.js';
 import { KubeconfigError } from '../../src/transport/KubeconfigError.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
+import { SpoolError } from '../../src/spool/SpoolError.js';
+import { JetStreamGatewayError } from '../../src/nats/JetStreamGatewayError.js';
+import { JetStreamPublishError } from '../../src/nats/JetStreamPublishError.js';
 
 describe('AuditError', () => {
   it('is the base of every error class, with one field for the problems', () => {
@@ -20,6 +23,9 @@ describe('AuditError', () => {
       new KubeconfigError('/k.yaml', ['clusters.0.cluster.server: missing']),
       new PolicyError(['rules.0.level: expected one of None|Metadata|Request|RequestResponse']),
       new WebhookError('HTTP 503', { status: 503 }),
+      new SpoolError('/var/spool', 'spool /var/spool is in use (pid 1)'),
+      new JetStreamPublishError('no stream stores audit.x', { failure: 'no-stream', subject: 'audit.x' }),
+      new JetStreamGatewayError('JetStream unreachable', 503, undefined),
     ];
     for (const error of errors) {
       expect(error).toBeInstanceOf(AuditError);
@@ -28,12 +34,15 @@ describe('AuditError', () => {
     expect(decode.problems.length).toBeGreaterThan(0);
     expect(decode.problems).toEqual(decode.errors);
     expect(errors[1]?.problems).toEqual(['clusters.0.cluster.server: missing']);
-    expect(errors[3]?.problems).toEqual([]);
+    for (const error of errors.slice(3)) expect(error.problems).toEqual([]);
     expect(errors.map((e) => e.name)).toEqual([
       'AuditDecodeError',
       'KubeconfigError',
       'PolicyError',
       'WebhookError',
+      'SpoolError',
+      'JetStreamPublishError',
+      'JetStreamGatewayError',
     ]);
   });
 

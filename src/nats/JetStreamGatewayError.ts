@@ -1,5 +1,7 @@
+import { AuditError } from '../events/AuditError.js';
+
 /** What `rx-audit serve --jetstream` answers a POST with when JetStream did not take its events. */
-export class JetStreamGatewayError extends Error {
+export class JetStreamGatewayError extends AuditError {
   override name = 'JetStreamGatewayError' as const;
   /** 503 (NATS unreachable, slower than the publish timeout, no stream yet) or 413 (an event over `max_payload`). */
   readonly status: 503 | 413;

@@ -1,3 +1,5 @@
+import { AuditError } from '../events/AuditError.js';
+
 /** Why a publish to JetStream failed. */
 export type JetStreamPublishFailure =
   /** No stream stores the subject: final until someone creates one (see `ensureAuditStream`). */
@@ -34,7 +36,7 @@ const FINAL: readonly JetStreamPublishFailure[] = ['no-stream', 'too-large', 'cl
  * `reason` is `'too-large'` only for an event over the server's `max_payload`, which is how
  * `createWebhookBackend` knows to report the batch as `too-large` instead of retrying it.
  */
-export class JetStreamPublishError extends Error {
+export class JetStreamPublishError extends AuditError {
   override name = 'JetStreamPublishError' as const;
   readonly failure: JetStreamPublishFailure;
   readonly subject: string;
@@ -42,7 +44,7 @@ export class JetStreamPublishError extends Error {
   readonly reason: 'too-large' | undefined;
 
   constructor(message: string, options: JetStreamPublishErrorOptions) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, { cause: options.cause });
     this.failure = options.failure;
     this.subject = options.subject;
     this.retryable = options.retryable ?? !FINAL.includes(options.failure);

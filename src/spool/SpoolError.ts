@@ -1,3 +1,5 @@
+import { AuditError } from '../events/AuditError.js';
+
 /**
  * A spool failure: the folder is in use, a write failed (the disk is full, …), or its data is damaged.
  * The message names the spool's folder and never contains an event.
@@ -11,13 +13,13 @@
  * });
  * ```
  */
-export class SpoolError extends Error {
-  override name = 'SpoolError';
+export class SpoolError extends AuditError {
+  override name: string = 'SpoolError';
   /** The spool's folder, as configured. */
   readonly dir: string;
 
   constructor(dir: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, options?.cause === undefined ? {} : { cause: options.cause });
     this.dir = dir;
   }
 }
