@@ -10,8 +10,9 @@ export interface AuditErrorOptions {
 
 /**
  * The base of rx-audit's error classes (`AuditDecodeError`, `KubeconfigError`, `PolicyError`, `WebhookError`,
- * `SpoolError`, and `rx-audit/nats`' `JetStreamPublishError` and `JetStreamGatewayError`): one field name, `problems`, for the list of what was wrong (empty when the error is not about input),
- * and `omitted` for how many more there were.
+ * `SpoolError`, and `rx-audit/nats`' `JetStreamPublishError` and `JetStreamGatewayError`): one field name,
+ * `problems`, for the list of what was wrong (empty when the error is not about input), and `omitted` for how
+ * many more there were.
  *
  * ## Example
  * ```ts

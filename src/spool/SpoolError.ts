@@ -14,12 +14,12 @@ import { AuditError } from '../events/AuditError.js';
  * ```
  */
 export class SpoolError extends AuditError {
-  override name: string = 'SpoolError';
+  override name = 'SpoolError';
   /** The spool's folder, as configured. */
   readonly dir: string;
 
   constructor(dir: string, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? {} : { cause: options.cause });
+    super(message, { cause: options?.cause });
     this.dir = dir;
   }
 }
