@@ -319,10 +319,11 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
   }
 
   function removeFiles(segment: Segment): void {
-    // The acks first: a crash in between leaves a data file without acks, whose records are sent again
-    // (at-least-once), never acks that could be read as a later segment's.
-    rmSync(segment.ackPath, { force: true });
+    // The data first: a crash in between leaves an ack file without its data, which the next open removes
+    // (and whose number it never reuses). Acks first left a delivered segment without acks, and a kill there
+    // sent the whole segment again: duplicates beyond what was in flight.
     rmSync(segment.path, { force: true });
+    rmSync(segment.ackPath, { force: true });
   }
 
   function syncDirty(): void {
