@@ -127,17 +127,37 @@ describe('rx-audit (the built bin)', () => {
 
   it("ship's library defaults are the library's own constants, stated once", async () => {
     const help = ((await runCli(['ship', '--help']))?.stdout ?? '').replace(/\s+/g, ' ');
-    const { BATCH_DEFAULTS, RETRY_DEFAULTS, WEBHOOK_DEFAULTS } =
+    const { BATCH_DEFAULTS, BLOCKING_ATTEMPTS, RETRY_DEFAULTS, WEBHOOK_DEFAULTS } =
       await import('../../src/contract/options.js');
+    const { DEFAULT_MAX_RECORD_BYTES } = await import('../../src/cli/readLogRecords.js');
+    const { GROUP_VERSIONS } = await import('../../src/events/GroupVersion.js');
     for (const shown of [
       `events per POST at most (default: ${BATCH_DEFAULTS.maxBatchSize})`,
       `a partial batch is sent after this long (default: ${BATCH_DEFAULTS.maxBatchWait})`,
       `(reading pauses while full) (default: ${BATCH_DEFAULTS.bufferSize})`,
       `would pass this many bytes (default: ${BATCH_DEFAULTS.maxBatchBytes})`,
-      `(default: "${WEBHOOK_DEFAULTS.groupVersion}")`,
+      `(choices: ${GROUP_VERSIONS.map((v) => `"${v}"`).join(', ')}, default: "${WEBHOOK_DEFAULTS.groupVersion}")`,
       `per-request timeout (default: ${WEBHOOK_DEFAULTS.timeout})`,
-      `(default: ${RETRY_DEFAULTS.attempts} in batch mode, 1 in blocking mode)`,
+      `(default: ${RETRY_DEFAULTS.attempts} in batch mode, ${BLOCKING_ATTEMPTS} in blocking mode)`,
+      `a longer one is skipped as invalid (default: ${DEFAULT_MAX_RECORD_BYTES})`,
       `each next one is ${RETRY_DEFAULTS.factor} times longer (default: ${RETRY_DEFAULTS.initialDelay})`,
+    ]) {
+      expect(help).toContain(shown);
+    }
+  });
+
+  it("serve's defaults are SERVE_DEFAULTS and the JetStream sender's, stated once", async () => {
+    const help = ((await runCli(['serve', '--help']))?.stdout ?? '').replace(/\s+/g, ' ');
+    const { SERVE_DEFAULTS } = await import('../../src/cli/serveDefaults.js');
+    const { JETSTREAM_SENDER_DEFAULTS } = await import('../../src/nats/jetStreamSenderDefaults.js');
+    for (const shown of [
+      `any free port) (default: ${SERVE_DEFAULTS.port})`,
+      `address to listen on (default: "${SERVE_DEFAULTS.host}")`,
+      `oldest) (default: ${SERVE_DEFAULTS.outKeep})`,
+      `(else 413) (default: ${SERVE_DEFAULTS.maxBodyBytes})`,
+      `(default: ${SERVE_DEFAULTS.maxBufferedBytes / 2 ** 20} MiB, or 8 × --max-body-bytes if larger)`,
+      `(more are refused) (default: ${SERVE_DEFAULTS.maxConnections})`,
+      `the acks take longer (default: ${JETSTREAM_SENDER_DEFAULTS.timeout})`,
     ]) {
       expect(help).toContain(shown);
     }

@@ -67,7 +67,7 @@ describe('runCli usage errors: one line on stderr, exit code 2', () => {
     ],
     [
       ['ship', LIGGITT, ...URL, '--group-version', 'audit.k8s.io/v2'],
-      'rx-audit: --group-version must be one of audit.k8s.io/v1, audit.k8s.io/v1beta1, audit.k8s.io/v1alpha1, got "audit.k8s.io/v2"',
+      "rx-audit: option '--group-version <version>' argument 'audit.k8s.io/v2' is invalid. Allowed choices are audit.k8s.io/v1, audit.k8s.io/v1beta1, audit.k8s.io/v1alpha1.",
     ],
     [['ship', LIGGITT, '--url', 'ftp://127.0.0.1/'], 'rx-audit: --url must be http:// or https://, got ftp:'],
     [['ship', LIGGITT, '--url', 'not a url'], 'rx-audit: --url is not a valid URL: <invalid URL>'],

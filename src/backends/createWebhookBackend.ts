@@ -1,8 +1,5 @@
-import { asyncScheduler } from 'rxjs';
 import type { AuditBackend } from '../contract/AuditBackend.js';
 import type { WebhookBackendOptions } from './WebhookBackendOptions.js';
-import { WEBHOOK_DEFAULTS } from '../contract/options.js';
-import { assertGroupVersion } from '../events/GroupVersion.js';
 import { createDeliveryEngine } from '../engine/createDeliveryEngine.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from '../engine/DeliveryEngineConfig.js';
 import { itemSerializer, joinItems, lazyBatch, restoreItems } from '../transport/encodeItems.js';
@@ -12,16 +9,14 @@ import { routeFailure } from '../util/routeFailure.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
 import { createSpooledEngine } from '../spool/createSpooledEngine.js';
 import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
-import {
-  optionalFunction,
-  resolveBatchOptions,
-  resolveRetryOptions,
-  resolveTimeout,
-} from '../util/validateOptions.js';
+import { resolveBatchOptions, resolveDeliveryOptions } from '../util/validateOptions.js';
 import type { AuditBatch } from '../contract/AuditSender.js';
 import { showValue } from '../events/showValue.js';
 
 const MODES = ['batch', 'blocking'] as const;
+
+/** `plugin` of this backend's reports; its `name` is this, or `buffered<webhook>` in batch mode. */
+const PLUGIN = 'webhook';
 
 /**
  * Creates the Kubernetes audit webhook backend: events go out as `audit.k8s.io` `EventList` POSTs, either
@@ -58,13 +53,9 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
   if (!(MODES as readonly unknown[]).includes(mode)) {
     throw new Error(`webhook mode "${String(mode)}" is not in list of known modes (${MODES.join(',')})`);
   }
-  const groupVersion = options.groupVersion ?? WEBHOOK_DEFAULTS.groupVersion;
-  assertGroupVersion(groupVersion, 'groupVersion');
+  const { groupVersion, retry, timeout, scheduler, sender } = resolveDeliveryOptions(options, mode);
   const batch = resolveBatchOptions(options.mode === 'batch' ? options.batch : undefined);
-  const retry = resolveRetryOptions(options.retry, mode === 'batch' ? WEBHOOK_DEFAULTS.retry.attempts : 1);
-  const timeout = resolveTimeout(options.timeout, WEBHOOK_DEFAULTS.timeout);
   const report = routeFailure(options.onError, options.logger);
-  const sender = optionalFunction('sender', options.sender);
   const spool =
     options.mode === 'batch' && options.spool !== undefined ? resolveSpoolOptions(options.spool) : undefined;
   const { send, close } = openSender(sender, options.target, timeout, options.compression);
@@ -74,8 +65,8 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
     batch,
     retry,
     timeout,
-    scheduler: options.scheduler ?? asyncScheduler,
-    plugin: 'webhook',
+    scheduler,
+    plugin: PLUGIN,
     subject: 'audit webhook',
     envelopeBytes: Buffer.byteLength(joinItems([], groupVersion)),
     snapshot: itemSerializer(groupVersion),
@@ -96,7 +87,7 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
   const { shutdown } = shutdownOnce((shutdownTimeout) => engine.shutdown(shutdownTimeout).finally(close));
 
   return {
-    name: mode === 'batch' ? 'buffered<webhook>' : 'webhook',
+    name: mode === 'batch' ? `buffered<${PLUGIN}>` : PLUGIN,
     run: () => engine.run(),
     processEvents: (...events) => engine.processEvents(events),
     flush: () => engine.flush(),

@@ -1,8 +1,12 @@
 import { Command, Option } from 'commander';
-import { BATCH_DEFAULTS, RETRY_DEFAULTS, WEBHOOK_DEFAULTS } from '../contract/options.js';
+import { BATCH_DEFAULTS, BLOCKING_ATTEMPTS, RETRY_DEFAULTS, WEBHOOK_DEFAULTS } from '../contract/options.js';
+import { GROUP_VERSIONS } from '../events/GroupVersion.js';
+import { JETSTREAM_SENDER_DEFAULTS } from '../nats/jetStreamSenderDefaults.js';
 import type { CliIO } from './CliIO.js';
 import type { DemoCommandOptions } from './demoCommand.js';
 import { packageVersion } from './packageVersion.js';
+import { DEFAULT_MAX_RECORD_BYTES } from './readLogRecords.js';
+import { SERVE_DEFAULTS } from './serveDefaults.js';
 import { fraction, integerIn } from './parseOptionValue.js';
 import type { ServeCommandOptions } from './serveCommand.js';
 import type { ShipCommandOptions } from './shipCommand.js';
@@ -92,9 +96,9 @@ Run "rx-audit <command> --help" for a command's options.`,
     .addOption(
       new Option('-p, --port <port>', 'port to listen on (0: any free port)')
         .argParser(integerIn(0, 65535))
-        .default(8080),
+        .default(SERVE_DEFAULTS.port),
     )
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--host <host>', 'address to listen on', SERVE_DEFAULTS.host)
     .option(
       '-o, --out <file>',
       'append received events to this file as JSON lines (default: none, events are only counted)',
@@ -118,24 +122,24 @@ Run "rx-audit <command> --help" for a command's options.`,
     .addOption(
       new Option('--out-keep <n>', 'rotated --out files kept (out.1 newest … out.N oldest)')
         .argParser(integerIn(1, 1000))
-        .default(5),
+        .default(SERVE_DEFAULTS.outKeep),
     )
     .addOption(
       new Option('--max-body-bytes <n>', 'largest POST body, counted after decompression (else 413)')
         .argParser(integerIn(1))
-        .default(16 * 1024 * 1024),
+        .default(SERVE_DEFAULTS.maxBodyBytes),
     )
     .addOption(
       new Option(
         '--max-buffered-bytes <n>',
         'body bytes held across all requests, after decompression (else 503, Retry-After) ' +
-          '(default: 256 MiB, or 8 × --max-body-bytes if larger)',
+          `(default: ${SERVE_DEFAULTS.maxBufferedBytes / 1024 / 1024} MiB, or 8 × --max-body-bytes if larger)`,
       ).argParser(integerIn(1)),
     )
     .addOption(
       new Option('--max-connections <n>', 'open connections at most (more are refused)')
         .argParser(integerIn(1))
-        .default(4096),
+        .default(SERVE_DEFAULTS.maxConnections),
     )
     .option(
       '--tls-cert <file>',
@@ -160,7 +164,7 @@ Run "rx-audit <command> --help" for a command's options.`,
     .addOption(
       new Option('--publish-timeout <ms>', 'with --jetstream: answer 503 when the acks take longer')
         .argParser(integerIn(1))
-        .default(10_000),
+        .default(JETSTREAM_SENDER_DEFAULTS.timeout),
     )
     .addOption(
       new Option('--log-format <format>', 'text, or json: one JSON object per line on stderr (for pods)')
@@ -225,10 +229,10 @@ Run "rx-audit <command> --help" for a command's options.`,
         .choices(['none', 'gzip'])
         .default('none'),
     )
-    .option(
-      '--group-version <version>',
-      'audit.k8s.io version of the EventLists sent',
-      WEBHOOK_DEFAULTS.groupVersion,
+    .addOption(
+      new Option('--group-version <version>', 'audit.k8s.io version of the EventLists sent')
+        .choices(GROUP_VERSIONS)
+        .default(WEBHOOK_DEFAULTS.groupVersion),
     )
     .addOption(
       new Option('--timeout <ms>', 'per-request timeout')
@@ -238,7 +242,7 @@ Run "rx-audit <command> --help" for a command's options.`,
     .addOption(
       new Option(
         '--retry-attempts <n>',
-        `attempts per POST in all (default: ${RETRY_DEFAULTS.attempts} in batch mode, 1 in blocking mode)`,
+        `attempts per POST in all (default: ${RETRY_DEFAULTS.attempts} in batch mode, ${BLOCKING_ATTEMPTS} in blocking mode)`,
       ).argParser(integerIn(1)),
     )
     .addOption(
@@ -255,7 +259,7 @@ Run "rx-audit <command> --help" for a command's options.`,
         'longest line or JSON document read; a longer one is skipped as invalid',
       )
         .argParser(integerIn(1))
-        .default(16 * 1024 * 1024),
+        .default(DEFAULT_MAX_RECORD_BYTES),
     )
     .option(
       '--follow',

@@ -4,6 +4,7 @@ import { createCliLog } from './CliLog.js';
 import type { JetStreamFlags } from '../nats/openJetStreamForCli.js';
 import { openJetStreamSink, resolveJetStreamFlags } from '../nats/openJetStreamForCli.js';
 import { CliUsageError } from './CliUsageError.js';
+import { JETSTREAM_SENDER_DEFAULTS } from '../nats/jetStreamSenderDefaults.js';
 import type { ServeOptions } from './startServe.js';
 import { startServe } from './startServe.js';
 
@@ -33,7 +34,7 @@ export async function serveCommand(options: ServeCommandOptions, io: CliIO): Pro
   const sink =
     jetStream === undefined
       ? undefined
-      : await openJetStreamSink(jetStream, options.publishTimeout ?? 10_000);
+      : await openJetStreamSink(jetStream, options.publishTimeout ?? JETSTREAM_SENDER_DEFAULTS.timeout);
   const serve = await startServe({
     ...options,
     ...(sink === undefined ? {} : { sink }),

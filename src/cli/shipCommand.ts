@@ -7,7 +7,6 @@ import type { AuditEvent } from '../events/Event.js';
 import { decodeEvent } from '../events/decodeEvent.js';
 import { decodeEventList } from '../events/decodeEventList.js';
 import type { GroupVersion } from '../events/GroupVersion.js';
-import { isGroupVersion } from '../events/GroupVersion.js';
 import { redactMessage } from '../util/redactMessage.js';
 import type { JetStreamFlags } from '../nats/openJetStreamForCli.js';
 import { openJetStreamSender, resolveJetStreamFlags } from '../nats/openJetStreamForCli.js';
@@ -30,7 +29,6 @@ import type { CheckpointState } from './ShipCheckpoint.js';
 import { CheckpointWriter, loadCheckpoint, matchesCheckpoint, ShipCheckpoint } from './ShipCheckpoint.js';
 import { ShipProgress } from './ShipProgress.js';
 import { shipLines } from './shipLines.js';
-import { showValue } from '../events/showValue.js';
 
 /** Options of `rx-audit ship` (see `rx-audit ship --help` and docs/cli.md). */
 export interface ShipCommandOptions extends JetStreamFlags {
@@ -53,7 +51,7 @@ export interface ShipCommandOptions extends JetStreamFlags {
   /** `gzip` compresses each POST body (`Content-Encoding: gzip`). @default 'none' */
   compression: 'none' | 'gzip';
   /** @default 'audit.k8s.io/v1' */
-  groupVersion: string;
+  groupVersion: GroupVersion;
   /** @default 30000 */
   timeout: number;
   /** @default 5 in batch mode, 1 in blocking mode */
@@ -109,11 +107,6 @@ export function decodeLogLine(value: unknown): AuditEvent[] {
 export async function shipCommand(file: string, options: ShipCommandOptions, io: CliIO): Promise<number> {
   const mode = options.mode === 'blocking' ? 'blocking' : 'batch';
   const log = createCliLog(options.logFormat, 'ship', io);
-  if (!isGroupVersion(options.groupVersion)) {
-    throw new CliUsageError(
-      `--group-version must be one of audit.k8s.io/v1, audit.k8s.io/v1beta1, audit.k8s.io/v1alpha1, got ${showValue(options.groupVersion)}`,
-    );
-  }
   if (options.spool !== undefined && mode !== 'batch') {
     throw new CliUsageError(
       '--spool needs --mode batch (a blocking call waits for its POST: nothing to spool)',
@@ -289,7 +282,7 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
       backend = createWebhookBackend({
         mode,
         sender,
-        groupVersion: options.groupVersion as GroupVersion,
+        groupVersion: options.groupVersion,
         timeout: options.timeout,
         batch: {
           bufferSize: options.bufferSize,

@@ -14,6 +14,7 @@ import type { ServeOutcome } from './ServeOutcome.js';
 import type { ServeSink } from './ServeSink.js';
 import { COUNT_ONLY_SINK } from './ServeSink.js';
 import { ServeTally } from './ServeTally.js';
+import { SERVE_DEFAULTS } from './serveDefaults.js';
 
 /** The status `--fail-rate` failures are answered with: retryable, as an overloaded webhook would answer. */
 export const INJECTED_FAILURE_STATUS = 503;
@@ -73,17 +74,6 @@ export interface ServeOptions {
   /** Receives notices (a reloaded token file). @default ignored */
   onNotice?: (line: string) => void;
 }
-
-/** The defaults of {@link ServeOptions}. */
-export const SERVE_DEFAULTS = {
-  port: 8080,
-  host: '127.0.0.1',
-  outKeep: 5,
-  maxBodyBytes: 16 * 1024 * 1024,
-  /** The least default `maxBufferedBytes` (it is 8 × `maxBodyBytes` when that is larger). */
-  maxBufferedBytes: 256 * 1024 * 1024,
-  maxConnections: 4096,
-} as const;
 
 /** A running `serve`. */
 export interface ServeHandle {

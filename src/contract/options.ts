@@ -115,13 +115,16 @@ export const BATCH_DEFAULTS: Readonly<Required<BatchOptions>> = Object.freeze({
   maxBatchBytes: 10 * 1024 * 1024,
 });
 
-/** Default retry for batch mode (blocking mode uses `attempts: 1`). */
+/** Default retry for batch mode (blocking mode makes one attempt unless `retry.attempts` is given). */
 export const RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = Object.freeze({
   initialDelay: 10_000,
   factor: 1.5,
   jitter: 0.2,
   attempts: 5,
 });
+
+/** Attempts of a blocking webhook call unless `retry.attempts` is given: the caller is waiting for it. */
+export const BLOCKING_ATTEMPTS = 1;
 
 /** Defaults of `createWebhookBackend` (batch mode) and of {@link auditWebhook}. */
 export const WEBHOOK_DEFAULTS = Object.freeze({

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { AuditEvent } from '../events/Event.js';
+import { JETSTREAM_SENDER_DEFAULTS } from './jetStreamSenderDefaults.js';
 import { encodeEvent } from '../events/encodeEvent.js';
 import { optionalFunction, positiveInteger } from '../util/validateOptions.js';
 import { redactMessage } from '../util/redactMessage.js';
@@ -42,12 +43,6 @@ export interface EncodedAuditEvent {
   readonly event: AuditEvent;
   readonly json: string;
 }
-
-/** The defaults of {@link createJetStreamSender}. */
-export const JETSTREAM_SENDER_DEFAULTS = {
-  timeout: 10_000,
-  msgId: (event: AuditEvent): string => `${event.auditID}/${event.stage}`,
-} as const;
 
 const PUBLISH_SUBJECT = /^[^\s*>]+$/;
 const MAX_MSG_ID_LENGTH = 256;

@@ -4,7 +4,8 @@
 
 export { ensureAuditStream, AUDIT_STREAM_DEFAULTS } from './ensureAuditStream.js';
 export type { EnsureAuditStreamOptions } from './ensureAuditStream.js';
-export { createJetStreamSender, JETSTREAM_SENDER_DEFAULTS } from './createJetStreamSender.js';
+export { createJetStreamSender } from './createJetStreamSender.js';
+export { JETSTREAM_SENDER_DEFAULTS } from './jetStreamSenderDefaults.js';
 export type { EncodedAuditEvent, JetStreamSender, JetStreamSenderOptions } from './createJetStreamSender.js';
 export { fromJetStream, FROM_JETSTREAM_DEFAULTS } from './fromJetStream.js';
 export type { AuditMessage, FromJetStreamOptions, InvalidAuditMessage } from './fromJetStream.js';

@@ -1,23 +1,16 @@
 import type { OperatorFunction } from 'rxjs';
-import { Observable, asyncScheduler } from 'rxjs';
+import { Observable } from 'rxjs';
 import { mergeMapFlat } from '../util/mergeMapFlat.js';
 import type { AuditEvent } from '../events/Event.js';
-import { assertGroupVersion } from '../events/GroupVersion.js';
 import { batchPipeline } from './batchPipeline.js';
 import { itemSerializer, joinItems, lazyBatch } from '../transport/encodeItems.js';
 import { openSender, requireTarget } from '../transport/openSender.js';
 import { cancelsOnUnsubscribe } from '../transport/sendAttempt.js';
-import {
-  optionalFunction,
-  resolveBatchOptions,
-  resolveRetryOptions,
-  resolveTimeout,
-} from '../util/validateOptions.js';
+import { resolveBatchOptions, resolveDeliveryOptions } from '../util/validateOptions.js';
 import { WebhookError } from '../transport/WebhookError.js';
 import type { Delivery } from './deliverBatches.js';
 import { deliverOne } from './deliverBatches.js';
 import type { BatchOptions, WebhookDeliveryOptions } from '../contract/options.js';
-import { WEBHOOK_DEFAULTS } from '../contract/options.js';
 
 /** Options of {@link auditWebhook}: the webhook backend's delivery options, without `mode` and `onError`. */
 export interface AuditWebhookOptions extends WebhookDeliveryOptions {
@@ -49,14 +42,9 @@ export interface AuditWebhookOptions extends WebhookDeliveryOptions {
 export function auditWebhook(
   options: AuditWebhookOptions,
 ): OperatorFunction<AuditEvent, Delivery<AuditEvent>> {
-  const groupVersion = options.groupVersion ?? WEBHOOK_DEFAULTS.groupVersion;
-  assertGroupVersion(groupVersion, 'groupVersion');
+  const { groupVersion, retry, timeout, scheduler, sender } = resolveDeliveryOptions(options);
   const batch = resolveBatchOptions(options.batch);
-  const retry = resolveRetryOptions(options.retry);
-  const timeout = resolveTimeout(options.timeout, WEBHOOK_DEFAULTS.timeout);
-  const scheduler = options.scheduler ?? asyncScheduler;
-  optionalFunction('sender', options.sender);
-  if (options.sender === undefined) requireTarget(options.target);
+  if (sender === undefined) requireTarget(options.target);
   const serialize = itemSerializer(groupVersion);
   const envelopeBytes = Buffer.byteLength(joinItems([], groupVersion));
   const maxItemBytes = batch.maxBatchBytes - envelopeBytes;
@@ -73,7 +61,7 @@ export function auditWebhook(
 
   return (source) =>
     new Observable<Delivery<AuditEvent>>((subscriber) => {
-      const { send, close } = openSender(options.sender, options.target, timeout, options.compression);
+      const { send, close } = openSender(sender, options.target, timeout, options.compression);
       const unsubscribeCancels = cancelsOnUnsubscribe(send);
       const items = new Observable<Item>((s) =>
         source.subscribe({

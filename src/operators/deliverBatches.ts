@@ -1,11 +1,11 @@
 import type { Observable, ObservableInput, OperatorFunction, SchedulerLike } from 'rxjs';
-import { asyncScheduler, catchError, concat, defer, of } from 'rxjs';
+import { catchError, concat, defer, of } from 'rxjs';
 import { mergeMapFlat } from '../util/mergeMapFlat.js';
 import type { RetryOptions } from '../contract/options.js';
-import { BATCH_DEFAULTS, WEBHOOK_DEFAULTS } from '../contract/options.js';
+import { BATCH_DEFAULTS } from '../contract/options.js';
 import { redactMessage } from '../util/redactMessage.js';
 import { sendWithRetry } from '../transport/sendAttempt.js';
-import { positiveInteger, resolveRetryOptions, resolveTimeout } from '../util/validateOptions.js';
+import { positiveInteger, resolveSendOptions } from '../util/validateOptions.js';
 import { WebhookError, isRetryable, isWebhookError } from '../transport/WebhookError.js';
 
 /** The outcome of delivering one batch with {@link deliverBatches}. */
@@ -86,12 +86,10 @@ export function deliverBatches<E>(
   options: DeliverBatchesOptions = {},
 ): OperatorFunction<E[], Delivery<E>> {
   const maxInFlight = positiveInteger('maxInFlight', options.maxInFlight ?? BATCH_DEFAULTS.maxInFlight, true);
-  const retryOptions = resolveRetryOptions(options.retry);
-  const timeout = resolveTimeout(options.timeout, WEBHOOK_DEFAULTS.timeout);
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const { retry, timeout, scheduler } = resolveSendOptions(options);
 
   const deliver = (events: E[]) =>
-    deliverOne(events, (signal) => send(events, signal), retryOptions, timeout, scheduler);
+    deliverOne(events, (signal) => send(events, signal), retry, timeout, scheduler);
 
   return (source) => source.pipe(mergeMapFlat(deliver, maxInFlight));
 }

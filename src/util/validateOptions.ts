@@ -1,5 +1,16 @@
-import type { BatchOptions, RetryOptions, ThrottleOptions, WhenFull } from '../contract/options.js';
-import { BATCH_DEFAULTS, RETRY_DEFAULTS } from '../contract/options.js';
+import type { SchedulerLike } from 'rxjs';
+import { asyncScheduler } from 'rxjs';
+import type { AuditSender } from '../contract/AuditSender.js';
+import type {
+  BatchOptions,
+  RetryOptions,
+  ThrottleOptions,
+  WebhookDeliveryOptions,
+  WhenFull,
+} from '../contract/options.js';
+import { BATCH_DEFAULTS, BLOCKING_ATTEMPTS, RETRY_DEFAULTS, WEBHOOK_DEFAULTS } from '../contract/options.js';
+import type { GroupVersion } from '../events/GroupVersion.js';
+import { assertGroupVersion } from '../events/GroupVersion.js';
 import { showValue } from '../events/showValue.js';
 
 /** Batch options with every default applied and every value checked. */
@@ -145,4 +156,51 @@ export function resolveTimeout(value: unknown, fallback: number, name = 'timeout
   const timeout = value ?? fallback;
   if (typeof timeout === 'number' && timeout > 0) return timeout;
   return fail(name, 'a positive number of milliseconds or Infinity', timeout);
+}
+
+/** How a batch is sent and retried, with every default applied and every value checked. */
+export interface ResolvedSendOptions {
+  readonly retry: Required<RetryOptions>;
+  readonly timeout: number;
+  readonly scheduler: SchedulerLike;
+}
+
+/**
+ * Applies the defaults of `retry`, `timeout` and `scheduler` (the part of {@link WebhookDeliveryOptions} that
+ * `deliverBatches` shares) and validates them. `mode` gives the default attempts: {@link RETRY_DEFAULTS} in
+ * batch mode, {@link BLOCKING_ATTEMPTS} in blocking mode (the caller is waiting).
+ */
+export function resolveSendOptions(
+  options: Pick<WebhookDeliveryOptions, 'retry' | 'timeout' | 'scheduler'>,
+  mode: 'batch' | 'blocking' = 'batch',
+): ResolvedSendOptions {
+  return {
+    retry: resolveRetryOptions(options.retry, mode === 'batch' ? RETRY_DEFAULTS.attempts : BLOCKING_ATTEMPTS),
+    timeout: resolveTimeout(options.timeout, WEBHOOK_DEFAULTS.timeout),
+    scheduler: options.scheduler ?? asyncScheduler,
+  };
+}
+
+/** {@link WebhookDeliveryOptions} resolved: what the webhook backend and `auditWebhook` deliver with. */
+export interface ResolvedDeliveryOptions extends ResolvedSendOptions {
+  readonly groupVersion: GroupVersion;
+  /** Checked to be a function when given; the target is checked when the sender is opened (`openSender`). */
+  readonly sender: AuditSender | undefined;
+}
+
+/**
+ * The one resolver of {@link WebhookDeliveryOptions}, shared by `createWebhookBackend` and `auditWebhook`: the
+ * group version (default {@link WEBHOOK_DEFAULTS}`.groupVersion`), the `sender` and {@link resolveSendOptions}.
+ */
+export function resolveDeliveryOptions(
+  options: WebhookDeliveryOptions,
+  mode: 'batch' | 'blocking' = 'batch',
+): ResolvedDeliveryOptions {
+  const groupVersion = options.groupVersion ?? WEBHOOK_DEFAULTS.groupVersion;
+  assertGroupVersion(groupVersion, 'groupVersion');
+  return {
+    groupVersion,
+    ...resolveSendOptions(options, mode),
+    sender: optionalFunction('sender', options.sender),
+  };
 }
