@@ -63,7 +63,7 @@ export type { TruncatingBackendOptions } from './backends/createTruncatingBacken
 export { createLogBackend, LOG_DEFAULTS, LOG_FORMATS } from './backends/createLogBackend.js';
 export type { LogBackendOptions, LogFormat } from './backends/createLogBackend.js';
 export { formatLegacyEvent } from './backends/formatLegacyEvent.js';
-export { union, UNION_DEFAULTS } from './backends/union.js';
+export { union } from './backends/union.js';
 export type { UnionBackendOptions } from './backends/union.js';
 export { SPOOL_DEFAULTS } from './spool/SpoolOptions.js';
 export { SpoolError, isSpoolError } from './spool/SpoolError.js';

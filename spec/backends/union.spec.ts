@@ -1,9 +1,8 @@
 import { describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { UNION_DEFAULTS, union } from '../../src/backends/union.js';
+import { union } from '../../src/backends/union.js';
 import type { UnionBackendOptions } from '../../src/backends/union.js';
 import type { AuditBackend, AuditPluginError, DeliveryReport } from '../../src/contract/AuditBackend.js';
 import { emptyStats } from '../../src/contract/AuditBackend.js';
-import { reportToStderr } from '../../src/util/reportToStderr.js';
 import { event, recordingBackend } from './recordingBackend.js';
 
 describe('union', () => {
@@ -132,7 +131,6 @@ describe('union', () => {
     expect(b.calls).toHaveLength(1);
     expect(union(a, { onError: () => {} })).toBe(a);
     expect(union(a, b, {}).name).toBe('union[a,b]');
-    expect(UNION_DEFAULTS.onError).toBe(reportToStderr);
     expect(() => union(a, b, { onError: 'log' as never })).toThrow(
       'union.onError must be a function, got "log"',
     );

@@ -1,5 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
-import { Subject, asyncScheduler, finalize, from, map, merge } from 'rxjs';
+import { asyncScheduler, finalize, from, map, merge } from 'rxjs';
 import type { AuditBackend, AuditPluginError } from '../contract/AuditBackend.js';
 import type { AuditLogger } from '../util/loggerReporter.js';
 import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
@@ -10,6 +10,7 @@ import type { EngineBatch } from '../engine/EngineBatch.js';
 import { createSpooledEngine } from '../spool/createSpooledEngine.js';
 import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
 import { joinItems, restoreItems } from '../transport/encodeItems.js';
+import { PluginReports } from '../util/PluginReports.js';
 import { routeFailure } from '../util/routeFailure.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
 import { resolveBatchOptions, resolveRetryOptions } from '../util/validateOptions.js';
@@ -40,6 +41,9 @@ class DelegateReportedError extends Error {
   override name = 'DelegateReportedError' as const;
   readonly retryable = false;
 }
+
+/** `plugin` of this backend's own reports; its `name` is `buffered<delegate>`. */
+const PLUGIN = 'buffered';
 
 const isDelegateReported = (error: unknown): boolean =>
   error instanceof DelegateReportedError ||
@@ -85,7 +89,8 @@ export function createBufferedBackend(
   const calling = new Map<EngineBatch, Promise<boolean> | undefined>();
   // Events of calls the delegate answered `false` (it reported some or all of them): see stats().
   let answeredFalse = 0;
-  const shutdownFailures$ = new Subject<AuditPluginError>();
+  // Reports of this backend's own that are not the engine's (a delegate that failed to shut down).
+  const ownReports = new PluginReports(PLUGIN, report);
 
   const config: DeliveryEngineConfig = {
     mode: 'batch',
@@ -96,7 +101,7 @@ export function createBufferedBackend(
     // Each batch ends when the delegate's promise settles; the delegate bounds its own calls.
     timeout: Infinity,
     scheduler: scheduler ?? asyncScheduler,
-    plugin: 'buffered',
+    plugin: PLUGIN,
     subject: 'audit buffer',
     envelopeBytes: Buffer.byteLength(joinItems([], 'audit.k8s.io/v1')),
     // The snapshot is the event's JSON; the delegate receives fresh copies parsed from it.
@@ -137,17 +142,10 @@ export function createBufferedBackend(
         try {
           await delegate.shutdown(timeLeft === undefined ? {} : { timeout: timeLeft });
         } catch (error) {
-          const failure = new Error(`buffered: delegate ${delegate.name} failed to shut down`, {
+          const failure = new Error(`${PLUGIN}: delegate ${delegate.name} failed to shut down`, {
             cause: error,
           });
-          const item: AuditPluginError = {
-            plugin: 'buffered',
-            reason: 'send-failed',
-            error: failure,
-            events: [],
-          };
-          report(item);
-          shutdownFailures$.next(item);
+          ownReports.report('send-failed', failure, []);
           return false;
         }
         // The calls it ended settle now (a macrotask comes after them): their batches end with their answers.
@@ -165,7 +163,7 @@ export function createBufferedBackend(
   const { shutdown } = shutdownOnce((timeout) => engine.shutdown(timeout));
 
   return {
-    name: `buffered<${delegate.name}>`,
+    name: `${PLUGIN}<${delegate.name}>`,
     run: () => {
       delegate.run();
       engine.run();
@@ -176,7 +174,7 @@ export function createBufferedBackend(
       await delegate.flush();
     },
     shutdown,
-    errors$: merge(engine.errors$, delegate.errors$, shutdownFailures$),
+    errors$: merge(engine.errors$, delegate.errors$, ownReports.errors$),
     deliveries$: engine.deliveries$,
     stats: () => {
       const stats = engine.stats();

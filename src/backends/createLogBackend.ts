@@ -11,10 +11,10 @@ import { emptyStats } from '../contract/AuditBackend.js';
 import { WEBHOOK_DEFAULTS } from '../contract/options.js';
 import type { AuditBackend, AuditPluginError, AuditStats, DeliveryReport } from '../contract/AuditBackend.js';
 import { formatLegacyEvent } from './formatLegacyEvent.js';
-import { reportToStderr } from '../util/reportToStderr.js';
+import type { AuditLogger } from '../util/loggerReporter.js';
+import { PluginReports } from '../util/PluginReports.js';
 import { routeFailure } from '../util/routeFailure.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
-import { optionalFunction } from '../util/validateOptions.js';
 
 /** The line formats of {@link createLogBackend}, as the apiserver's `--audit-log-format`. */
 export const LOG_FORMATS = ['legacy', 'json'] as const;
@@ -41,17 +41,18 @@ export interface LogBackendOptions {
   scheduler?: SchedulerLike;
   /**
    * Receives every report of this backend, besides `errors$`.
-   * @default reportToStderr (one stderr line per report)
+   * @default none (one stderr line per report, see `reportToStderr`)
    */
   onError?: (error: AuditPluginError) => void;
+  /** A pino- or console-style logger for the reports instead of `onError` (see `loggerReporter`). @default none */
+  logger?: AuditLogger;
 }
 
-/** The defaults of {@link LogBackendOptions}. */
-export const LOG_DEFAULTS: Required<LogBackendOptions> = {
+/** The defaults of {@link LogBackendOptions} (where reports go by default is `routeFailure`'s: stderr). */
+export const LOG_DEFAULTS: Readonly<Required<Omit<LogBackendOptions, 'onError' | 'logger'>>> = {
   format: 'json',
   groupVersion: WEBHOOK_DEFAULTS.groupVersion,
   scheduler: asyncScheduler,
-  onError: reportToStderr,
 };
 
 const PLUGIN = 'log';
@@ -93,7 +94,8 @@ interface Chunk {
  * @returns A backend named `log`.
  */
 export function createLogBackend(out: Writable | string, options: LogBackendOptions = {}): AuditBackend {
-  const { format, groupVersion, scheduler, onError } = validate(options);
+  const { format, groupVersion, scheduler } = validate(options);
+  const reports = new PluginReports(PLUGIN, routeFailure(options.onError, options.logger, 'log.'));
   const owned = typeof out === 'string' && out !== '-';
   const stream: Writable =
     typeof out !== 'string'
@@ -102,16 +104,10 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
         ? process.stdout
         : createWriteStream(out, { flags: 'a', mode: 0o600 });
 
-  const errors$ = new Subject<AuditPluginError>();
   const deliveries$ = new Subject<DeliveryReport>();
-  const stats: AuditStats = emptyStats();
-  const route = routeFailure(onError);
-  const report = (reason: AuditPluginError['reason'], error: Error, events: AuditEvent[]): void => {
-    stats.failed[reason] += events.length;
-    const item: AuditPluginError = { plugin: PLUGIN, reason, error, events };
-    errors$.next(item);
-    route(item);
-  };
+  const { failed: _failed, ...stats } = emptyStats();
+  const report = (reason: AuditPluginError['reason'], error: Error, events: AuditEvent[]): void =>
+    reports.report(reason, error, events);
 
   const waiting: Chunk[] = [];
   let writing = 0; // chunks handed to the stream whose callback has not run yet
@@ -237,7 +233,7 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
 
   return {
     name: PLUGIN,
-    errors$: errors$.asObservable(),
+    errors$: reports.errors$.asObservable(),
     deliveries$: deliveries$.asObservable(),
 
     run(): void {
@@ -281,7 +277,7 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
 
     shutdown: (opts) => once.shutdown(opts),
 
-    stats: () => ({ ...stats, failed: { ...stats.failed } }),
+    stats: (): AuditStats => ({ ...stats, failed: { ...reports.failed } }),
   };
 }
 
@@ -299,8 +295,8 @@ function writeError(err: Error): Error {
   return new Error(`audit log write failed: ${err.message}`, { cause: err });
 }
 
-function validate(options: LogBackendOptions): Required<LogBackendOptions> {
-  const opts: Required<LogBackendOptions> = { ...LOG_DEFAULTS };
+function validate(options: LogBackendOptions): Required<Omit<LogBackendOptions, 'onError' | 'logger'>> {
+  const opts: Required<Omit<LogBackendOptions, 'onError' | 'logger'>> = { ...LOG_DEFAULTS };
   if (options.format !== undefined) {
     if (!(LOG_FORMATS as readonly string[]).includes(options.format)) {
       throw new TypeError(
@@ -314,6 +310,5 @@ function validate(options: LogBackendOptions): Required<LogBackendOptions> {
     opts.groupVersion = options.groupVersion;
   }
   if (options.scheduler !== undefined) opts.scheduler = options.scheduler;
-  opts.onError = optionalFunction('log.onError', options.onError) ?? opts.onError;
   return opts;
 }

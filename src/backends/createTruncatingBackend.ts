@@ -1,17 +1,16 @@
 import { goJson } from '../events/goJson.js';
-import { Subject, merge } from 'rxjs';
+import { merge } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
 import { encodeEvent } from '../events/encodeEvent.js';
 import { encodeEventList } from '../events/encodeEventList.js';
 import { assertGroupVersion } from '../events/GroupVersion.js';
 import type { GroupVersion } from '../events/GroupVersion.js';
-import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
 import { WEBHOOK_DEFAULTS } from '../contract/options.js';
 import type { AuditBackend, AuditPluginError, AuditStats } from '../contract/AuditBackend.js';
-import { reportToStderr } from '../util/reportToStderr.js';
+import type { AuditLogger } from '../util/loggerReporter.js';
+import { PluginReports } from '../util/PluginReports.js';
 import { routeFailure } from '../util/routeFailure.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
-import { optionalFunction } from '../util/validateOptions.js';
 import { showValue } from '../events/showValue.js';
 
 /** Options of {@link createTruncatingBackend}. */
@@ -37,17 +36,18 @@ export interface TruncatingBackendOptions {
   /**
    * Receives this layer's own reports (`too-large`, `invalid`, and `send-failed` for a delegate call that
    * threw or rejected), besides `errors$`; the delegate reports through its own handler.
-   * @default reportToStderr (one stderr line per report)
+   * @default none (one stderr line per report, see `reportToStderr`)
    */
   onError?: (error: AuditPluginError) => void;
+  /** A pino- or console-style logger for this layer's reports instead of `onError` (see `loggerReporter`). @default none */
+  logger?: AuditLogger;
 }
 
 /** The defaults of {@link TruncatingBackendOptions} (upstream's `--audit-webhook-truncate-*` defaults). */
-export const TRUNCATE_DEFAULTS: Required<TruncatingBackendOptions> = {
+export const TRUNCATE_DEFAULTS: Readonly<Required<Omit<TruncatingBackendOptions, 'onError' | 'logger'>>> = {
   maxEventSize: 102_400,
   maxBatchSize: 10_485_760,
   groupVersion: WEBHOOK_DEFAULTS.groupVersion,
-  onError: reportToStderr,
 };
 
 /** The annotation upstream sets on a truncated event. */
@@ -97,27 +97,20 @@ export function createTruncatingBackend(
   delegate: AuditBackend,
   options: TruncatingBackendOptions = {},
 ): AuditBackend {
-  const { maxEventSize, maxBatchSize, groupVersion, onError } = validate(options);
-  const drops$ = new Subject<AuditPluginError>();
-  const route = routeFailure(onError);
-  const report = (item: AuditPluginError): void => {
-    drops$.next(item);
-    route(item);
-  };
-  /** This layer's own reports, by reason, added to the delegate's in `stats()`. */
-  const ownFailed = emptyStats().failed;
+  const { maxEventSize, maxBatchSize, groupVersion } = validate(options);
+  // This layer's own reports; their counts are added to the delegate's in `stats()`.
+  const reports = new PluginReports(PLUGIN, routeFailure(options.onError, options.logger, 'truncate.'));
 
   /** Runs a delegate `flush`/`shutdown`; a throw or rejection is reported (no events) instead of rethrown. */
   const settle = async (fn: () => Promise<void>, what: string): Promise<void> => {
     try {
       await fn();
     } catch (err) {
-      report({
-        plugin: PLUGIN,
-        reason: 'send-failed',
-        error: new Error(`truncate: delegate ${delegate.name} failed to ${what}`, { cause: err }),
-        events: [],
-      });
+      reports.report(
+        'send-failed',
+        new Error(`truncate: delegate ${delegate.name} failed to ${what}`, { cause: err }),
+        [],
+      );
     }
   };
 
@@ -134,7 +127,7 @@ export function createTruncatingBackend(
 
   return {
     name: `${PLUGIN}<${delegate.name}>`,
-    errors$: merge(drops$, delegate.errors$),
+    errors$: merge(reports.errors$, delegate.errors$),
     deliveries$: delegate.deliveries$,
 
     run: () => delegate.run(),
@@ -190,23 +183,15 @@ export function createTruncatingBackend(
       });
 
       if (oversized.length > 0) {
-        ownFailed['too-large'] += oversized.length;
-        report({
-          plugin: PLUGIN,
-          reason: 'too-large',
-          error: new Error('event is too large even after truncating'),
-          events: oversized,
-        });
+        reports.report('too-large', new Error('event is too large even after truncating'), oversized);
       }
       if (unencodable.length > 0) {
-        ownFailed.invalid += unencodable.length;
         const cause = encodeError instanceof Error ? encodeError.message : String(encodeError);
-        report({
-          plugin: PLUGIN,
-          reason: 'invalid',
-          error: new Error(`event could not be encoded as ${groupVersion}: ${cause}`),
-          events: unencodable,
-        });
+        reports.report(
+          'invalid',
+          new Error(`event could not be encoded as ${groupVersion}: ${cause}`),
+          unencodable,
+        );
       }
 
       // A delegate call that throws or rejects must not hide the other groups' results: its events are
@@ -220,17 +205,14 @@ export function createTruncatingBackend(
         }
         delivered = false;
         const failedGroup = groups[i] ?? [];
-        ownFailed['send-failed'] += failedGroup.length;
-        report({ plugin: PLUGIN, reason: 'send-failed', error: asError(r.reason), events: failedGroup });
+        reports.report('send-failed', asError(r.reason), failedGroup);
       });
       return oversized.length === 0 && unencodable.length === 0 && delivered;
     },
 
     stats(): AuditStats {
       const s = delegate.stats();
-      const failed = { ...s.failed };
-      for (const reason of AUDIT_ERROR_REASONS) failed[reason] = (failed[reason] ?? 0) + ownFailed[reason];
-      return { ...s, failed };
+      return { ...s, failed: reports.addTo({ ...s.failed }) };
     },
   };
 }
@@ -249,8 +231,10 @@ function byteLength(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }
 
-function validate(options: TruncatingBackendOptions): Required<TruncatingBackendOptions> {
-  const opts: Required<TruncatingBackendOptions> = { ...TRUNCATE_DEFAULTS };
+function validate(
+  options: TruncatingBackendOptions,
+): Required<Omit<TruncatingBackendOptions, 'onError' | 'logger'>> {
+  const opts: Required<Omit<TruncatingBackendOptions, 'onError' | 'logger'>> = { ...TRUNCATE_DEFAULTS };
   for (const key of ['maxEventSize', 'maxBatchSize'] as const) {
     const value = options[key];
     if (value === undefined) continue;
@@ -263,6 +247,5 @@ function validate(options: TruncatingBackendOptions): Required<TruncatingBackend
     assertGroupVersion(options.groupVersion, 'truncate.groupVersion');
     opts.groupVersion = options.groupVersion;
   }
-  opts.onError = optionalFunction('truncate.onError', options.onError) ?? opts.onError;
   return opts;
 }

@@ -1,28 +1,25 @@
-import { Subject, merge } from 'rxjs';
+import { merge } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
 import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
 import type { AuditBackend, AuditPluginError, AuditStats } from '../contract/AuditBackend.js';
-import { reportToStderr } from '../util/reportToStderr.js';
+import type { AuditLogger } from '../util/loggerReporter.js';
+import { PluginReports } from '../util/PluginReports.js';
 import { routeFailure } from '../util/routeFailure.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
 import { showValue } from '../events/showValue.js';
-import { optionalFunction } from '../util/validateOptions.js';
 
 /** Options of {@link union}: its optional last argument. */
 export interface UnionBackendOptions {
   /**
    * Receives the union's own reports (a backend whose `processEvents`, `flush` or `shutdown` threw or
    * rejected), besides `errors$`; each backend reports its own failures through its own handler.
-   * @default reportToStderr (one stderr line per report)
+   * @default none (one stderr line per report, see `reportToStderr`)
    */
   onError?: (error: AuditPluginError) => void;
+  /** A pino- or console-style logger for the union's own reports instead of `onError` (see `loggerReporter`). @default none */
+  logger?: AuditLogger;
 }
-
-/** The defaults of {@link UnionBackendOptions}. */
-export const UNION_DEFAULTS: Required<UnionBackendOptions> = {
-  onError: reportToStderr,
-};
 
 const PLUGIN = 'union';
 
@@ -66,25 +63,17 @@ export function union(
   ...args: AuditBackend[] | [...backends: AuditBackend[], options: UnionBackendOptions]
 ): AuditBackend {
   const { backends: list, options } = splitArguments(args);
-  const { onError } = validate(options);
+  const reports = new PluginReports(PLUGIN, routeFailure(options.onError, options.logger, 'union.'));
   if (list.length === 1 && list[0] !== undefined) return list[0];
-  const ownErrors$ = new Subject<AuditPluginError>();
-  let ownFailed = 0;
-  const errors$: Observable<AuditPluginError> = merge(ownErrors$, ...list.map((b) => b.errors$));
+  const errors$: Observable<AuditPluginError> = merge(reports.errors$, ...list.map((b) => b.errors$));
   const deliveries$ = merge(...list.map((b) => b.deliveries$));
 
-  const route = routeFailure(onError);
-  const report = (backend: AuditBackend | undefined, what: string, cause: unknown, events: AuditEvent[]) => {
-    ownFailed += events.length;
-    const item: AuditPluginError = {
-      plugin: PLUGIN,
-      reason: 'send-failed',
-      error: new Error(`union: backend ${backend?.name ?? '?'} failed to ${what}`, { cause }),
+  const report = (backend: AuditBackend | undefined, what: string, cause: unknown, events: AuditEvent[]) =>
+    reports.report(
+      'send-failed',
+      new Error(`union: backend ${backend?.name ?? '?'} failed to ${what}`, { cause }),
       events,
-    };
-    ownErrors$.next(item);
-    route(item);
-  };
+    );
 
   /** Runs `fn` on every backend at once; reports each failure, resolves when all have settled. */
   const settleAll = async (what: string, fn: (b: AuditBackend) => Promise<void>): Promise<void> => {
@@ -134,7 +123,7 @@ export function union(
 
     stats(): AuditStats {
       const total = sumStats(list.map((b) => b.stats()));
-      total.failed['send-failed'] += ownFailed;
+      reports.addTo(total.failed);
       return total;
     },
   };
@@ -170,12 +159,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
-}
-
-function validate(options: UnionBackendOptions): Required<UnionBackendOptions> {
-  const opts: Required<UnionBackendOptions> = { ...UNION_DEFAULTS };
-  opts.onError = optionalFunction('union.onError', options.onError) ?? opts.onError;
-  return opts;
 }
 
 /** Calls `fn`, turning a synchronous throw into a rejected promise. */

@@ -7,6 +7,7 @@ import type {
 } from '../contract/AuditBackend.js';
 import { emptyStats } from '../contract/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
+import { PluginReports } from '../util/PluginReports.js';
 
 /**
  * The engine's books, shared by batch and blocking mode: the `stats()` counters, the reports (`errors$`, and
@@ -14,19 +15,20 @@ import type { AuditEvent } from '../events/Event.js';
  * (queued), started (in flight), then ended — delivered, or failed with one report.
  */
 export class EngineAccounts {
-  readonly errors$ = new Subject<AuditPluginError>();
+  readonly errors$: Subject<AuditPluginError>;
   readonly deliveries$ = new Subject<DeliveryReport>();
   readonly #counters: Omit<AuditStats, 'failed'>;
-  readonly #failed: AuditStats['failed'];
+  readonly #reports: PluginReports;
 
   constructor(
-    private readonly plugin: string,
+    plugin: string,
     /** Receives every report (already routed: onError or stderr, never throws). */
-    private readonly route: (error: AuditPluginError) => void,
+    route: (error: AuditPluginError) => void,
   ) {
-    const { failed, ...counters } = emptyStats();
+    const { failed: _failed, ...counters } = emptyStats();
     this.#counters = counters;
-    this.#failed = failed;
+    this.#reports = new PluginReports(plugin, route);
+    this.errors$ = this.#reports.errors$;
   }
 
   /** `count` events accepted: queued until a batch of them starts. */
@@ -56,14 +58,11 @@ export class EngineAccounts {
 
   /** Reports `events` once, for `reason`: counted, routed, then on `errors$`. */
   report(reason: AuditErrorReason, error: Error, events: readonly AuditEvent[]): void {
-    this.#failed[reason] += events.length;
-    const item: AuditPluginError = { plugin: this.plugin, reason, error, events: events as AuditEvent[] };
-    this.route(item);
-    this.errors$.next(item);
+    this.#reports.report(reason, error, events);
   }
 
   /** A copy of the counters. */
   stats(): AuditStats {
-    return { ...this.#counters, failed: { ...this.#failed } };
+    return { ...this.#counters, failed: { ...this.#reports.failed } };
   }
 }

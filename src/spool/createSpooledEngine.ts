@@ -4,9 +4,9 @@
 // `enqueue` hook as it has room; the engine's `ended` hook takes each event out of the spool when it ends. The
 // engine's bufferSize/maxBufferBytes then bound only memory; the spool's maxBytes bounds what is accepted.
 import type { Observable } from 'rxjs';
-import { Subject, merge } from 'rxjs';
+import { merge } from 'rxjs';
 import type { AuditErrorReason, AuditPluginError, AuditStats } from '../contract/AuditBackend.js';
-import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
+import { PluginReports } from '../util/PluginReports.js';
 import type { AuditEvent } from '../events/Event.js';
 import { createDeliveryEngine } from '../engine/createDeliveryEngine.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from '../engine/DeliveryEngineConfig.js';
@@ -39,18 +39,13 @@ export function createSpooledEngine(
 ): SpooledEngine {
   const { batch: limits } = config;
   const store = openSpoolStore({ ...spool, scheduler: config.scheduler });
-  const errors = new Subject<AuditPluginError>();
-  const failed = emptyStats().failed;
+  const reports = new PluginReports(config.plugin, config.report);
   let accepted = 0;
   let running = false;
   let shuttingDown = false;
 
-  const report = (reason: AuditErrorReason, error: Error, events: AuditEvent[]): void => {
-    failed[reason] += events.length;
-    const item: AuditPluginError = { plugin: config.plugin, reason, error, events };
-    config.report(item);
-    errors.next(item);
-  };
+  const report = (reason: AuditErrorReason, error: Error, events: AuditEvent[]): void =>
+    reports.report(reason, error, events);
   const refusal = (what: string): Error => new Error(`${config.subject} ${what}`);
 
   const feeder = createSpoolFeeder({
@@ -191,11 +186,11 @@ export function createSpooledEngine(
       await engine.flush();
     },
     shutdown,
-    errors$: merge(engine.errors$, errors) as Observable<AuditPluginError>,
+    errors$: merge(engine.errors$, reports.errors$) as Observable<AuditPluginError>,
     deliveries$: engine.deliveries$,
     stats: () => {
       const stats = engine.stats();
-      for (const reason of AUDIT_ERROR_REASONS) stats.failed[reason] += failed[reason];
+      reports.addTo(stats.failed);
       const { spooledEvents, spooledBytes } = store.stats();
       return {
         ...stats,
