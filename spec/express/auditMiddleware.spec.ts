@@ -308,11 +308,21 @@ describe('auditMiddleware', () => {
       expect(backend.events).toEqual([]);
     });
 
-    it('fails the request when processEvents rejects', async () => {
+    it('fails the request when processEvents rejects, and reports the event on stderr (not silently lost)', async () => {
       const { backend, server, handled } = await setup({ strict: true });
       backend.accept = () => Promise.reject(new Error('disk full'));
-      const response = await httpRequest(server, 'GET', '/x');
-      expect([response.status, response.body, handled]).toEqual([500, 'failed to store audit event', []]);
+      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        const response = await httpRequest(server, 'GET', '/x');
+        expect([response.status, response.body, handled]).toEqual([500, 'failed to store audit event', []]);
+        const lines = stderr.mock.calls.map((c) => String(c[0]));
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toContain(`plugin=${backend.name} reason=send-failed events=1`);
+        expect(lines[0]).toContain(`${backend.name}.processEvents rejected`);
+        expect(lines[0]).toContain(response.headers['audit-id'] as string);
+      } finally {
+        stderr.mockRestore();
+      }
     });
 
     it('runs the handler only after the backend stored RequestReceived', async () => {

@@ -230,7 +230,7 @@ describe('AuditModule (NestJS)', () => {
   it('forRoot validates its options', () => {
     const backend = recordingBackend();
     expect(() => AuditModule.forRoot({ backend, policy, shutdownTimeout: -5 })).toThrow(
-      'shutdownTimeout must be a non-negative number, got -5',
+      'shutdownTimeout must be a non-negative number of milliseconds, got -5',
     );
     expect(() => AuditModule.forRoot({ backend, policy: { rules: [{ level: 'All' as 'None' }] } })).toThrow(
       'rules.0.level: expected one of None|Metadata|Request|RequestResponse, got "All"',

@@ -8,6 +8,7 @@ import type { ResolvedAuditRequestOptions } from './AuditRequestOptions.js';
 import { microTimestamp } from './microTimestamp.js';
 import { parseRequestInfo, requestURIOf, resourceVerb } from './parseRequestInfo.js';
 import { sourceIPs } from './sourceIPs.js';
+import { routeFailure } from '../util/routeFailure.js';
 
 /** Per-request choices made by the framework glue (the Nest interceptor). */
 export interface AuditOverrides {
@@ -46,12 +47,22 @@ export const AUDIT_ID_HEADER = 'Audit-ID';
  * @returns The recorder.
  */
 export function createRequestAuditor(options: ResolvedAuditRequestOptions): RequestAuditor {
+  // A backend reports its own failures; one that throws or rejects breaks that contract, and its event would be
+  // lost without a word: it is reported here, as one stderr line (the request goes on).
+  const report = routeFailure(undefined);
   const store = (event: AuditEvent): Promise<boolean> =>
     Promise.resolve()
       .then(() => options.backend.processEvents(event))
       .then(
         (accepted) => accepted,
-        () => false,
+        (cause: unknown) => {
+          const { name } = options.backend;
+          const error = new Error(`${name}.processEvents rejected (an AuditBackend resolves false instead)`, {
+            cause,
+          });
+          report({ plugin: name, reason: 'send-failed', error, events: [event] });
+          return false;
+        },
       );
 
   async function begin(req: Request, res: Response, overrides: AuditOverrides = {}): Promise<AuditStart> {

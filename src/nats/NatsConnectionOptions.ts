@@ -1,5 +1,5 @@
 import { connect } from '@nats-io/transport-node';
-import { showValue } from '../events/showValue.js';
+import { fail } from '../util/validateOptions.js';
 import { redactMessage } from '../util/redactMessage.js';
 import { redactUrl } from '../util/redactUrl.js';
 
@@ -38,10 +38,6 @@ export interface NatsConnectionOptions {
 
 const MAX_SERVERS = 64;
 const CONNECT_TIMEOUT_MS = 5_000;
-
-function fail(name: string, what: string, value: unknown): never {
-  throw new TypeError(`${name} must be ${what}, got ${showValue(value)}`);
-}
 
 function optionalString(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;

@@ -1,7 +1,7 @@
 import type { ModuleMetadata } from '@nestjs/common';
 import type { AuditRequestOptions, ResolvedAuditRequestOptions } from '../express/AuditRequestOptions.js';
 import { resolveAuditRequestOptions } from '../express/AuditRequestOptions.js';
-import { showValue } from '../events/showValue.js';
+import { resolveShutdownTimeout } from '../util/validateOptions.js';
 
 /**
  * Options of `AuditModule.forRoot`: how requests become audit events (see `AuditRequestOptions`:
@@ -34,13 +34,10 @@ export interface ResolvedAuditModuleOptions extends ResolvedAuditRequestOptions 
 
 /**
  * Applies defaults and validates, naming the field and the bad value.
- * @throws {TypeError} e.g. `shutdownTimeout must be a non-negative number, got -1`.
+ * @throws {TypeError} e.g. `shutdownTimeout must be a non-negative number of milliseconds, got -1` (the check
+ * of every backend's `shutdown({ timeout })`).
  */
 export function resolveAuditModuleOptions(options: AuditModuleOptions): ResolvedAuditModuleOptions {
   const resolved = resolveAuditRequestOptions(options);
-  const { shutdownTimeout } = options;
-  if (shutdownTimeout !== undefined && (typeof shutdownTimeout !== 'number' || !(shutdownTimeout >= 0))) {
-    throw new TypeError(`shutdownTimeout must be a non-negative number, got ${showValue(shutdownTimeout)}`);
-  }
-  return { ...resolved, shutdownTimeout };
+  return { ...resolved, shutdownTimeout: resolveShutdownTimeout(options.shutdownTimeout, 'shutdownTimeout') };
 }

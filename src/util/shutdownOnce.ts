@@ -1,4 +1,5 @@
 import { showValue } from '../events/showValue.js';
+import { resolveShutdownTimeout } from './validateOptions.js';
 
 /** What {@link shutdownOnce} returns: the backend's `shutdown()` and whether it has begun. */
 export interface ShutdownOnce {
@@ -24,13 +25,11 @@ export function shutdownOnce(run: (timeout: number | undefined) => Promise<void>
           new TypeError(`shutdown options must be an object ({ timeout }), got ${showValue(options)}`),
         );
       }
-      const timeout = options?.timeout;
-      if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
-        return Promise.reject(
-          new TypeError(
-            `shutdown timeout must be a non-negative number of milliseconds, got ${showValue(timeout)}`,
-          ),
-        );
+      let timeout: number | undefined;
+      try {
+        timeout = resolveShutdownTimeout(options?.timeout);
+      } catch (error) {
+        return Promise.reject(error as TypeError);
       }
       // Set before running (run starts synchronously: a call made right after shutdown() is refused), so a
       // re-entrant call from inside `run` gets this promise, not a second run.

@@ -27,7 +27,8 @@ export interface ResolvedBatchOptions {
 
 const WHEN_FULL: readonly WhenFull[] = ['drop', 'block'];
 
-function fail(name: string, what: string, value: unknown): never {
+/** Throws the one shape of an option error: `<name> must be <what>, got <value shown>` (a TypeError). */
+export function fail(name: string, what: string, value: unknown): never {
   throw new TypeError(`${name} must be ${what}, got ${showValue(value)}`);
 }
 
@@ -156,6 +157,15 @@ export function resolveTimeout(value: unknown, fallback: number, name = 'timeout
   const timeout = value ?? fallback;
   if (typeof timeout === 'number' && timeout > 0) return timeout;
   return fail(name, 'a positive number of milliseconds or Infinity', timeout);
+}
+
+/**
+ * The one check of a shutdown timeout (`shutdown({ timeout })`, Nest's `shutdownTimeout`): `undefined` (no
+ * deadline) or a number of milliseconds ≥ 0 (`Infinity` allowed, the same as none).
+ */
+export function resolveShutdownTimeout(value: unknown, name = 'shutdown timeout'): number | undefined {
+  if (value === undefined || (typeof value === 'number' && value >= 0)) return value;
+  return fail(name, 'a non-negative number of milliseconds', value);
 }
 
 /** How a batch is sent and retried, with every default applied and every value checked. */
