@@ -8,6 +8,10 @@ import { WebhookError } from '../../src/transport/WebhookError.js';
 import { SpoolError } from '../../src/spool/SpoolError.js';
 import { JetStreamGatewayError } from '../../src/nats/JetStreamGatewayError.js';
 import { JetStreamPublishError } from '../../src/nats/JetStreamPublishError.js';
+import { CliUsageError } from '../../src/cli/CliUsageError.js';
+import { SendAbortedError } from '../../src/transport/sendAttempt.js';
+import { FileTooLargeError } from '../../src/util/readBoundedFile.js';
+import { RequestBodyError } from '../../src/util/readRequestBody.js';
 
 describe('AuditError', () => {
   it('is the base of every error class, with one field for the problems', () => {
@@ -26,6 +30,11 @@ describe('AuditError', () => {
       new SpoolError('/var/spool', 'spool /var/spool is in use (pid 1)'),
       new JetStreamPublishError('no stream stores audit.x', { failure: 'no-stream', subject: 'audit.x' }),
       new JetStreamGatewayError('JetStream unreachable', 503, undefined),
+      // The internal ones too (they reach users as causes, or as the CLI's exit-2 line).
+      new CliUsageError('--url is not a valid URL'),
+      new SendAbortedError('the send was abandoned'),
+      new FileTooLargeError('file is larger than 4 bytes'),
+      new RequestBodyError(413, 'body is larger than 4 bytes'),
     ];
     for (const error of errors) {
       expect(error).toBeInstanceOf(AuditError);
@@ -43,6 +52,14 @@ describe('AuditError', () => {
       'SpoolError',
       'JetStreamPublishError',
       'JetStreamGatewayError',
+      'CliUsageError',
+      'SendAbortedError',
+      'FileTooLargeError',
+      'RequestBodyError',
+    ]);
+    expect([(errors[9] as FileTooLargeError).code, (errors[10] as RequestBodyError).status]).toEqual([
+      'EFBIG',
+      413,
     ]);
   });
 

@@ -15,6 +15,7 @@ import { routeFailure } from '../util/routeFailure.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
 import { resolveBatchOptions, resolveRetryOptions } from '../util/validateOptions.js';
 import { showValue } from '../events/showValue.js';
+import { AuditError } from '../events/AuditError.js';
 
 /** Options of {@link createBufferedBackend}: batching plus what runs it. */
 export interface BufferedBackendOptions extends BatchOptions {
@@ -37,7 +38,7 @@ export interface BufferedBackendOptions extends BatchOptions {
  * Marks a batch the delegate refused with `false`: it already reported it, so it is neither retried (final)
  * nor reported again.
  */
-class DelegateReportedError extends Error {
+class DelegateReportedError extends AuditError {
   override name = 'DelegateReportedError' as const;
   readonly retryable = false;
 }

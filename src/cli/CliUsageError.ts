@@ -1,8 +1,9 @@
+import { AuditError } from '../events/AuditError.js';
 /**
  * A command-line mistake (unknown flag, missing file, bad value): `rx-audit` prints its message as one line on
  * stderr and exits with code 2.
  */
-export class CliUsageError extends Error {
+export class CliUsageError extends AuditError {
   override name = 'CliUsageError';
 }
 

@@ -10,7 +10,8 @@ export interface AuditErrorOptions {
 
 /**
  * The base of rx-audit's error classes (`AuditDecodeError`, `KubeconfigError`, `PolicyError`, `WebhookError`,
- * `SpoolError`, and `rx-audit/nats`' `JetStreamPublishError` and `JetStreamGatewayError`): one field name,
+ * `SpoolError`, `rx-audit/nats`' `JetStreamPublishError` and `JetStreamGatewayError`, and the internal ones a
+ * user meets as a `cause` or a CLI message): one field name,
  * `problems`, for the list of what was wrong (empty when the error is not about input), and `omitted` for how
  * many more there were.
  *

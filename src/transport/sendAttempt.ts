@@ -3,9 +3,10 @@ import { Observable, from, retry, throwError, timer } from 'rxjs';
 import type { RetryOptions } from '../contract/options.js';
 import { WebhookError, isRetryable } from './WebhookError.js';
 import { retryDelay } from './retryDelay.js';
+import { AuditError } from '../events/AuditError.js';
 
 /** Why a send's `AbortSignal` fired when the backend unsubscribed (shutdown deadline, early unsubscribe). */
-export class SendAbortedError extends Error {
+export class SendAbortedError extends AuditError {
   override name = 'SendAbortedError' as const;
 }
 

@@ -2,12 +2,13 @@
 // limit, so a path that points at something huge or endless (/dev/zero, a log) fails with a clear message
 // instead of filling the memory.
 import { closeSync, openSync, readSync } from 'node:fs';
+import { AuditError } from '../events/AuditError.js';
 
 /** The largest configuration file read: 4 MiB (a kubeconfig with embedded certificates is a few KB). */
 export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
 
 /** A file that is larger than the limit; `code` is `EFBIG` as for the file system's own errors. */
-export class FileTooLargeError extends Error {
+export class FileTooLargeError extends AuditError {
   override name = 'FileTooLargeError' as const;
   readonly code = 'EFBIG';
 }

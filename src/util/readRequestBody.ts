@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { createGunzip } from 'node:zlib';
+import { AuditError } from '../events/AuditError.js';
 
 /**
  * Why a body was refused before it was decoded: the status to answer and a short, input-free reason. A 503 (the
  * server's {@link BodyBudget} is spent) carries the `Retry-After` to answer, in seconds.
  */
-export class RequestBodyError extends Error {
+export class RequestBodyError extends AuditError {
   override name = 'RequestBodyError';
   constructor(
     readonly status: 400 | 413 | 415 | 503,
