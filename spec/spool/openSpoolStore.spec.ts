@@ -9,6 +9,7 @@ import {
   writeSync,
   closeSync,
   symlinkSync,
+  watch,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -100,6 +101,34 @@ describe('openSpoolStore', () => {
     expect(store.stats()).toEqual({ spooledEvents: 0, spooledBytes: 0 });
     close(store);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('an ended segment loses its data file before its ack file (a crash in between must not re-send it whole)', async () => {
+    const dir = tempDir();
+    const store = open(dir, { segmentBytes: 100 });
+    for (let i = 0; i < 8; i++) await store.append([ev(i)]);
+    const keys = store.read(8, Infinity).map((r) => r.key);
+    // The file system's own account of the deletes (inotify), in the order they happened.
+    const renames: string[] = [];
+    const watcher = watch(dir, (type, file) => {
+      if (type === 'rename' && file !== null) renames.push(file);
+    });
+    try {
+      for (const key of keys) store.remove([key]); // one at a time: each segment gets acks, then ends
+      await expect.poll(() => renames.filter((f) => f.endsWith('.ack')).length >= 2).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the last events of the batch
+    } finally {
+      watcher.close();
+    }
+    const left = new Set(readdirSync(dir));
+    const ended = [...new Set(renames.filter((f) => f.endsWith('.ack')))].filter((f) => !left.has(f));
+    expect(ended.length).toBeGreaterThanOrEqual(2);
+    for (const ack of ended) {
+      const data = ack.replace(/\.ack$/, '.log');
+      expect(left.has(data)).toBe(false);
+      // The last rename of each is its delete: the data file's comes first.
+      expect(renames.lastIndexOf(data)).toBeLessThan(renames.lastIndexOf(ack));
+    }
   });
 
   it('refuses what does not fit under maxBytes, and has room again after remove', async () => {
