@@ -49,6 +49,9 @@ describe('createLogBackend', () => {
     expect(() => createLogBackend(new PassThrough(), { format: 'yaml' as never })).toThrow(
       'log format "yaml" is not in list of known formats (legacy,json)',
     );
+    expect(() => createLogBackend(new PassThrough(), { format: { password: 'x' } as never })).toThrow(
+      'log format an object is not in list of known formats (legacy,json)',
+    );
     expect(() => createLogBackend(new PassThrough(), { groupVersion: 'v1' as never })).toThrow(
       'log.groupVersion must be one of',
     );

@@ -621,6 +621,13 @@ describe('createWebhookBackend — options', () => {
     expect(() => createWebhookBackend({ mode: 'blocking-strict' as never, sender })).toThrow(
       'webhook mode "blocking-strict" is not in list of known modes (batch,blocking)',
     );
+    // Bounded, whatever the value: a long string is cut, an object shows its kind only.
+    expect(() => createWebhookBackend({ mode: 'x'.repeat(10_000) as never, sender })).toThrow(
+      `webhook mode "${'x'.repeat(57)}..." is not in list of known modes (batch,blocking)`,
+    );
+    expect(() => createWebhookBackend({ mode: { token: 'secret' } as never, sender })).toThrow(
+      'webhook mode an object is not in list of known modes (batch,blocking)',
+    );
   });
 
   it.each([

@@ -11,6 +11,7 @@ import { emptyStats } from '../contract/AuditBackend.js';
 import { WEBHOOK_DEFAULTS } from '../contract/options.js';
 import type { AuditBackend, AuditPluginError, AuditStats, DeliveryReport } from '../contract/AuditBackend.js';
 import { formatLegacyEvent } from './formatLegacyEvent.js';
+import { showValue } from '../events/showValue.js';
 import type { AuditLogger } from '../util/loggerReporter.js';
 import { PluginReports } from '../util/PluginReports.js';
 import { routeFailure } from '../util/routeFailure.js';
@@ -300,7 +301,7 @@ function validate(options: LogBackendOptions): Required<Omit<LogBackendOptions, 
   if (options.format !== undefined) {
     if (!(LOG_FORMATS as readonly string[]).includes(options.format)) {
       throw new TypeError(
-        `log format ${JSON.stringify(options.format)} is not in list of known formats (${LOG_FORMATS.join(',')})`,
+        `log format ${showValue(options.format)} is not in list of known formats (${LOG_FORMATS.join(',')})`,
       );
     }
     opts.format = options.format;

@@ -51,7 +51,8 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
   }
   const { mode } = options;
   if (!(MODES as readonly unknown[]).includes(mode)) {
-    throw new Error(`webhook mode "${String(mode)}" is not in list of known modes (${MODES.join(',')})`);
+    // Upstream's message; the value shown as every message shows one (a string quoted and cut at 60).
+    throw new Error(`webhook mode ${showValue(mode)} is not in list of known modes (${MODES.join(',')})`);
   }
   const { groupVersion, retry, timeout, scheduler, sender } = resolveDeliveryOptions(options, mode);
   const batch = resolveBatchOptions(options.mode === 'batch' ? options.batch : undefined);
