@@ -6,7 +6,6 @@ import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
 import type { BatchOptions, RetryOptions, SpoolOptions } from '../contract/options.js';
 import { createDeliveryEngine } from '../engine/createDeliveryEngine.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from '../engine/DeliveryEngineConfig.js';
-import type { EngineBatch } from '../engine/EngineBatch.js';
 import { createSpooledEngine } from '../spool/createSpooledEngine.js';
 import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
 import { joinItems, restoreItems } from '../transport/encodeItems.js';
@@ -45,6 +44,9 @@ class DelegateReportedError extends AuditError {
 
 /** `plugin` of this backend's own reports; its `name` is `buffered<delegate>`. */
 const PLUGIN = 'buffered';
+
+/** The `payload` of a batch whose delegate call is being made (its promise is not there yet). */
+const CALLING = Symbol('calling');
 
 const isDelegateReported = (error: unknown): boolean =>
   error instanceof DelegateReportedError ||
@@ -85,9 +87,9 @@ export function createBufferedBackend(
   const retry = resolveRetryOptions(retryOption, 1);
   const report = routeFailure(onError, logger);
   const spool = spoolOption === undefined ? undefined : resolveSpoolOptions(spoolOption);
-  // Batches handed to the delegate and not ended yet, with the call (undefined while it is being made): at a
-  // deadline, the delegate's shutdown ends those calls, and the batches end as their calls settle.
-  const calling = new Map<EngineBatch, Promise<boolean> | undefined>();
+  // A batch with the delegate carries its call as its `payload` (CALLING while the call is being made), until
+  // the engine has ended it; `calls` holds those calls, for the shutdown to wait for the ones it ended.
+  const calls = new Set<Promise<boolean>>();
   // Events of calls the delegate answered `false` (it reported some or all of them): see stats().
   let answeredFalse = 0;
   // Reports of this backend's own that are not the engine's (a delegate that failed to shut down).
@@ -115,15 +117,16 @@ export function createBufferedBackend(
     restore: (items) => restoreItems(items, 'audit.k8s.io/v1'),
     send: (engineBatch) => {
       const events = restoreItems(engineBatch.items, 'audit.k8s.io/v1');
-      calling.set(engineBatch, undefined);
+      engineBatch.payload = CALLING;
       let call: Promise<boolean>;
       try {
         call = Promise.resolve(delegate.processEvents(...events));
       } catch (error) {
-        calling.delete(engineBatch);
+        engineBatch.payload = undefined;
         throw error;
       }
-      calling.set(engineBatch, call);
+      engineBatch.payload = call;
+      calls.add(call);
       return from(call).pipe(
         map((ok) => {
           if (ok) return ok;
@@ -131,14 +134,18 @@ export function createBufferedBackend(
           throw new DelegateReportedError(`${delegate.name} did not accept the batch`);
         }),
         // Held until the engine has ended the batch: it ends it with the call's answer.
-        finalize(() => calling.delete(engineBatch)),
+        finalize(() => {
+          engineBatch.payload = undefined;
+          calls.delete(call);
+        }),
       );
     },
     report,
     // A delegate call cannot be aborted: at a deadline the delegate's own shutdown ends what it started.
     delegate: {
+      abortsAtDeadline: false,
       isReported: isDelegateReported,
-      holds: (engineBatch) => calling.has(engineBatch),
+      holds: (engineBatch) => engineBatch.payload !== undefined,
       shutdown: async (timeLeft) => {
         try {
           await delegate.shutdown(timeLeft === undefined ? {} : { timeout: timeLeft });
@@ -150,7 +157,7 @@ export function createBufferedBackend(
           return false;
         }
         // The calls it ended settle now (a macrotask comes after them): their batches end with their answers.
-        const held = [...calling.values()];
+        const held = [...calls];
         await Promise.race([Promise.allSettled(held), new Promise((resolve) => setImmediate(resolve))]);
         return true;
       },

@@ -6,11 +6,14 @@ import type { EngineBatch, EngineItem } from './EngineBatch.js';
 import type { ResolvedBatchOptions } from '../util/validateOptions.js';
 
 /**
- * A delegate backend behind the engine (the buffered backend's): it reports its own failures, and its own
- * shutdown ends the calls it holds — the engine neither aborts nor reports those. A batch between two calls
- * (waiting for a retry) is the engine's to end at a deadline.
+ * What is behind the engine's sends. A delegate backend (the buffered backend's) reports its own failures, and
+ * its own shutdown ends the calls it holds — the engine neither aborts nor reports those; a batch between two
+ * calls (waiting for a retry) is the engine's to end at a deadline. A sender (the webhook's, {@link SENDER})
+ * reports nothing itself, holds nothing and is aborted at the deadline.
  */
 export interface DelegateStrategy {
+  /** Whether the shutdown deadline aborts the sends in flight (a sender's can be; a delegate call cannot). */
+  readonly abortsAtDeadline: boolean;
   /** Whether a send error is a failure the delegate already reported (a call that resolved `false`). */
   isReported(error: unknown): boolean;
   /** Whether a call of `batch` is with the delegate now (made and not settled). */
@@ -49,6 +52,7 @@ export interface DeliveryEngineConfig {
   readonly unsubscribeCancels?: boolean;
   /** Receives every report (already routed: onError or stderr, never throws). */
   readonly report: (error: AuditPluginError) => void;
+  /** @default {@link SENDER} */
   readonly delegate?: DelegateStrategy;
   /**
    * Engine hook for a layer in front of it (the spool): told exactly once per accepted item when it ends —
@@ -56,6 +60,14 @@ export interface DeliveryEngineConfig {
    */
   readonly ended?: (items: readonly EngineItem[], delivered: boolean) => void;
 }
+
+/** The strategy of a backend that sends itself (the webhook's): see {@link DelegateStrategy}. */
+export const SENDER: DelegateStrategy = Object.freeze({
+  abortsAtDeadline: true,
+  isReported: () => false,
+  holds: () => false,
+  shutdown: () => Promise.resolve(true),
+});
 
 /** What a backend gets from {@link createDeliveryEngine}. */
 export interface DeliveryEngine {

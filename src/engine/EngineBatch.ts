@@ -47,8 +47,9 @@ export interface FlushWaiter {
 
 /**
  * One batch on its way, the value that flows through the engine's pipeline from the cut to the settle: its
- * items, attempts, start time, what the sender built for it (`payload`, kept across retries), the blocking
- * caller's resolver and the flushes waiting for it. No side table: each stage reads what it needs from it.
+ * items, attempts, start time, the sender's own state for it (`payload`: the webhook's body, kept across
+ * retries; the buffered backend's delegate call), the blocking caller's resolver and the flushes waiting for
+ * it. No side table: each stage reads what it needs from it.
  */
 export class EngineBatch {
   attempts = 0;

@@ -28,10 +28,11 @@ import type { Snapshots } from './snapshotItems.js';
 import { BufferRoom } from './BufferRoom.js';
 import { EngineAccounts } from './EngineAccounts.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from './DeliveryEngineConfig.js';
+import { SENDER } from './DeliveryEngineConfig.js';
 
 /** Builds the engine; nothing is subscribed until `run()`. */
 export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngine {
-  const { batch: limits, scheduler, delegate } = config;
+  const { batch: limits, scheduler, delegate = SENDER } = config;
   const books = new EngineAccounts(config.plugin, config.report);
   const input$ = inlet<EngineItem>();
   const calls$ = inlet<EngineBatch>();
@@ -73,7 +74,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     const ok = error === undefined;
     room.free(batch.items);
     books.ended(n, batch.attempts, ok);
-    if (!ok && error !== FORGOTTEN && !(delegate?.isReported(error) ?? false)) {
+    if (!ok && error !== FORGOTTEN && !delegate.isReported(error)) {
       const delivery = reason === 'send-failed';
       const why = delivery && isTooLarge(error) ? 'too-large' : reason;
       const cause = delivery ? toDeliveryError(error, batch.attempts) : (error as Error);
@@ -210,9 +211,9 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
 
   const endAtDeadline = (timeout: number): void => {
     // Unsubscribing first aborts the signals of started sends, so nothing is delivered after it is reported.
-    if (delegate === undefined) pipeline?.unsubscribe();
+    if (delegate.abortsAtDeadline) pipeline?.unsubscribe();
     for (const batch of [...alive]) {
-      if (delegate?.holds(batch) === true) continue; // the delegate's own shutdown ends it
+      if (delegate.holds(batch)) continue; // the delegate's own shutdown ends it
       finish(batch, pastDeadline(batch, timeout));
     }
   };
@@ -244,12 +245,11 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
       if (preRun.length > 0) queued.unshift(open(preRun.splice(0)));
       for (const batch of queued) finish(batch, refusal('shut down'), 'shut-down');
       for (const resolve of preRunFlushes.splice(0)) resolve();
-      await delegate?.shutdown(timeout);
+      await delegate.shutdown(timeout);
       return;
     }
     const start = scheduler.now();
     await drain(timeout);
-    if (delegate === undefined) return;
     const left = timeout === undefined ? undefined : Math.max(0, timeout - (scheduler.now() - start));
     const clean = await delegate.shutdown(left);
     // What the delegate ended has ended here too, with its answer. A call still held is one a clean shutdown
