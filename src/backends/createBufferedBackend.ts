@@ -2,19 +2,20 @@ import type { SchedulerLike } from 'rxjs';
 import { asyncScheduler, finalize, from, map, merge } from 'rxjs';
 import type { AuditBackend, AuditPluginError } from '../contract/AuditBackend.js';
 import type { AuditLogger } from '../util/loggerReporter.js';
-import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
+import { AUDIT_ERROR_REASONS, emptyStats, isAuditBackend } from '../contract/AuditBackend.js';
 import type { BatchOptions, RetryOptions, SpoolOptions } from '../contract/options.js';
 import { createDeliveryEngine } from '../engine/createDeliveryEngine.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from '../engine/DeliveryEngineConfig.js';
 import { createSpooledEngine } from '../spool/createSpooledEngine.js';
 import { resolveSpoolOptions } from '../spool/SpoolOptions.js';
-import { joinItems, restoreItems } from '../transport/encodeItems.js';
+import { assertEventObject, joinItems, restoreItems } from '../transport/encodeItems.js';
 import { PluginReports } from '../util/PluginReports.js';
 import { routeFailure } from '../util/routeFailure.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
 import { resolveBatchOptions, resolveRetryOptions } from '../util/validateOptions.js';
 import { showValue } from '../events/showValue.js';
 import { AuditError } from '../events/AuditError.js';
+import { DEFAULT_GROUP_VERSION } from '../events/GroupVersion.js';
 
 /** Options of {@link createBufferedBackend}: batching plus what runs it. */
 export interface BufferedBackendOptions extends BatchOptions {
@@ -42,8 +43,11 @@ class DelegateReportedError extends AuditError {
   readonly retryable = false;
 }
 
-/** `plugin` of this backend's own reports; its `name` is `buffered<delegate>`. */
+/** `plugin` of this backend's own reports; its `name` is {@link bufferedName}. */
 const PLUGIN = 'buffered';
+
+/** The name of a buffered backend in front of `inner`: `buffered<inner>` (the batch webhook's too). */
+export const bufferedName = (inner: string): string => `${PLUGIN}<${inner}>`;
 
 /** The `payload` of a batch whose delegate call is being made (its promise is not there yet). */
 const CALLING = Symbol('calling');
@@ -79,7 +83,7 @@ export function createBufferedBackend(
   delegate: AuditBackend,
   options: BufferedBackendOptions = {},
 ): AuditBackend {
-  if (typeof delegate !== 'object' || delegate === null || typeof delegate.processEvents !== 'function') {
+  if (!isAuditBackend(delegate)) {
     throw new TypeError(`delegate must be an AuditBackend, got ${showValue(delegate)}`);
   }
   const { retry: retryOption, scheduler, onError, logger, spool: spoolOption, ...batchOption } = options;
@@ -106,17 +110,15 @@ export function createBufferedBackend(
     scheduler: scheduler ?? asyncScheduler,
     plugin: PLUGIN,
     subject: 'audit buffer',
-    envelopeBytes: Buffer.byteLength(joinItems([], 'audit.k8s.io/v1')),
+    envelopeBytes: Buffer.byteLength(joinItems([], DEFAULT_GROUP_VERSION)),
     // The snapshot is the event's JSON; the delegate receives fresh copies parsed from it.
     snapshot: (event) => {
-      if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-        throw new TypeError('an audit event must be an object');
-      }
+      assertEventObject(event);
       return JSON.stringify(event);
     },
-    restore: (items) => restoreItems(items, 'audit.k8s.io/v1'),
+    restore: (items) => restoreItems(items, DEFAULT_GROUP_VERSION),
     send: (engineBatch) => {
-      const events = restoreItems(engineBatch.items, 'audit.k8s.io/v1');
+      const events = restoreItems(engineBatch.items, DEFAULT_GROUP_VERSION);
       engineBatch.payload = CALLING;
       let call: Promise<boolean>;
       try {
@@ -171,7 +173,7 @@ export function createBufferedBackend(
   const { shutdown } = shutdownOnce((timeout) => engine.shutdown(timeout));
 
   return {
-    name: `${PLUGIN}<${delegate.name}>`,
+    name: bufferedName(delegate.name),
     run: () => {
       delegate.run();
       engine.run();

@@ -96,7 +96,7 @@ interface Chunk {
  */
 export function createLogBackend(out: Writable | string, options: LogBackendOptions = {}): AuditBackend {
   const { format, groupVersion, scheduler } = validate(options);
-  const reports = new PluginReports(PLUGIN, routeFailure(options.onError, options.logger, 'log.'));
+  const reports = new PluginReports(PLUGIN, routeFailure(options.onError, options.logger, `${PLUGIN}.`));
   const owned = typeof out === 'string' && out !== '-';
   const stream: Writable =
     typeof out !== 'string'
@@ -307,7 +307,7 @@ function validate(options: LogBackendOptions): Required<Omit<LogBackendOptions, 
     opts.format = options.format;
   }
   if (options.groupVersion !== undefined) {
-    assertGroupVersion(options.groupVersion, 'log.groupVersion');
+    assertGroupVersion(options.groupVersion, `${PLUGIN}.groupVersion`);
     opts.groupVersion = options.groupVersion;
   }
   if (options.scheduler !== undefined) opts.scheduler = options.scheduler;

@@ -10,8 +10,8 @@ import type { AuditBackend, AuditPluginError, AuditStats } from '../contract/Aud
 import type { AuditLogger } from '../util/loggerReporter.js';
 import { PluginReports } from '../util/PluginReports.js';
 import { routeFailure } from '../util/routeFailure.js';
+import { positiveInteger } from '../util/validateOptions.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
-import { showValue } from '../events/showValue.js';
 
 /** Options of {@link createTruncatingBackend}. */
 export interface TruncatingBackendOptions {
@@ -99,7 +99,7 @@ export function createTruncatingBackend(
 ): AuditBackend {
   const { maxEventSize, maxBatchSize, groupVersion } = validate(options);
   // This layer's own reports; their counts are added to the delegate's in `stats()`.
-  const reports = new PluginReports(PLUGIN, routeFailure(options.onError, options.logger, 'truncate.'));
+  const reports = new PluginReports(PLUGIN, routeFailure(options.onError, options.logger, `${PLUGIN}.`));
 
   /** Runs a delegate `flush`/`shutdown`; a throw or rejection is reported (no events) instead of rethrown. */
   const settle = async (fn: () => Promise<void>, what: string): Promise<void> => {
@@ -108,7 +108,7 @@ export function createTruncatingBackend(
     } catch (err) {
       reports.report(
         'send-failed',
-        new Error(`truncate: delegate ${delegate.name} failed to ${what}`, { cause: err }),
+        new Error(`${PLUGIN}: delegate ${delegate.name} failed to ${what}`, { cause: err }),
         [],
       );
     }
@@ -237,14 +237,10 @@ function validate(
   const opts: Required<Omit<TruncatingBackendOptions, 'onError' | 'logger'>> = { ...TRUNCATE_DEFAULTS };
   for (const key of ['maxEventSize', 'maxBatchSize'] as const) {
     const value = options[key];
-    if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new TypeError(`truncate.${key} must be a positive integer, got ${showValue(value)}`);
-    }
-    opts[key] = value;
+    if (value !== undefined) opts[key] = positiveInteger(`${PLUGIN}.${key}`, value);
   }
   if (options.groupVersion !== undefined) {
-    assertGroupVersion(options.groupVersion, 'truncate.groupVersion');
+    assertGroupVersion(options.groupVersion, `${PLUGIN}.groupVersion`);
     opts.groupVersion = options.groupVersion;
   }
   return opts;

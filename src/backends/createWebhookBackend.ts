@@ -1,6 +1,7 @@
 import type { AuditBackend } from '../contract/AuditBackend.js';
 import type { WebhookBackendOptions } from './WebhookBackendOptions.js';
 import { createDeliveryEngine } from '../engine/createDeliveryEngine.js';
+import { bufferedName } from './createBufferedBackend.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from '../engine/DeliveryEngineConfig.js';
 import { itemSerializer, joinItems, lazyBatch, restoreItems } from '../transport/encodeItems.js';
 import { openSender } from '../transport/openSender.js';
@@ -88,7 +89,7 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
   const { shutdown } = shutdownOnce((shutdownTimeout) => engine.shutdown(shutdownTimeout).finally(close));
 
   return {
-    name: mode === 'batch' ? `buffered<${PLUGIN}>` : PLUGIN,
+    name: mode === 'batch' ? bufferedName(PLUGIN) : PLUGIN,
     run: () => engine.run(),
     processEvents: (...events) => engine.processEvents(events),
     flush: () => engine.flush(),

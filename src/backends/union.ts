@@ -1,7 +1,7 @@
 import { merge } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
-import { AUDIT_ERROR_REASONS, emptyStats } from '../contract/AuditBackend.js';
+import { AUDIT_ERROR_REASONS, emptyStats, isAuditBackend } from '../contract/AuditBackend.js';
 import type { AuditBackend, AuditPluginError, AuditStats } from '../contract/AuditBackend.js';
 import type { AuditLogger } from '../util/loggerReporter.js';
 import { PluginReports } from '../util/PluginReports.js';
@@ -63,7 +63,7 @@ export function union(
   ...args: AuditBackend[] | [...backends: AuditBackend[], options: UnionBackendOptions]
 ): AuditBackend {
   const { backends: list, options } = splitArguments(args);
-  const reports = new PluginReports(PLUGIN, routeFailure(options.onError, options.logger, 'union.'));
+  const reports = new PluginReports(PLUGIN, routeFailure(options.onError, options.logger, `${PLUGIN}.`));
   if (list.length === 1 && list[0] !== undefined) return list[0];
   const errors$: Observable<AuditPluginError> = merge(reports.errors$, ...list.map((b) => b.errors$));
   const deliveries$ = merge(...list.map((b) => b.deliveries$));
@@ -71,7 +71,7 @@ export function union(
   const report = (backend: AuditBackend | undefined, what: string, cause: unknown, events: AuditEvent[]) =>
     reports.report(
       'send-failed',
-      new Error(`union: backend ${backend?.name ?? '?'} failed to ${what}`, { cause }),
+      new Error(`${PLUGIN}: backend ${backend?.name ?? '?'} failed to ${what}`, { cause }),
       events,
     );
 
@@ -84,7 +84,7 @@ export function union(
   };
 
   return {
-    name: `union[${list.map((b) => b.name).join(',')}]`,
+    name: `${PLUGIN}[${list.map((b) => b.name).join(',')}]`,
     errors$,
     deliveries$,
 
@@ -97,7 +97,7 @@ export function union(
           failures.push(err);
         }
       }
-      throwCollected(failures, 'union: run failed');
+      throwCollected(failures, `${PLUGIN}: run failed`);
     },
 
     async processEvents(...events: AuditEvent[]): Promise<boolean> {
@@ -135,24 +135,16 @@ function splitArguments(args: readonly unknown[]): {
   options: UnionBackendOptions;
 } {
   const last = args.length - 1;
-  const hasOptions = last >= 0 && !isBackend(args[last]) && isPlainObject(args[last]);
+  const hasOptions = last >= 0 && !isAuditBackend(args[last]) && isPlainObject(args[last]);
   const backends: AuditBackend[] = [];
   for (let i = 0; i < (hasOptions ? last : args.length); i++) {
     const arg = args[i];
-    if (!isBackend(arg)) {
-      throw new TypeError(`union backends[${i}] must be an AuditBackend, got ${showValue(arg)}`);
+    if (!isAuditBackend(arg)) {
+      throw new TypeError(`${PLUGIN} backends[${i}] must be an AuditBackend, got ${showValue(arg)}`);
     }
     backends.push(arg);
   }
   return { backends, options: hasOptions ? (args[last] as UnionBackendOptions) : {} };
-}
-
-function isBackend(value: unknown): value is AuditBackend {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Partial<AuditBackend>).processEvents === 'function'
-  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { createWebhookBackend } from '../backends/createWebhookBackend.js';
+import { RETRY_DEFAULTS } from '../contract/options.js';
 import { formatAuditPluginError } from '../util/reportToStderr.js';
 import type { AuditEvent } from '../events/Event.js';
 import type { CliIO } from './CliIO.js';
@@ -29,7 +30,8 @@ export const DEMO_SETTINGS = {
   maxBatchWait: 50,
   maxInFlight: 2,
   bufferSize: 100,
-  retry: { initialDelay: 50, factor: 1.5, jitter: 0.2, attempts: 12 },
+  // Backoff shaped as the defaults', only shorter and with more attempts.
+  retry: { ...RETRY_DEFAULTS, initialDelay: 50, attempts: 12 },
   serverDelayMs: 20,
 } as const;
 

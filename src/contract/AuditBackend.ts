@@ -101,3 +101,16 @@ export function emptyStats(): AuditStats {
   for (const reason of AUDIT_ERROR_REASONS) failed[reason] = 0;
   return { accepted: 0, delivered: 0, failed, batches: 0, retries: 0, queued: 0, inFlight: 0 };
 }
+
+/**
+ * Whether `value` can be used as an {@link AuditBackend}: an object with a `processEvents` function (the test
+ * every composing layer — buffered, union, the Express and Nest glue — makes of what it is given). Not exported
+ * from the root.
+ */
+export function isAuditBackend(value: unknown): value is AuditBackend {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<AuditBackend>).processEvents === 'function'
+  );
+}

@@ -4,6 +4,7 @@ import type { SchedulerLike } from 'rxjs';
 import type { GroupVersion } from '../events/GroupVersion.js';
 import type { AuditSender } from './AuditSender.js';
 import type { WebhookTargetOption } from './WebhookTarget.js';
+import { DEFAULT_GROUP_VERSION } from '../events/GroupVersion.js';
 
 /** A token bucket for outgoing batches: one token per batch. */
 export interface ThrottleOptions {
@@ -128,7 +129,7 @@ export const BLOCKING_ATTEMPTS = 1;
 
 /** Defaults of `createWebhookBackend` (batch mode) and of {@link auditWebhook}. */
 export const WEBHOOK_DEFAULTS = Object.freeze({
-  groupVersion: 'audit.k8s.io/v1',
+  groupVersion: DEFAULT_GROUP_VERSION,
   batch: BATCH_DEFAULTS,
   retry: RETRY_DEFAULTS,
   timeout: 30_000,

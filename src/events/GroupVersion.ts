@@ -12,6 +12,12 @@ import { showValue } from './showValue.js';
  */
 export const GROUP_VERSIONS = ['audit.k8s.io/v1', 'audit.k8s.io/v1beta1', 'audit.k8s.io/v1alpha1'] as const;
 
+/**
+ * The version every default names (`groupVersion` options, `encodeEvent`, `decodeEventList` without
+ * `apiVersion`) and the one events are held in: the newest, `audit.k8s.io/v1`. Not exported from the root.
+ */
+export const DEFAULT_GROUP_VERSION = GROUP_VERSIONS[0];
+
 /** One of {@link GROUP_VERSIONS}: the wire version of an `Event` or `EventList`. */
 export type GroupVersion = (typeof GROUP_VERSIONS)[number];
 

@@ -2,6 +2,7 @@ import { AuditDecodeError } from './AuditDecodeError.js';
 import type { AuditEvent } from './Event.js';
 import { decodeItem } from './decodeItem.js';
 import { ProblemList } from './ProblemList.js';
+import { DEFAULT_GROUP_VERSION } from './GroupVersion.js';
 
 /**
  * Decodes one audit event of any supported version (`audit.k8s.io/v1`, `v1beta1`, `v1alpha1`; no
@@ -25,7 +26,7 @@ import { ProblemList } from './ProblemList.js';
  */
 export function decodeEvent(input: unknown): AuditEvent {
   const errors = new ProblemList();
-  const event = decodeItem(input, '', 'audit.k8s.io/v1', errors);
+  const event = decodeItem(input, '', DEFAULT_GROUP_VERSION, errors);
   if (event === undefined) throw new AuditDecodeError('audit event', errors.lines, errors.omitted);
   return event;
 }

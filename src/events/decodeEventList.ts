@@ -1,6 +1,6 @@
 import { AuditDecodeError } from './AuditDecodeError.js';
 import type { AuditEvent } from './Event.js';
-import { GROUP_VERSIONS, isGroupVersion } from './GroupVersion.js';
+import { DEFAULT_GROUP_VERSION, GROUP_VERSIONS, isGroupVersion } from './GroupVersion.js';
 import type { GroupVersion } from './GroupVersion.js';
 import { decodeItem, isObject } from './decodeItem.js';
 import { ProblemList } from './ProblemList.js';
@@ -37,7 +37,7 @@ export function decodeEventList(input: unknown): AuditEvent[] {
   if (kind !== undefined && kind !== 'EventList') {
     errors.push(expectedLine('kind', '"EventList"', kind));
   }
-  let version: GroupVersion = 'audit.k8s.io/v1';
+  let version: GroupVersion = DEFAULT_GROUP_VERSION;
   if (isGroupVersion(apiVersion)) version = apiVersion;
   else if (apiVersion !== undefined) {
     errors.push(expectedLine('apiVersion', `one of ${GROUP_VERSIONS.join('|')}`, apiVersion));

@@ -1,5 +1,5 @@
 import type { AuditEvent } from './Event.js';
-import { assertGroupVersion } from './GroupVersion.js';
+import { DEFAULT_GROUP_VERSION, assertGroupVersion } from './GroupVersion.js';
 import type { GroupVersion } from './GroupVersion.js';
 import { fromV1 } from './convert.js';
 
@@ -24,8 +24,9 @@ import { fromV1 } from './convert.js';
  */
 export function encodeEvent(
   event: AuditEvent,
-  groupVersion: GroupVersion = 'audit.k8s.io/v1',
+  groupVersion?: GroupVersion,
 ): Record<string, unknown> & { kind: 'Event'; apiVersion: GroupVersion } {
-  assertGroupVersion(groupVersion);
-  return { kind: 'Event', apiVersion: groupVersion, ...fromV1(event, groupVersion) };
+  const gv = groupVersion ?? DEFAULT_GROUP_VERSION;
+  assertGroupVersion(gv);
+  return { kind: 'Event', apiVersion: gv, ...fromV1(event, gv) };
 }

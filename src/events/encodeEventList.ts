@@ -1,5 +1,5 @@
 import type { AuditEvent } from './Event.js';
-import { assertGroupVersion } from './GroupVersion.js';
+import { DEFAULT_GROUP_VERSION, assertGroupVersion } from './GroupVersion.js';
 import type { GroupVersion } from './GroupVersion.js';
 import { fromV1 } from './convert.js';
 
@@ -30,12 +30,10 @@ export interface EventListWire {
  * @returns `{ kind: 'EventList', apiVersion, metadata: {}, items }`; items share nested objects with `events`.
  * @throws TypeError when `groupVersion` is not one of `GROUP_VERSIONS`.
  */
-export function encodeEventList(
-  events: readonly AuditEvent[],
-  groupVersion: GroupVersion = 'audit.k8s.io/v1',
-): EventListWire {
-  assertGroupVersion(groupVersion);
+export function encodeEventList(events: readonly AuditEvent[], groupVersion?: GroupVersion): EventListWire {
+  const gv = groupVersion ?? DEFAULT_GROUP_VERSION;
+  assertGroupVersion(gv);
   const items = new Array<Record<string, unknown>>(events.length);
-  for (let i = 0; i < events.length; i++) items[i] = fromV1(events[i] as AuditEvent, groupVersion);
-  return { kind: 'EventList', apiVersion: groupVersion, metadata: {}, items };
+  for (let i = 0; i < events.length; i++) items[i] = fromV1(events[i] as AuditEvent, gv);
+  return { kind: 'EventList', apiVersion: gv, metadata: {}, items };
 }

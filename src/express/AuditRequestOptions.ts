@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { AuditBackend } from '../contract/AuditBackend.js';
+import { isAuditBackend } from '../contract/AuditBackend.js';
 import type { ObjectReference, UserInfo } from '../events/Event.js';
 import type { Policy } from '../policy/Policy.js';
 import { decodePolicy } from '../policy/decodePolicy.js';
@@ -77,7 +78,7 @@ export function resolveAuditRequestOptions(options: AuditRequestOptions): Resolv
     throw new TypeError(`audit options must be an object, got ${showValue(options)}`);
   }
   const { backend } = options;
-  if (typeof backend !== 'object' || backend === null || typeof backend.processEvents !== 'function') {
+  if (!isAuditBackend(backend)) {
     throw new TypeError(`backend must be an AuditBackend, got ${showValue(backend)}`);
   }
   for (const field of ['resolveUser', 'resolveObjectRef'] as const) {
