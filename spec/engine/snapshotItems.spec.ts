@@ -13,14 +13,20 @@ describe('snapshotItems and reportLeftOut', () => {
     const snapshots = snapshotItems([ok, cyclic as never, big], (e) => JSON.stringify(e), 400);
     expect(snapshots.items.map((i) => i.json)).toEqual([JSON.stringify(ok)]);
     const reports: Array<[string, string, string[]]> = [];
-    const whole = reportLeftOut(snapshots, 'audit webhook', 400, (reason, error, events) =>
-      reports.push([reason, error.message, events.map((e) => e.auditID)]),
-    );
+    const causes: unknown[] = [];
+    const whole = reportLeftOut(snapshots, 'audit webhook', 400, (reason, error, events) => {
+      reports.push([reason, error.message, events.map((e) => e.auditID)]);
+      causes.push(error.cause);
+    });
     expect(whole).toBe(false);
     expect(reports).toEqual([
       ['invalid', 'audit webhook: event is not a JSON-serializable object', ['cyclic']],
       ['too-large', 'audit webhook event is over 400 bytes (maxBufferBytes/maxBatchBytes)', ['big']],
     ]);
+    // The invalid report keeps why (JSON.stringify's own TypeError) as its cause; too-large needs none.
+    expect(causes[0]).toBeInstanceOf(TypeError);
+    expect((causes[0] as Error).message).toContain('circular');
+    expect(causes[1]).toBeUndefined();
     const fine = snapshotItems([ok], (e) => JSON.stringify(e), 400);
     expect(reportLeftOut(fine, 'audit webhook', 400, () => reports.push(['x', '', []]))).toBe(true);
     expect(reports).toHaveLength(2);

@@ -15,6 +15,8 @@ import type { ServeSink } from './ServeSink.js';
 import { COUNT_ONLY_SINK } from './ServeSink.js';
 import { ServeTally } from './ServeTally.js';
 import { SERVE_DEFAULTS } from './serveDefaults.js';
+import { redactMessage } from '../util/redactMessage.js';
+import { showValue } from '../events/showValue.js';
 
 /** The status `--fail-rate` failures are answered with: retryable, as an overloaded webhook would answer. */
 export const INJECTED_FAILURE_STATUS = 503;
@@ -145,8 +147,11 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     },
   };
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    const handled = handleServeRequest(req, res, context).catch(() => {
-      // Only a bug gets here; answer without a detail and keep serving.
+    const handled = handleServeRequest(req, res, context).catch((error: unknown) => {
+      // Only a bug gets here: answer without a detail, say so on stderr (never the body), and keep serving.
+      const why =
+        error instanceof Error ? `${error.name}: ${redactMessage(error.message)}` : showValue(error);
+      notice(`internal error answering ${req.method ?? '?'} (500): ${why}`);
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
         res.end('internal error\n');

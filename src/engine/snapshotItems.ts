@@ -10,6 +10,8 @@ export interface Snapshots {
   readonly sources: AuditEvent[];
   /** Events that cannot be serialized. */
   readonly invalid: AuditEvent[];
+  /** Why the first of them could not be (what `snapshot` threw), the `cause` of their report. */
+  readonly invalidCause?: unknown;
   /** Events whose snapshot alone is over `maxItemBytes`. */
   readonly tooLarge: AuditEvent[];
 }
@@ -35,13 +37,15 @@ export function snapshotItems(
   let sources: AuditEvent[] | undefined;
   let invalid: AuditEvent[] | undefined;
   let tooLarge: AuditEvent[] | undefined;
+  let invalidCause: unknown;
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as AuditEvent;
     let json: unknown;
     try {
       json = snapshot(event);
-    } catch {
+    } catch (error) {
       json = undefined;
+      invalidCause ??= error;
     }
     let bytes: number | undefined;
     if (typeof json === 'string' && 3 * json.length > maxItemBytes) bytes = Buffer.byteLength(json);
@@ -56,7 +60,8 @@ export function snapshotItems(
     else (tooLarge ??= []).push(event);
   }
   if (kept < items.length) items.length = kept;
-  return { items, sources: sources ?? events, invalid: invalid ?? NONE, tooLarge: tooLarge ?? NONE };
+  const left = { items, sources: sources ?? events, invalid: invalid ?? NONE, tooLarge: tooLarge ?? NONE };
+  return invalidCause === undefined ? left : { ...left, invalidCause };
 }
 
 /** The most bytes one snapshot may have: it must fit the buffer and, inside the `EventList` envelope, a batch. */
@@ -72,13 +77,14 @@ export function maxSnapshotBytes(
  * messages starting with `subject`; `true` when every event became an item.
  */
 export function reportLeftOut(
-  { invalid, tooLarge }: Snapshots,
+  { invalid, invalidCause, tooLarge }: Snapshots,
   subject: string,
   maxItemBytes: number,
   report: (reason: 'invalid' | 'too-large', error: Error, events: AuditEvent[]) => void,
 ): boolean {
   if (invalid.length > 0) {
-    report('invalid', new TypeError(`${subject}: event is not a JSON-serializable object`), invalid);
+    const cause = invalidCause === undefined ? undefined : { cause: invalidCause };
+    report('invalid', new TypeError(`${subject}: event is not a JSON-serializable object`, cause), invalid);
   }
   if (tooLarge.length > 0) {
     const error = new Error(`${subject} event is over ${maxItemBytes} bytes (maxBufferBytes/maxBatchBytes)`);
