@@ -1,3 +1,4 @@
+import { MAX_PROBLEM_LENGTH } from '../../src/events/ProblemList.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -238,6 +239,25 @@ describe('loadWebhookTarget: malformed kubeconfigs name the file and the field',
     expect(loadError(file).problems).toEqual([
       'context was not found for specified context: prod (contexts: "webhook")',
     ]);
+  });
+
+  it('names read from the file are shown bounded: escaped, cut, ten of a list at most', () => {
+    const base = config({ server: 'https://x/' });
+    const many = Array.from({ length: 25 }, (_, i) => ({
+      name: `ctx-${i}`,
+      context: { cluster: 'audit', user: 'apiserver' },
+    }));
+    const file = kubeconfig({ ...base, contexts: many, 'current-context': `evil\n${'x'.repeat(200)}` });
+    const [problem = ''] = loadError(file).problems;
+    // One line, the name escaped and cut; the list of names (and the whole line) bounded.
+    expect(problem).not.toContain('\n');
+    expect(
+      problem.startsWith(
+        `context was not found for specified context: evil\\u000a${'x'.repeat(49)}… (contexts: "ctx-0", "ctx-1"`,
+      ),
+    ).toBe(true);
+    expect(problem.length).toBeLessThanOrEqual(MAX_PROBLEM_LENGTH);
+    expect(problem).not.toContain('ctx-10');
   });
 
   it('a context naming a missing cluster or user', () => {

@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { showValue } from '../events/showValue.js';
+import { MAX_SHOWN_STRING, showValue } from '../events/showValue.js';
+import { escapeAndCut, unicodeEscape } from '../events/escapeAndCut.js';
 import { parseUntrustedYaml } from '../util/parseUntrustedYaml.js';
 import { fsReason, readBoundedFile } from '../util/readBoundedFile.js';
 import type { YamlPathSegment } from '../util/parseUntrustedYaml.js';
@@ -151,7 +152,7 @@ function targetFromKubeconfig(raw: unknown, file: string): WebhookTarget {
     context = contexts.get(contextName);
     if (context === undefined) {
       return fail(
-        `context was not found for specified context: ${contextName}${known('contexts', contexts)}`,
+        `context was not found for specified context: ${escapeAndCut(contextName, MAX_SHOWN_STRING, unicodeEscape)}${known('contexts', contexts)}`,
       );
     }
   } else {
@@ -164,7 +165,7 @@ function targetFromKubeconfig(raw: unknown, file: string): WebhookTarget {
   if (cluster === undefined) {
     if (clusterName !== '')
       return fail(
-        `cluster "${clusterName}" was not found for context "${contextName}"${known('clusters', clusters)}`,
+        `cluster ${showValue(clusterName)} was not found for context ${showValue(contextName)}${known('clusters', clusters)}`,
       );
     return fail(
       `current-context is not set and there is no unnamed cluster; set current-context${known('contexts', contexts) || ' (and add a context naming the cluster and user)'}`,
@@ -172,13 +173,15 @@ function targetFromKubeconfig(raw: unknown, file: string): WebhookTarget {
   }
   let user: KubeconfigUser | undefined = users.get(userName);
   if (user === undefined && userName !== '') {
-    return fail(`user "${userName}" was not found for context "${contextName}"${known('users', users)}`);
+    return fail(
+      `user ${showValue(userName)} was not found for context ${showValue(contextName)}${known('users', users)}`,
+    );
   }
   user ??= {};
 
   const base = dirname(file);
-  const clusterLabel = clusterName === '' ? 'the unnamed cluster' : `cluster "${clusterName}"`;
-  const userLabel = userName === '' ? 'the unnamed user' : `user "${userName}"`;
+  const clusterLabel = clusterName === '' ? 'the unnamed cluster' : `cluster ${showValue(clusterName)}`;
+  const userLabel = userName === '' ? 'the unnamed user' : `user ${showValue(userName)}`;
   const target = buildTarget(cluster, user, { base, clusterName, clusterLabel, userLabel }, problems);
   if (problems.length > 0) return fail(...problems);
 
@@ -228,7 +231,7 @@ function buildTarget(
     problems.push(
       clusterName === ''
         ? 'default cluster has no server defined'
-        : `no server found for cluster "${clusterName}"`,
+        : `no server found for cluster ${showValue(clusterName)}`,
     );
   }
   for (const field of ['proxy-url'] as const) {
@@ -320,9 +323,17 @@ function byName<T>(list: string, entries: readonly Named<T>[], problems: string[
   return map;
 }
 
+/** The names a file has, for a message: each shown as every value is (quoted, escaped, cut), ten at most. */
 function known(list: string, map: ReadonlyMap<string, unknown>): string {
   const names = [...map.keys()].filter((n) => n !== '');
-  return names.length === 0 ? '' : ` (${list}: ${names.map((n) => `"${n}"`).join(', ')})`;
+  if (names.length === 0) return '';
+  const more = names.length > MAX_KNOWN ? `, … ${names.length - MAX_KNOWN} more` : '';
+  return ` (${list}: ${names
+    .slice(0, MAX_KNOWN)
+    .map((n) => showValue(n))
+    .join(', ')}${more})`;
 }
+
+const MAX_KNOWN = 10;
 
 /** The file system's reason, without the `, open '<path>'` it appends: the message names the file already. */
