@@ -169,7 +169,7 @@ function decode(data: Buffer): { events: AuditEvent[] } | (string[] & { total?: 
       // The decoder keeps only the first problems and counts the rest (`omitted`).
       const omitted = (err as { omitted?: unknown }).omitted;
       const problems: string[] & { total?: number } =
-        err.errors.length > 0 ? [...err.errors] : ['body is not an EventList'];
+        err.problems.length > 0 ? [...err.problems] : ['body is not an EventList'];
       problems.total = problems.length + (typeof omitted === 'number' ? omitted : 0);
       return problems;
     }

@@ -14,13 +14,16 @@ import { boundProblems, joinProblems } from './ProblemList.js';
  * try {
  *   decodeEventList(JSON.parse(body));
  * } catch (err) {
- *   if (isAuditDecodeError(err)) console.error(err.errors); // ['items.3.stage: expected one of …, got "Halfway"']
+ *   if (isAuditDecodeError(err)) console.error(err.problems); // ['items.3.stage: expected one of …, got "Halfway"']
  * }
  * ```
  */
 export class AuditDecodeError extends AuditError {
   override name = 'AuditDecodeError' as const;
-  /** The same lines as `problems` (the {@link AuditError} field every error class shares), under this class's first name. */
+  /**
+   * The same lines as `problems`, under this class's first name.
+   * @deprecated Read `problems`, the {@link AuditError} field every error class shares.
+   */
   readonly errors: readonly string[];
 
   /**

@@ -11,7 +11,7 @@ import { escapeAndCut, unicodeEscape } from './escapeAndCut.js';
  * try {
  *   decodeEventList(JSON.parse(body));
  * } catch (err) {
- *   if (isAuditDecodeError(err)) console.log(err.errors.length <= MAX_REPORTED_PROBLEMS); // true
+ *   if (isAuditDecodeError(err)) console.log(err.problems.length <= MAX_REPORTED_PROBLEMS); // true
  * }
  * ```
  */
