@@ -393,6 +393,8 @@ describe('createHttpSender over HTTP', () => {
     expect(() => createHttpSender({ url: 'http://127.0.0.1:1/' }, { timeout: 0 })).toThrow(
       'timeout must be a positive number of milliseconds, got 0',
     );
+    // A TypeError, as every bad option is (it was a RangeError here alone).
+    expect(() => createHttpSender({ url: 'http://127.0.0.1:1/' }, { timeout: Infinity })).toThrow(TypeError);
     expect(() => createHttpSender({ url: 'ftp://127.0.0.1/' })).toThrow(
       'invalid webhook target: target.url must be an http or https URL, got scheme "ftp:"',
     );

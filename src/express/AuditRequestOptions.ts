@@ -5,6 +5,7 @@ import type { ObjectReference, UserInfo } from '../events/Event.js';
 import type { Policy } from '../policy/Policy.js';
 import { decodePolicy } from '../policy/decodePolicy.js';
 import { showValue } from '../events/showValue.js';
+import { fail, optionalFunction } from '../util/validateOptions.js';
 
 /**
  * How HTTP requests become audit events; shared by `auditMiddleware` (`rx-audit/express`) and
@@ -81,17 +82,13 @@ export function resolveAuditRequestOptions(options: AuditRequestOptions): Resolv
   if (!isAuditBackend(backend)) {
     throw new TypeError(`backend must be an AuditBackend, got ${showValue(backend)}`);
   }
-  for (const field of ['resolveUser', 'resolveObjectRef'] as const) {
-    const value: unknown = options[field];
-    if (value !== undefined && typeof value !== 'function') {
-      throw new TypeError(`${field} must be a function, got ${showValue(value)}`);
-    }
-  }
+  optionalFunction('resolveUser', options.resolveUser);
+  optionalFunction('resolveObjectRef', options.resolveObjectRef);
   const strict = options.strict ?? AUDIT_REQUEST_DEFAULTS.strict;
-  if (typeof strict !== 'boolean') throw new TypeError(`strict must be a boolean, got ${showValue(strict)}`);
+  if (typeof strict !== 'boolean') fail('strict', 'a boolean', strict);
   const maxBodyBytes = options.maxBodyBytes ?? AUDIT_REQUEST_DEFAULTS.maxBodyBytes;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) {
-    throw new TypeError(`maxBodyBytes must be a non-negative integer, got ${showValue(maxBodyBytes)}`);
+    fail('maxBodyBytes', 'a non-negative integer', maxBodyBytes);
   }
   return {
     backend,

@@ -1,6 +1,5 @@
 import type { SpoolOptions } from '../contract/options.js';
-import { positiveInteger, positiveNumber } from '../util/validateOptions.js';
-import { showValue } from '../events/showValue.js';
+import { fail, positiveInteger, positiveNumber } from '../util/validateOptions.js';
 
 /** {@link SpoolOptions} with every default applied and every value checked. */
 export type ResolvedSpoolOptions = Readonly<Required<SpoolOptions>>;
@@ -18,18 +17,14 @@ export const SPOOL_DEFAULTS: Readonly<Required<Omit<SpoolOptions, 'dir'>>> = Obj
  */
 export function resolveSpoolOptions(options: unknown, name = 'spool'): ResolvedSpoolOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${name} must be an object, got ${showValue(options)}`);
+    fail(name, 'an object', options);
   }
   const o = options as Record<string, unknown>;
   const dir = o['dir'];
-  if (typeof dir !== 'string' || dir.trim() === '') {
-    throw new TypeError(`${name}.dir must be a non-empty string, got ${showValue(dir)}`);
-  }
+  if (typeof dir !== 'string' || dir.trim() === '') fail(`${name}.dir`, 'a non-empty string', dir);
   const maxBytes = positiveInteger(`${name}.maxBytes`, o['maxBytes'] ?? SPOOL_DEFAULTS.maxBytes);
   const sync = o['sync'] ?? SPOOL_DEFAULTS.sync;
-  if (sync !== 'always' && sync !== 'interval') {
-    throw new TypeError(`${name}.sync must be 'always' or 'interval', got ${showValue(sync)}`);
-  }
+  if (sync !== 'always' && sync !== 'interval') fail(`${name}.sync`, `'always' or 'interval'`, sync);
   const syncIntervalMs = positiveNumber(
     `${name}.syncIntervalMs`,
     o['syncIntervalMs'] ?? SPOOL_DEFAULTS.syncIntervalMs,

@@ -1,6 +1,7 @@
 import type { TestScheduler } from 'rxjs/testing';
 import { createTestScheduler } from './createTestScheduler.js';
 import { showValue } from '../events/showValue.js';
+import { positiveInteger } from '../util/validateOptions.js';
 
 /** A `TestScheduler` driven step by step from async tests, see {@link createVirtualClock}. */
 export interface VirtualClock {
@@ -76,10 +77,7 @@ function settle(): Promise<void> {
  */
 export function createVirtualClock(options: VirtualClockOptions = {}): VirtualClock {
   const scheduler = options.scheduler ?? createTestScheduler();
-  const maxSteps = options.maxSteps ?? 100_000;
-  if (!Number.isSafeInteger(maxSteps) || maxSteps <= 0) {
-    throw new TypeError(`maxSteps must be a positive integer, got ${showValue(maxSteps)}`);
-  }
+  const maxSteps = positiveInteger('maxSteps', options.maxSteps ?? 100_000);
   const advanceTo = async (frame: number): Promise<void> => {
     if (typeof frame !== 'number' || Number.isNaN(frame) || !Number.isFinite(frame)) {
       throw new TypeError(`advanceTo needs a finite frame, got ${showValue(frame)}`);

@@ -8,7 +8,7 @@ import { Subject } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
 import { decodeEventList } from '../events/decodeEventList.js';
 import { isRequestBodyError, readRequestBody } from '../util/readRequestBody.js';
-import { showValue } from '../events/showValue.js';
+import { fail } from '../util/validateOptions.js';
 
 /** What the receiver answers to one request: an HTTP response, a connection reset, or nothing at all. */
 export type ReceiverReply =
@@ -189,10 +189,8 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
   const failRate = options.failRate ?? RECEIVER_DEFAULTS.failRate;
   const failStatus = options.failStatus ?? RECEIVER_DEFAULTS.failStatus;
   const maxBodyBytes = options.maxBodyBytes ?? RECEIVER_DEFAULTS.maxBodyBytes;
-  if (!(failRate >= 0 && failRate <= 1))
-    throw new RangeError(`failRate must be between 0 and 1, got ${showValue(failRate)}`);
-  if (!(delayMs >= 0))
-    throw new RangeError(`delayMs must be a non-negative number, got ${showValue(delayMs)}`);
+  if (!(failRate >= 0 && failRate <= 1)) fail('failRate', 'between 0 and 1', failRate);
+  if (!(delayMs >= 0)) fail('delayMs', 'a non-negative number', delayMs);
   const random = options.random ?? (options.seed === undefined ? Math.random : mulberry32(options.seed));
 
   const events: AuditEvent[] = [];
@@ -365,8 +363,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     events$: events$.asObservable(),
     requests$: requests$.asObservable(),
     failNext(n, failure = 500) {
-      if (!Number.isInteger(n) || n < 0)
-        throw new RangeError(`failNext: n must be a non-negative integer, got ${showValue(n)}`);
+      if (!Number.isInteger(n) || n < 0) fail('failNext: n', 'a non-negative integer', n);
       for (let i = 0; i < n; i++) pendingFailures.push(failure);
     },
     failWith(failure) {

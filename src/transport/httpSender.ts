@@ -19,7 +19,7 @@ import type { WebhookTargetOption } from '../contract/WebhookTarget.js';
 import type { AuditSender } from '../contract/AuditSender.js';
 import { WebhookError } from './WebhookError.js';
 import { CANCELS_ON_UNSUBSCRIBE, NEVER_ABORTED } from './sendAttempt.js';
-import { showValue } from '../events/showValue.js';
+import { fail } from '../util/validateOptions.js';
 
 /** Options for {@link createHttpSender}. */
 export interface HttpSenderOptions {
@@ -121,13 +121,12 @@ export interface HttpSender {
  * @param target The webhook target, or `{ kubeconfig: path }`.
  * @param options `timeout` per request and `compression`.
  * @returns `{ send, close }`.
- * @throws {KubeconfigError} for a bad target; `RangeError` for a bad `timeout`; `TypeError` for a bad
- * `compression`.
+ * @throws {KubeconfigError} for a bad target; `TypeError` for a bad `timeout` or `compression`.
  */
 export function createHttpSender(target: WebhookTargetOption, options: HttpSenderOptions = {}): HttpSender {
   const timeout = options.timeout ?? HTTP_SENDER_DEFAULTS.timeout;
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
-    throw new RangeError(`timeout must be a positive number of milliseconds, got ${showValue(timeout)}`);
+    fail('timeout', 'a positive number of milliseconds', timeout);
   }
   const compression = resolveCompression(options.compression ?? HTTP_SENDER_DEFAULTS.compression);
   const resolved = resolveWebhookTarget(target);

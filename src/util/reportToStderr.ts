@@ -5,7 +5,7 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 import type { AuditPluginError } from '../contract/AuditBackend.js';
 import { redactMessage } from './redactMessage.js';
 import { MAX_IDS, escapeField, showAuditIDs } from './showAuditIDs.js';
-import { showValue } from '../events/showValue.js';
+import { fail } from './validateOptions.js';
 
 /** The start of every line about `item`: its plugin and reason, escaped. */
 function linePrefix(item: AuditPluginError): string {
@@ -91,9 +91,7 @@ export function createStderrReporter(options: StderrReporterOptions = {}): (item
   const scheduler = options.scheduler ?? asyncScheduler;
   const intervalMs = options.intervalMs ?? 1000;
   if (typeof intervalMs !== 'number' || !(intervalMs >= 0) || !Number.isFinite(intervalMs)) {
-    throw new RangeError(
-      `intervalMs must be a non-negative number of milliseconds, got ${showValue(intervalMs)}`,
-    );
+    fail('intervalMs', 'a non-negative number of milliseconds', intervalMs);
   }
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
   // Keyed by plugin and reason; a Map, so that a plugin named `constructor` is just a name. It holds one
