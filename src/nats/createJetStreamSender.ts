@@ -4,13 +4,12 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { AuditEvent } from '../events/Event.js';
 import { JETSTREAM_SENDER_DEFAULTS } from './jetStreamSenderDefaults.js';
 import { encodeEvent } from '../events/encodeEvent.js';
-import { optionalFunction, positiveInteger } from '../util/validateOptions.js';
+import { fail, optionalFunction, positiveInteger } from '../util/validateOptions.js';
 import { redactMessage } from '../util/redactMessage.js';
 import type { AuditSender } from '../contract/AuditSender.js';
 import { JetStreamPublishError } from './JetStreamPublishError.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
 import { connectNats, resolveConnectionOptions } from './NatsConnectionOptions.js';
-import { showValue } from '../events/showValue.js';
 
 /** Options for {@link createJetStreamSender}. */
 export interface JetStreamSenderOptions extends NatsConnectionOptions {
@@ -95,7 +94,7 @@ export async function createJetStreamSender(options: JetStreamSenderOptions): Pr
   resolveConnectionOptions(options);
   const subject = options.subject;
   if (typeof subject !== 'string' || !PUBLISH_SUBJECT.test(subject)) {
-    throw new TypeError(`subject must be a subject without spaces or wildcards, got ${showValue(subject)}`);
+    fail('subject', 'a subject without spaces or wildcards', subject);
   }
   const timeout = positiveInteger('timeout', options.timeout ?? JETSTREAM_SENDER_DEFAULTS.timeout);
   const msgId = optionalFunction('msgId', options.msgId) ?? JETSTREAM_SENDER_DEFAULTS.msgId;

@@ -1,9 +1,8 @@
 import type { StreamConfig } from '@nats-io/jetstream';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { positiveInteger } from '../util/validateOptions.js';
+import { fail, positiveInteger } from '../util/validateOptions.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
 import { connectNats, nanos, resolveConnectionOptions } from './NatsConnectionOptions.js';
-import { showValue } from '../events/showValue.js';
 
 /** Options for {@link ensureAuditStream}. */
 export interface EnsureAuditStreamOptions extends NatsConnectionOptions {
@@ -42,21 +41,19 @@ const SUBJECT = /^[^\s]{1,255}$/;
 function streamConfig(options: EnsureAuditStreamOptions): Partial<StreamConfig> & { name: string } {
   const name = options.stream ?? AUDIT_STREAM_DEFAULTS.stream;
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new TypeError(
-      `stream must be a stream name (no spaces, ".", "*", ">", "/" or "\\"), got ${showValue(name)}`,
-    );
+    fail('stream', 'a stream name (no spaces, ".", "*", ">", "/" or "\\")', name);
   }
   const subjects = options.subjects ?? AUDIT_STREAM_DEFAULTS.subjects;
   if (!Array.isArray(subjects) || subjects.length === 0 || subjects.length > 256) {
-    throw new TypeError(`subjects must be a list of 1 to 256 subjects, got ${showValue(subjects)}`);
+    fail('subjects', 'a list of 1 to 256 subjects', subjects);
   }
   subjects.forEach((subject: unknown, i) => {
     if (typeof subject !== 'string' || !SUBJECT.test(subject)) {
-      throw new TypeError(`subjects.${i} must be a subject without spaces, got ${showValue(subject)}`);
+      fail(`subjects.${i}`, 'a subject without spaces', subject);
     }
   });
   const replicas = positiveInteger('replicas', options.replicas ?? AUDIT_STREAM_DEFAULTS.replicas);
-  if (replicas > 5) throw new TypeError(`replicas must be at most 5, got ${replicas}`);
+  if (replicas > 5) fail('replicas', 'at most 5', replicas);
   const duplicateWindowMs = positiveInteger(
     'duplicateWindowMs',
     options.duplicateWindowMs ?? AUDIT_STREAM_DEFAULTS.duplicateWindowMs,

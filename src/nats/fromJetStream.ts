@@ -4,10 +4,9 @@ import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { asyncScheduler, Observable } from 'rxjs';
 import type { AuditEvent } from '../events/Event.js';
 import { decodeEvent } from '../events/decodeEvent.js';
-import { optionalFunction, positiveInteger } from '../util/validateOptions.js';
+import { fail, optionalFunction, positiveInteger } from '../util/validateOptions.js';
 import type { NatsConnection, NatsConnectionOptions } from './NatsConnectionOptions.js';
 import { connectNats, nanos, resolveConnectionOptions } from './NatsConnectionOptions.js';
-import { showValue } from '../events/showValue.js';
 
 /** One audit event read from JetStream. Settle it once with `ack()` (processed) or `nak()` (send it again). */
 export interface AuditMessage {
@@ -61,9 +60,7 @@ const RETRY_PULL_MS = 1_000;
 
 function checkName(name: string, value: unknown): string {
   if (typeof value === 'string' && NAME.test(value)) return value;
-  throw new TypeError(
-    `${name} must be a name without spaces, ".", "*", ">", "/" or "\\", got ${showValue(value)}`,
-  );
+  return fail(name, 'a name without spaces, ".", "*", ">", "/" or "\\"', value);
 }
 
 /**
