@@ -56,10 +56,9 @@ export class EngineAccounts {
     if (delivered) this.#counters.delivered += count;
   }
 
-  /** Reports `events` once, for `reason`: counted, routed, then on `errors$`. */
-  report(reason: AuditErrorReason, error: Error, events: readonly AuditEvent[]): void {
+  /** Reports `events` once, for `reason`: counted, routed, then on `errors$` (a bound function). */
+  readonly report = (reason: AuditErrorReason, error: Error, events: readonly AuditEvent[]): void =>
     this.#reports.report(reason, error, events);
-  }
 
   /** A copy of the counters. */
   stats(): AuditStats {

@@ -49,8 +49,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   const cancels = config.unsubscribeCancels === true;
   const cutting = { batch: limits, scheduler, flush: flush$, envelopeBytes, ...itemSizes };
 
-  const report = (reason: AuditErrorReason, error: Error, events: readonly AuditEvent[]): void =>
-    books.report(reason, error, events);
+  const { report } = books;
   const refusal = (what: string): Error => new Error(`${config.subject} ${what}`);
   /** Reports `events` as `shut-down`; `false`, the call's answer. */
   const refuse = (events: readonly AuditEvent[]): false => {
@@ -74,12 +73,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     const ok = error === undefined;
     room.free(batch.items);
     books.ended(n, batch.attempts, ok);
-    if (!ok && error !== FORGOTTEN && !delegate.isReported(error)) {
-      const delivery = reason === 'send-failed';
-      const why = delivery && isTooLarge(error) ? 'too-large' : reason;
-      const cause = delivery ? toDeliveryError(error, batch.attempts) : (error as Error);
-      report(why, cause, config.restore(batch.items));
-    }
+    if (!ok) reportFailed(batch, error, reason);
     config.ended?.(batch.items, ok);
     batch.end(ok);
     room.admit();
@@ -88,6 +82,15 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
       const durationMs = scheduler.now() - batch.startedAt;
       books.deliveries$.next({ events: n, ok, attempts: batch.attempts, durationMs });
     }
+  };
+
+  /** The one report of a failed batch, unless the delegate made it (or forgot the batch at a clean shutdown). */
+  const reportFailed = (batch: EngineBatch, error: unknown, reason: AuditErrorReason): void => {
+    if (error === FORGOTTEN || delegate.isReported(error)) return;
+    const delivery = reason === 'send-failed';
+    const why = delivery && isTooLarge(error) ? 'too-large' : reason;
+    const cause = delivery ? toDeliveryError(error, batch.attempts) : (error as Error);
+    report(why, cause, config.restore(batch.items));
   };
 
   const attempt = (batch: EngineBatch, signal: AbortSignal): ObservableInput<unknown> => {
