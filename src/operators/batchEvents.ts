@@ -1,6 +1,6 @@
 import type { ObservableInput, OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import { Observable, asyncScheduler, from } from 'rxjs';
-import { nonNegativeNumber, optionalFunction, positiveInteger } from '../util/validateOptions.js';
+import { fail, nonNegativeNumber, optionalFunction, positiveInteger } from '../util/validateOptions.js';
 import { BATCH_DEFAULTS } from '../contract/options.js';
 import { showValue } from '../events/showValue.js';
 
@@ -105,7 +105,7 @@ export function batchEvents<E>(config: BatchEventsConfig<E> = {}): OperatorFunct
   const byteBound = optionalFunction('byteBound', config.byteBound);
   const envelopeBytes = config.envelopeBytes ?? EVENT_LIST_ENVELOPE_BYTES;
   if (!Number.isSafeInteger(envelopeBytes) || envelopeBytes < 0) {
-    throw new TypeError(`envelopeBytes must be a non-negative integer, got ${showValue(envelopeBytes)}`);
+    fail('envelopeBytes', 'a non-negative integer', envelopeBytes);
   }
   const cutsByBytes = maxBatchBytes !== Infinity;
   const scheduler = config.scheduler ?? asyncScheduler;
