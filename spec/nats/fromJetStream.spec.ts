@@ -238,10 +238,13 @@ describe('fromJetStream', () => {
     });
     await own.stop('SIGTERM');
     const restarted = await startNatsServer(own.options);
-    await eventually(() => publish('after-'));
-    await done;
-    expect(seen).toEqual([...auditEvents(5, 'before-'), ...auditEvents(5, 'after-')].map((e) => e.auditID));
-    await restarted.stop();
+    try {
+      await eventually(() => publish('after-'));
+      await done;
+      expect(seen).toEqual([...auditEvents(5, 'before-'), ...auditEvents(5, 'after-')].map((e) => e.auditID));
+    } finally {
+      await restarted.stop(); // a failed run left this server running after the worker ended
+    }
   }, 30_000);
 
   it('errors when the stream does not exist, and validates its options', async () => {
