@@ -234,6 +234,16 @@ describe('createTruncatingBackend', () => {
         ['send-failed', 'sync throw', 2],
       ]);
     });
+
+    it('a rejection that is not an Error is named by its kind, the value kept as the cause', async () => {
+      const { delegate, backend, errors } = setup();
+      const reason = { token: 'secret' };
+      delegate.result = () => Promise.reject(reason as unknown as Error);
+      expect(await backend.processEvents(event('1'))).toBe(false);
+      expect(errors.map((e) => [e.error.message, e.error.cause])).toEqual([
+        ['a non-Error was thrown: an object', reason],
+      ]);
+    });
   });
 
   it('flush and shutdown resolve when the delegate rejects; the failure is reported', async () => {

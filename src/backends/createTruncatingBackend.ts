@@ -12,6 +12,7 @@ import { PluginReports } from '../util/PluginReports.js';
 import { routeFailure } from '../util/routeFailure.js';
 import { positiveInteger } from '../util/validateOptions.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
+import { toError } from '../util/toError.js';
 
 /** Options of {@link createTruncatingBackend}. */
 export interface TruncatingBackendOptions {
@@ -205,7 +206,7 @@ export function createTruncatingBackend(
         }
         delivered = false;
         const failedGroup = groups[i] ?? [];
-        reports.report('send-failed', asError(r.reason), failedGroup);
+        reports.report('send-failed', toError(r.reason), failedGroup);
       });
       return oversized.length === 0 && unencodable.length === 0 && delivered;
     },
@@ -221,10 +222,6 @@ export function createTruncatingBackend(
 function truncate(event: AuditEvent): AuditEvent {
   const { requestObject: _req, responseObject: _res, ...rest } = event;
   return { ...rest, annotations: { ...(event.annotations ?? {}), [TRUNCATED_ANNOTATION]: 'true' } };
-}
-
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
 }
 
 function byteLength(value: unknown): number {

@@ -29,6 +29,7 @@ import { BufferRoom } from './BufferRoom.js';
 import { EngineAccounts } from './EngineAccounts.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from './DeliveryEngineConfig.js';
 import { SENDER } from './DeliveryEngineConfig.js';
+import { toError } from '../util/toError.js';
 
 /** Builds the engine; nothing is subscribed until `run()`. */
 export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngine {
@@ -129,8 +130,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     // A throw part-way (see BufferRoom.placeNow): placed items end through the pipeline; only the rest is
     // reported, so each event still ends once.
     const rest = sources.slice(placed);
-    if (error !== undefined)
-      report('invalid', error instanceof Error ? error : new Error(String(error)), rest);
+    if (error !== undefined) report('invalid', toError(error), rest);
     else if (room.closed) refuse(rest);
     else report('queue-blocked', refusal('queue blocked'), rest);
     return false;

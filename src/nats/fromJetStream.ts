@@ -7,6 +7,7 @@ import { decodeEvent } from '../events/decodeEvent.js';
 import { fail, optionalFunction, positiveInteger } from '../util/validateOptions.js';
 import type { NatsConnection, NatsConnectionOptions } from './NatsConnectionOptions.js';
 import { connectNats, nanos, resolveConnectionOptions } from './NatsConnectionOptions.js';
+import { toError } from '../util/toError.js';
 
 /** One audit event read from JetStream. Settle it once with `ack()` (processed) or `nak()` (send it again). */
 export interface AuditMessage {
@@ -222,7 +223,7 @@ export function fromJetStream(options: FromJetStreamOptions): Observable<AuditMe
               msg.term();
               outstanding -= 1;
               onInvalid?.({
-                error: error instanceof Error ? error : new Error(String(error)),
+                error: toError(error),
                 sequence: msg.seq,
                 subject: msg.subject,
               });
