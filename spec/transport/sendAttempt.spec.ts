@@ -8,8 +8,11 @@ import {
   NEVER_ABORTED,
   SendAbortedError,
   cancelsOnUnsubscribe,
+  markCancelsOnUnsubscribe,
   sendAttempt,
 } from '../../src/transport/sendAttempt.js';
+import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
+import { auditEvent } from '../helpers/fixtures.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
 
 const scheduler = () => new TestScheduler((a, b) => expect(a).toEqual(b));
@@ -119,6 +122,31 @@ describe('sendAttempt for a sender that cancels on unsubscribe', () => {
     expect(cancelsOnUnsubscribe(marked)).toBe(true);
     expect(cancelsOnUnsubscribe(() => EMPTY)).toBe(false);
     expect(cancelsOnUnsubscribe(undefined)).toBe(false);
+  });
+
+  it('a wrapper carries the mark of the sender it calls, and the webhook engine reads it from its send', async () => {
+    const marked = markCancelsOnUnsubscribe(() => EMPTY);
+    expect(cancelsOnUnsubscribe(markCancelsOnUnsubscribe(() => EMPTY, marked))).toBe(true);
+    expect(
+      cancelsOnUnsubscribe(
+        markCancelsOnUnsubscribe(
+          () => EMPTY,
+          () => EMPTY,
+        ),
+      ),
+    ).toBe(false);
+    // Through the backend: a marked sender's attempts all get NEVER_ABORTED, an unmarked one's a signal each.
+    for (const mark of [true, false]) {
+      const seen: AbortSignal[] = [];
+      const send = (_batch: unknown, signal: AbortSignal) => (seen.push(signal), EMPTY);
+      const sender = mark ? markCancelsOnUnsubscribe(send) : send;
+      const backend = createWebhookBackend({ mode: 'blocking', sender, timeout: Infinity });
+      backend.run();
+      expect(await backend.processEvents(auditEvent('a'))).toBe(true);
+      expect(await backend.processEvents(auditEvent('b'))).toBe(true);
+      await backend.shutdown();
+      expect(seen.map((signal) => signal === NEVER_ABORTED)).toEqual([mark, mark]);
+    }
   });
 
   it('hands every attempt NEVER_ABORTED, and the unsubscribe alone cancels', () => {

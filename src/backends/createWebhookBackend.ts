@@ -5,7 +5,8 @@ import { bufferedName } from './createBufferedBackend.js';
 import type { DeliveryEngine, DeliveryEngineConfig } from '../engine/DeliveryEngineConfig.js';
 import { itemSerializer, joinItems, lazyBatch, restoreItems } from '../transport/encodeItems.js';
 import { openSender } from '../transport/openSender.js';
-import { cancelsOnUnsubscribe } from '../transport/sendAttempt.js';
+import { markCancelsOnUnsubscribe } from '../transport/sendAttempt.js';
+import type { EngineBatch } from '../engine/EngineBatch.js';
 import { routeFailure } from '../util/routeFailure.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
 import { createSpooledEngine } from '../spool/createSpooledEngine.js';
@@ -74,9 +75,11 @@ export function createWebhookBackend(options: WebhookBackendOptions): AuditBacke
     snapshot: itemSerializer(groupVersion),
     restore: (items) => restoreItems(items, groupVersion),
     // One AuditBatch per batch, kept across retries so the body is built once.
-    send: (engineBatch, signal) =>
-      send((engineBatch.payload ??= lazyBatch(engineBatch.items, groupVersion)) as AuditBatch, signal),
-    unsubscribeCancels: cancelsOnUnsubscribe(send),
+    send: markCancelsOnUnsubscribe(
+      (engineBatch: EngineBatch, signal: AbortSignal) =>
+        send((engineBatch.payload ??= lazyBatch(engineBatch.items, groupVersion)) as AuditBatch, signal),
+      send,
+    ),
     report,
   };
   let engine: DeliveryEngine;

@@ -43,13 +43,12 @@ export interface DeliveryEngineConfig {
   readonly snapshot: (event: AuditEvent) => string;
   /** Events back from snapshots (for reports). */
   readonly restore: (items: readonly EngineItem[]) => AuditEvent[];
-  /** Sends one attempt of a batch; `batch.payload` keeps what the first attempt built (the body) for retries. */
-  readonly send: (batch: EngineBatch, signal: AbortSignal) => ObservableInput<unknown>;
   /**
-   * Whether unsubscribing from `send`'s result cancels the attempt (a sender marked `CANCELS_ON_UNSUBSCRIBE`,
-   * the HTTP sender's): its attempts then get no `AbortController` of their own.
+   * Sends one attempt of a batch; `batch.payload` keeps what the first attempt built (the body) for retries.
+   * Marked `CANCELS_ON_UNSUBSCRIBE` (`markCancelsOnUnsubscribe`) when unsubscribing from its result cancels
+   * the attempt, as the HTTP sender's does: its attempts then get no `AbortController` of their own.
    */
-  readonly unsubscribeCancels?: boolean;
+  readonly send: (batch: EngineBatch, signal: AbortSignal) => ObservableInput<unknown>;
   /** Receives every report (already routed: onError or stderr, never throws). */
   readonly report: (error: AuditPluginError) => void;
   /** @default {@link SENDER} */

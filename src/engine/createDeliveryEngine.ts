@@ -22,7 +22,7 @@ import { WebhookError } from '../transport/WebhookError.js';
 import { batchPipeline } from '../operators/batchPipeline.js';
 import { EngineBatch, compactSnapshots, itemSizes, whenEnded } from './EngineBatch.js';
 import type { EngineItem } from './EngineBatch.js';
-import { isTooLarge, sendWithRetry } from '../transport/sendAttempt.js';
+import { cancelsOnUnsubscribe, isTooLarge, sendWithRetry } from '../transport/sendAttempt.js';
 import { maxSnapshotBytes, reportLeftOut, snapshotItems } from './snapshotItems.js';
 import type { Snapshots } from './snapshotItems.js';
 import { BufferRoom } from './BufferRoom.js';
@@ -47,7 +47,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   let preRunFlushes: Array<() => void> = [];
   const { envelopeBytes } = config;
   const maxItemBytes = maxSnapshotBytes(limits, envelopeBytes);
-  const cancels = config.unsubscribeCancels === true;
+  const cancels = cancelsOnUnsubscribe(config.send);
   const cutting = { batch: limits, scheduler, flush: flush$, envelopeBytes, ...itemSizes };
 
   const { report } = books;

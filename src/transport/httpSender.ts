@@ -18,7 +18,7 @@ import { WEBHOOK_DEFAULTS } from '../contract/options.js';
 import type { WebhookTargetOption } from '../contract/WebhookTarget.js';
 import type { AuditSender } from '../contract/AuditSender.js';
 import { WebhookError } from './WebhookError.js';
-import { CANCELS_ON_UNSUBSCRIBE, NEVER_ABORTED } from './sendAttempt.js';
+import { NEVER_ABORTED, markCancelsOnUnsubscribe } from './sendAttempt.js';
 import { fail } from '../util/validateOptions.js';
 
 /** Options for {@link createHttpSender}. */
@@ -319,9 +319,8 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
       return teardown;
     });
 
-  Object.defineProperty(send, CANCELS_ON_UNSUBSCRIBE, { value: true });
   return {
-    send,
+    send: markCancelsOnUnsubscribe(send),
     close() {
       closed = true;
       httpAgent.destroy();

@@ -21,6 +21,20 @@ export const CANCELS_ON_UNSUBSCRIBE: unique symbol = Symbol('rx-audit.cancelsOnU
 /** The signal of every attempt of a {@link CANCELS_ON_UNSUBSCRIBE} sender: never aborted. */
 export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 
+/**
+ * Marks `wrapper` {@link CANCELS_ON_UNSUBSCRIBE} when `of` (the sender it calls) is — or, without `of`, always.
+ * A function that only calls a marked sender cancels as the sender does.
+ */
+export function markCancelsOnUnsubscribe<F extends (...args: never[]) => unknown>(
+  wrapper: F,
+  of?: unknown,
+): F {
+  if (of === undefined || cancelsOnUnsubscribe(of)) {
+    Object.defineProperty(wrapper, CANCELS_ON_UNSUBSCRIBE, { value: true });
+  }
+  return wrapper;
+}
+
 /** Whether `send` is marked {@link CANCELS_ON_UNSUBSCRIBE}. */
 export function cancelsOnUnsubscribe(send: unknown): boolean {
   return (
