@@ -107,8 +107,7 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
 
   const deliveries$ = new Subject<DeliveryReport>();
   const { failed: _failed, ...stats } = emptyStats();
-  const report = (reason: AuditPluginError['reason'], error: Error, events: AuditEvent[]): void =>
-    reports.report(reason, error, events);
+  const { report } = reports;
 
   const waiting: Chunk[] = [];
   let writing = 0; // chunks handed to the stream whose callback has not run yet

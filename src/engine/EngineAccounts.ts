@@ -1,12 +1,6 @@
 import { Subject } from 'rxjs';
-import type {
-  AuditErrorReason,
-  AuditPluginError,
-  AuditStats,
-  DeliveryReport,
-} from '../contract/AuditBackend.js';
+import type { AuditPluginError, AuditStats, DeliveryReport } from '../contract/AuditBackend.js';
 import { emptyStats } from '../contract/AuditBackend.js';
-import type { AuditEvent } from '../events/Event.js';
 import { PluginReports } from '../util/PluginReports.js';
 
 /**
@@ -29,6 +23,7 @@ export class EngineAccounts {
     this.#counters = counters;
     this.#reports = new PluginReports(plugin, route);
     this.errors$ = this.#reports.errors$;
+    this.report = this.#reports.report;
   }
 
   /** `count` events accepted: queued until a batch of them starts. */
@@ -57,8 +52,7 @@ export class EngineAccounts {
   }
 
   /** Reports `events` once, for `reason`: counted, routed, then on `errors$` (a bound function). */
-  readonly report = (reason: AuditErrorReason, error: Error, events: readonly AuditEvent[]): void =>
-    this.#reports.report(reason, error, events);
+  readonly report: PluginReports['report'];
 
   /** A copy of the counters. */
   stats(): AuditStats {

@@ -5,7 +5,7 @@
 // engine's bufferSize/maxBufferBytes then bound only memory; the spool's maxBytes bounds what is accepted.
 import type { Observable } from 'rxjs';
 import { merge } from 'rxjs';
-import type { AuditErrorReason, AuditPluginError, AuditStats } from '../contract/AuditBackend.js';
+import type { AuditPluginError, AuditStats } from '../contract/AuditBackend.js';
 import { PluginReports } from '../util/PluginReports.js';
 import type { AuditEvent } from '../events/Event.js';
 import { createDeliveryEngine } from '../engine/createDeliveryEngine.js';
@@ -44,8 +44,7 @@ export function createSpooledEngine(
   let running = false;
   let shuttingDown = false;
 
-  const report = (reason: AuditErrorReason, error: Error, events: AuditEvent[]): void =>
-    reports.report(reason, error, events);
+  const { report } = reports;
   const refusal = (what: string): Error => new Error(`${config.subject} ${what}`);
 
   const feeder = createSpoolFeeder({

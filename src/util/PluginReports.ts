@@ -18,13 +18,13 @@ export class PluginReports {
     private readonly route: (item: AuditPluginError) => void,
   ) {}
 
-  /** Reports `events` once, for `reason`: counted, routed, then on `errors$`. */
-  report(reason: AuditErrorReason, error: Error, events: readonly AuditEvent[]): void {
+  /** Reports `events` once, for `reason`: counted, routed, then on `errors$` (a bound function). */
+  readonly report = (reason: AuditErrorReason, error: Error, events: readonly AuditEvent[]): void => {
     this.failed[reason] += events.length;
     const item: AuditPluginError = { plugin: this.plugin, reason, error, events: events as AuditEvent[] };
     this.route(item);
     this.errors$.next(item);
-  }
+  };
 
   /** Adds the counts to `into` (a delegate's `failed`, say) and returns it. */
   addTo(into: AuditStats['failed']): AuditStats['failed'] {

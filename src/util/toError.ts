@@ -2,7 +2,7 @@ import { showValue } from '../events/showValue.js';
 
 /**
  * A thrown value as an Error for a report: an Error as it is, a string as its text, anything else named as every
- * message names a value (`a thrown object`, not `[object Object]`), with the value as its `cause`.
+ * message names a value (`a non-Error was thrown: an object`, not `[object Object]`), the value as its `cause`.
  */
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;
