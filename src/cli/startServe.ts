@@ -16,7 +16,7 @@ import { COUNT_ONLY_SINK } from './ServeSink.js';
 import { ServeTally } from './ServeTally.js';
 import { SERVE_DEFAULTS } from './serveDefaults.js';
 import { redactMessage } from '../util/redactMessage.js';
-import { showValue } from '../events/showValue.js';
+import { toError } from '../util/toError.js';
 
 /** The status `--fail-rate` failures are answered with: retryable, as an overloaded webhook would answer. */
 export const INJECTED_FAILURE_STATUS = 503;
@@ -149,9 +149,10 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const handled = handleServeRequest(req, res, context).catch((error: unknown) => {
       // Only a bug gets here: answer without a detail, say so on stderr (never the body), and keep serving.
-      const why =
-        error instanceof Error ? `${error.name}: ${redactMessage(error.message)}` : showValue(error);
-      notice(`internal error answering ${req.method ?? '?'} (500): ${why}`);
+      const bug = toError(error);
+      notice(
+        `internal error answering ${req.method ?? '?'} (500): ${bug.name}: ${redactMessage(bug.message)}`,
+      );
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
         res.end('internal error\n');
