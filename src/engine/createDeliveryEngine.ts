@@ -8,21 +8,18 @@
 //
 // and around it what a backend needs: the bounded buffer (events and bytes, drop or block), snapshots,
 // run/flush/shutdown, accounting, errors$ and stats(). The batch is the stream's value (EngineBatch): it
-// carries its items, attempts, start time, the caller's resolver and the flushes waiting for it. Nothing is
-// kept per call on the engine: every user callback (onError, a sender, an errors$ subscriber) may call back
-// into it synchronously.
-import type { ObservableInput, Subscription } from 'rxjs';
-import { EMPTY, Observable, Subject } from 'rxjs';
+// carries its items, attempts, start time, the caller's resolver and the flushes waiting for it; its life,
+// from the cut to its one end, is createBatchLife's. Nothing is kept per call on the engine: every user callback
+// (onError, a sender, an errors$ subscriber) may call back into it synchronously.
+import type { Observable, Subscription } from 'rxjs';
+import { Subject } from 'rxjs';
 import { mergeMapFlat } from '../util/mergeMapFlat.js';
 import { inlet } from '../util/inlet.js';
-import type { AuditErrorReason } from '../contract/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
-import { toDeliveryError } from '../operators/deliverBatches.js';
-import { WebhookError } from '../transport/WebhookError.js';
 import { batchPipeline } from '../operators/batchPipeline.js';
-import { EngineBatch, compactSnapshots, itemSizes, whenEnded } from './EngineBatch.js';
-import type { EngineItem } from './EngineBatch.js';
-import { cancelsOnUnsubscribe, isTooLarge, sendWithRetry } from '../transport/sendAttempt.js';
+import { itemSizes, whenEnded } from './EngineBatch.js';
+import type { EngineBatch, EngineItem } from './EngineBatch.js';
+import { FORGOTTEN, createBatchLife } from './createBatchLife.js';
 import { maxSnapshotBytes, reportLeftOut, snapshotItems } from './snapshotItems.js';
 import type { Snapshots } from './snapshotItems.js';
 import { BufferRoom } from './BufferRoom.js';
@@ -38,7 +35,6 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   const input$ = inlet<EngineItem>();
   const calls$ = inlet<EngineBatch>();
   const flush$ = new Subject<void>();
-  const alive = new Set<EngineBatch>(); // cut (or called) and not ended: what flush() and the deadline need
   let running = false;
   let shuttingDown = false;
   let pipeline: Subscription | undefined;
@@ -47,7 +43,6 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
   let preRunFlushes: Array<() => void> = [];
   const { envelopeBytes } = config;
   const maxItemBytes = maxSnapshotBytes(limits, envelopeBytes);
-  const cancels = cancelsOnUnsubscribe(config.send);
   const cutting = { batch: limits, scheduler, flush: flush$, envelopeBytes, ...itemSizes };
 
   const { report } = books;
@@ -64,64 +59,7 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     if (running && preRun.length === 0) input$.next(item);
     else preRun.push(item); // before run(), or behind its replay (see `replay`)
   });
-
-  /** Ends a batch exactly once: counters, the report, the hook, the caller, flushes, room, deliveries$. */
-  const finish = (batch: EngineBatch, error?: unknown, reason: AuditErrorReason = 'send-failed'): void => {
-    if (batch.ended) return;
-    batch.ended = true;
-    alive.delete(batch);
-    const n = batch.items.length;
-    const ok = error === undefined;
-    room.free(batch.items);
-    books.ended(n, batch.attempts, ok);
-    if (!ok) reportFailed(batch, error, reason);
-    config.ended?.(batch.items, ok);
-    batch.end(ok);
-    room.admit();
-    // Last: a throwing subscriber (rxjs' deprecated synchronous error handling) cannot skip the accounting.
-    if (batch.attempts > 0) {
-      const durationMs = scheduler.now() - batch.startedAt;
-      books.deliveries$.next({ events: n, ok, attempts: batch.attempts, durationMs });
-    }
-  };
-
-  /** The one report of a failed batch, unless the delegate made it (or forgot the batch at a clean shutdown). */
-  const reportFailed = (batch: EngineBatch, error: unknown, reason: AuditErrorReason): void => {
-    if (error === FORGOTTEN || delegate.isReported(error)) return;
-    const delivery = reason === 'send-failed';
-    const why = delivery && isTooLarge(error) ? 'too-large' : reason;
-    const cause = delivery ? toDeliveryError(error, batch.attempts) : (error as Error);
-    report(why, cause, config.restore(batch.items));
-  };
-
-  const attempt = (batch: EngineBatch, signal: AbortSignal): ObservableInput<unknown> => {
-    if (batch.ended) return EMPTY; // reported at a shutdown deadline before it could start
-    if (batch.attempts === 0) batch.startedAt = scheduler.now();
-    books.attempted(batch.items.length, batch.attempts++ > 0);
-    return config.send(batch, signal);
-  };
-
-  /** Sends a batch with retry and ends it; completes even if a callback in `finish` throws. */
-  const deliver = (batch: EngineBatch): Observable<never> =>
-    new Observable<never>((subscriber) => {
-      const settle = (error?: unknown) => {
-        try {
-          finish(batch, error);
-        } finally {
-          subscriber.complete();
-        }
-      };
-      const send = sendWithRetry((s) => attempt(batch, s), config.retry, config.timeout, scheduler, cancels);
-      return send.subscribe({ complete: () => settle(), error: settle });
-    });
-
-  const open = (items: EngineItem[], end?: (delivered: boolean) => void): EngineBatch => {
-    // Only a batch that has to wait is compacted: one sent at once would pay for it on the caller's path.
-    const batch = new EngineBatch(items, end);
-    if (alive.size >= limits.maxInFlight || limits.throttle !== false) compactSnapshots(items);
-    alive.add(batch);
-    return batch;
-  };
+  const { alive, open, deliver, finish, pastDeadline } = createBatchLife({ config, delegate, books, room });
 
   /** Drop mode: places what fits now; the rest of the call is reported once as `queue-blocked`. */
   const placeOrDrop = ({ items, sources }: Snapshots): boolean => {
@@ -206,12 +144,6 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
     }
   };
 
-  const pastDeadline = (batch: EngineBatch, timeout: number): WebhookError =>
-    new WebhookError(
-      `${config.subject} shutdown deadline of ${timeout} ms passed before delivery (${batch.attempts} attempts made)`,
-      { retryable: false, attempts: batch.attempts },
-    );
-
   const endAtDeadline = (timeout: number): void => {
     // Unsubscribing first aborts the signals of started sends, so nothing is delivered after it is reported.
     if (delegate.abortsAtDeadline) pipeline?.unsubscribe();
@@ -279,6 +211,3 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
 const ANSWERED_TRUE = Promise.resolve(true);
 const ANSWERED_FALSE = Promise.resolve(false);
 const answer = (ok: boolean): Promise<boolean> => (ok ? ANSWERED_TRUE : ANSWERED_FALSE);
-
-/** Ends a batch a delegate has already ended itself: no second report. */
-const FORGOTTEN = new Error('ended by the delegate');
