@@ -1,10 +1,10 @@
 // A batch backend with a spool, through the public API (createWebhookBackend / createBufferedBackend with
 // `spool`), on a real on-disk spool in a temp folder. Crash safety with real processes: spool.crash.spec.ts.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuditBackend, AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createBufferedBackend } from '../../src/backends/createBufferedBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
@@ -214,6 +214,29 @@ describe('batch mode with a spool', () => {
     expect(damage?.error.message).toMatch(
       new RegExp(`^spool ${dir} is damaged: \\d+ bytes of seg-\\d+\\.log in 1 range skipped`),
     );
+  });
+
+  it('an ack the spool cannot write is reported as invalid with no events; the events still count as delivered', async () => {
+    const dir = tempDir();
+    const h = spooled(dir, { hold: true });
+    h.backend.run();
+    expect(await h.backend.processEvents(event(1), event(2))).toBe(true);
+    const log = readdirSync(dir).find((f) => f.endsWith('.log')) as string;
+    const ack = log.replace(/\.log$/, '.ack');
+    mkdirSync(join(dir, ack)); // a real failure: the ack file cannot be opened (EISDIR)
+    await vi.waitFor(() => expect(h.pending).toHaveLength(1));
+    h.pending.splice(0).forEach((deliver) => deliver());
+    await h.backend.flush();
+    expect(ids(h.received)).toEqual(['id-1', 'id-2']);
+    expect(h.backend.stats()).toMatchObject({ delivered: 2, spooledEvents: 0 });
+    expect(h.errors.map((e) => [e.reason, e.events.length, isSpoolError(e.error), e.error.message])).toEqual([
+      [
+        'invalid',
+        0,
+        true,
+        `spool ${dir} cannot record in ${ack} that 2 events ended (EISDIR): they are sent again after a restart`,
+      ],
+    ]);
   });
 
   it('validates the spool options, naming the field', () => {

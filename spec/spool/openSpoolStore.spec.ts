@@ -10,6 +10,8 @@ import {
   closeSync,
   symlinkSync,
   watch,
+  mkdirSync,
+  rmdirSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -383,6 +385,31 @@ describe('openSpoolStore', () => {
     const again = open(dir, { maxBytes: size * 2 });
     expect(again.damage).toEqual([]);
     expect(ids(again.read(10, 1 << 20))).toEqual([0, 3]);
+  });
+
+  it('tells onTrouble when an ack cannot be written, once until one is; those events come back after a reopen', async () => {
+    const dir = tempDir();
+    const troubles: Error[] = [];
+    const store = open(dir, { onTrouble: (error) => troubles.push(error) });
+    await store.append([ev(0), ev(1), ev(2), ev(3), ev(4)]);
+    const log = readdirSync(dir).find((f) => f.endsWith('.log')) as string;
+    const ack = log.replace(/\.log$/, '.ack');
+    mkdirSync(join(dir, ack)); // a real failure: the ack file cannot be opened (EISDIR)
+    const keys = store.read(10, Infinity).map((r) => r.key);
+    store.remove(keys.slice(0, 2));
+    store.remove(keys.slice(2, 3));
+    expect(troubles.map((e) => [isSpoolError(e), e.message])).toEqual([
+      [
+        true,
+        `spool ${dir} cannot record in ${ack} that 2 events ended (EISDIR): they are sent again after a restart`,
+      ],
+    ]);
+    rmdirSync(join(dir, ack));
+    store.remove(keys.slice(3, 4)); // written: the trouble is over
+    expect(troubles).toHaveLength(1);
+    close(store);
+    // At least once: what ended without its ack is sent again, what was acked is not.
+    expect(ids(open(dir).read(10, Infinity))).toEqual([0, 1, 2, 4]);
   });
 
   it('reports a write failure as a SpoolError naming the spool', async () => {

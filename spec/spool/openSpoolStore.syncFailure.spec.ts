@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as NodeFs from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TestScheduler } from 'rxjs/testing';
 import { openSpoolStore } from '../../src/spool/openSpoolStore.js';
 import type { SpoolStore } from '../../src/spool/openSpoolStore.js';
 import { isSpoolError } from '../../src/spool/SpoolError.js';
@@ -58,5 +59,40 @@ describe('openSpoolStore, sync always, when a sync fails', () => {
     store.close();
     stores.splice(0);
     expect(ids(open(dir).read(10, Infinity))).toEqual([2]);
+  });
+});
+
+describe('openSpoolStore, sync interval, when a sync fails', () => {
+  it('tells onTrouble, once until a sync works again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rx-audit-spool-sync-'));
+    dirs.push(dir);
+    const scheduler = new TestScheduler(() => undefined);
+    const troubles: string[] = [];
+    const store = openSpoolStore({
+      dir,
+      maxBytes: 1 << 20,
+      sync: 'interval',
+      syncIntervalMs: 1000,
+      scheduler,
+      onTrouble: (error) => troubles.push(`${isSpoolError(error)} ${error.message}`),
+    });
+    stores.push(store);
+    /** Appends, lets the sync timer fire (its fdatasync fails `failing` times) and waits for the answers. */
+    const appendAndSync = async (i: number, failing: number): Promise<void> => {
+      await store.append([ev(i)]);
+      failNext.count = failing;
+      scheduler.maxFrames = scheduler.now() + 1000;
+      scheduler.flush();
+      await vi.waitFor(() => expect(failNext.count).toBe(0));
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the real fdatasync's answer, if any
+    };
+    const told = `true spool ${dir} cannot be synced (EIO): what was written since the last sync may be lost on a power loss`;
+    await appendAndSync(0, 1);
+    expect(troubles).toEqual([told]);
+    await appendAndSync(1, 1); // still failing: not told again
+    expect(troubles).toEqual([told]);
+    await appendAndSync(2, 0); // works again
+    await appendAndSync(3, 1);
+    expect(troubles).toEqual([told, told]);
   });
 });

@@ -38,8 +38,10 @@ export function createSpooledEngine(
   spool: ResolvedSpoolOptions,
 ): SpooledEngine {
   const { batch: limits } = config;
-  const store = openSpoolStore({ ...spool, scheduler: config.scheduler });
   const reports = new PluginReports(config.plugin, config.report);
+  // A lost ack or a failed sync loses no event (a lost ack sends them again): reported with no events, as damage.
+  const onTrouble = (error: SpoolError) => reports.report('invalid', error, []);
+  const store = openSpoolStore({ ...spool, scheduler: config.scheduler, onTrouble });
   let accepted = 0;
   let running = false;
   let shuttingDown = false;

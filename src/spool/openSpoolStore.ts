@@ -69,6 +69,13 @@ export interface SpoolStoreOptions extends ResolvedSpoolOptions {
   tailBytes?: number;
   /** Called after {@link SpoolStore.remove} freed room. */
   onRoom?: () => void;
+  /**
+   * Told of a failure that loses no event but weakens what the spool promises (the error names the spool and
+   * what follows from it): an ack that could not be written (those events are sent again after a restart), a
+   * `sync: 'interval'` or closing sync that failed (what it covered may be lost on a power loss). Each kind is
+   * told once until it works again, so a full disk is one report, not one per batch.
+   */
+  onTrouble?: (error: SpoolError) => void;
 }
 
 /** The open spool of one folder. */
@@ -294,6 +301,15 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
   let tailBytes = 0;
   const dirty = new Set<Segment>();
 
+  // The kinds of trouble told and not yet over (see onTrouble).
+  const troubled = new Set<'ack' | 'sync'>();
+  function trouble(kind: 'ack' | 'sync', error: unknown, what: string, consequence: string): void {
+    if (troubled.has(kind)) return;
+    troubled.add(kind);
+    const message = `spool ${name} ${what} (${describeError(error)}): ${consequence}`;
+    options.onTrouble?.(new SpoolError(name, message, { cause: error }));
+  }
+
   let syncTimer: Subscription | undefined;
   if (sync === 'interval') {
     syncTimer = scheduler.schedule(function tick() {
@@ -329,9 +345,20 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
   function syncDirty(): void {
     for (const segment of dirty) {
       dirty.delete(segment);
-      fdatasync(segment.fd, () => undefined);
-      if (segment.ackFd !== undefined) fdatasync(segment.ackFd, () => undefined);
+      fdatasync(segment.fd, synced);
+      if (segment.ackFd !== undefined) fdatasync(segment.ackFd, synced);
     }
+  }
+
+  function synced(error: NodeJS.ErrnoException | null): void {
+    if (error === null) troubled.delete('sync');
+    else
+      trouble(
+        'sync',
+        error,
+        'cannot be synced',
+        'what was written since the last sync may be lost on a power loss',
+      );
   }
 
   function newSegment(): Segment {
@@ -672,9 +699,13 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
       for (let done = 0; done < buf.length;) done += writeSync(segment.ackFd, buf, done);
       segment.ackBytes += buf.length;
       dirty.add(segment);
-    } catch {
+      troubled.delete('ack');
+    } catch (error) {
       // A lost ack only means the event is sent again after a restart (at-least-once), never lost. A torn one
       // is cut back, so that the entries appended after it stay aligned.
+      const n = indexes.length;
+      const what = `cannot record in ${segmentName(segment.seq)}.ack that ${n} event${n === 1 ? '' : 's'} ended`;
+      trouble('ack', error, what, `${n === 1 ? 'it is' : 'they are'} sent again after a restart`);
       try {
         if (segment.ackFd !== undefined) ftruncateSync(segment.ackFd, segment.ackBytes);
       } catch {
@@ -712,8 +743,9 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
       try {
         fdatasyncSync(segment.fd);
         if (segment.ackFd !== undefined) fdatasyncSync(segment.ackFd);
-      } catch {
-        /* best effort: the data was written */
+      } catch (error) {
+        // The data was written: only a power loss now could lose it.
+        trouble('sync', error, 'cannot be synced at close', 'what was written may be lost on a power loss');
       }
       closeQuietly(segment);
     }
