@@ -223,6 +223,26 @@ describe('deliverBatches', () => {
     });
   });
 
+  it('names a rejection that is not an Error as a value, never "[object Object]"', async () => {
+    const results: Delivery<number>[] = [];
+    scheduler().run(({ cold }) => {
+      cold('a-b|', { a: [1], b: [2] })
+        .pipe(
+          deliverBatches(
+            (batch) => cold('#', undefined, batch[0] === 1 ? { secret: 'x' } : 'the peer hung up'),
+            {
+              retry: { ...exact, attempts: 1 },
+            },
+          ),
+        )
+        .subscribe((d) => results.push(d));
+    });
+    expect(results.map((d) => (d.ok ? 'ok' : d.error.message))).toEqual([
+      'audit send failed: a non-Error was thrown: an object',
+      'audit send failed: the peer hung up',
+    ]);
+  });
+
   it("never modifies the sender's error: a new WebhookError with it as cause keeps status, retryable, retryAfterMs", async () => {
     const shared = new WebhookError('HTTP 429 Too Many Requests', { status: 429, retryAfterMs: 5 });
     Object.freeze(shared);
