@@ -164,6 +164,16 @@ describe('JsonRecordSplitter', () => {
     }
   });
 
+  it('the first JSON line ends after its newline, as every later one does: its checkpoint is line 2', () => {
+    const splitter = new JsonRecordSplitter(1 << 20);
+    const [first] = splitter.push(Buffer.from('{"a":1}\n'));
+    expect(first).toMatchObject({ lineNumber: 1, end: 8, resume: { offset: 8, line: 2, mode: 'lines' } });
+    const resumed = new JsonRecordSplitter(1 << 20, first!.resume);
+    expect([...resumed.push(Buffer.from('{"b":2}\n')), ...resumed.end()]).toMatchObject([
+      { lineNumber: 2, value: { b: 2 }, resume: { offset: 16, line: 3 } },
+    ]);
+  });
+
   it("records carry where to resume: a new splitter from a record's position reads exactly what follows", () => {
     for (const text of [
       '{"a":1}\n{"b":2}\n{"c":3}\n',

@@ -254,13 +254,20 @@ export class JsonRecordSplitter {
         this.depth--;
         if (this.depth === 0) {
           this.take(chunk.subarray(sliceStart, i + 1));
-          this.finish(out, this.offset + i + 1);
           sliceStart = -1;
           if (this.mode === 'detect') {
-            // The first value ended on its first line: JSON lines from here on.
+            // The first value ended on its first line: JSON lines from here on. Followed by its newline, it ends
+            // after it, as every later line does (its checkpoint is then the next line's start).
             this.mode = 'lines';
+            if (chunk[i + 1] === NL) {
+              this.finish(out, this.offset + i + 2, this.line + 1, true);
+              this.line++;
+              return i + 2;
+            }
+            this.finish(out, this.offset + i + 1);
             return i + 1;
           }
+          this.finish(out, this.offset + i + 1);
         }
       }
     }
