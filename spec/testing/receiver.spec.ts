@@ -152,6 +152,16 @@ describe('startReceiver', () => {
     expect(new Set(a)).toEqual(new Set([200, 503]));
   });
 
+  it('an onEvents that throws something other than an Error still answers 500, naming the value', async () => {
+    const r = await receiver({
+      onEvents: () => {
+        throw null; // the case under test
+      },
+    });
+    const res = await post(r.url, listOf(1).body);
+    expect([res.status, await res.text()]).toEqual([500, 'onEvents failed: a non-Error was thrown: null']);
+  });
+
   it('a custom random source drives failRate', async () => {
     const r = await receiver({ failRate: 0.3, random: () => 0.1 });
     expect((await post(r.url, listOf(1).body)).status).toBe(500);

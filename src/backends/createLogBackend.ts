@@ -16,6 +16,7 @@ import type { AuditLogger } from '../util/loggerReporter.js';
 import { PluginReports } from '../util/PluginReports.js';
 import { routeFailure } from '../util/routeFailure.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
+import { errorMessage } from '../util/toError.js';
 
 /** The line formats of {@link createLogBackend}, as the apiserver's `--audit-log-format`. */
 export const LOG_FORMATS = ['legacy', 'json'] as const;
@@ -255,7 +256,7 @@ export function createLogBackend(out: Writable | string, options: LogBackendOpti
           lines.push(encode(event) + '\n');
           written.push(event);
         } catch (err) {
-          cause ||= err instanceof Error ? err.message : String(err);
+          cause ||= errorMessage(err);
           invalid.push(event);
         }
       }

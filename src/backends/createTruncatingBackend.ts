@@ -12,7 +12,7 @@ import { PluginReports } from '../util/PluginReports.js';
 import { routeFailure } from '../util/routeFailure.js';
 import { positiveInteger } from '../util/validateOptions.js';
 import { shutdownOnce } from '../util/shutdownOnce.js';
-import { toError } from '../util/toError.js';
+import { errorMessage, toError } from '../util/toError.js';
 
 /** Options of {@link createTruncatingBackend}. */
 export interface TruncatingBackendOptions {
@@ -187,7 +187,7 @@ export function createTruncatingBackend(
         reports.report('too-large', new Error('event is too large even after truncating'), oversized);
       }
       if (unencodable.length > 0) {
-        const cause = encodeError instanceof Error ? encodeError.message : String(encodeError);
+        const cause = errorMessage(encodeError);
         reports.report(
           'invalid',
           new Error(`event could not be encoded as ${groupVersion}: ${cause}`),

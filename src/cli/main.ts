@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `rx-audit` executable (package.json "bin"): serve, ship, demo. See docs/cli.md.
 import { runCli } from './runCli.js';
+import { errorMessage } from '../util/toError.js';
 
 /** Resolves once everything written so far to `stream` has been handed to the OS. */
 const flushed = (stream: NodeJS.WriteStream): Promise<void> =>
@@ -22,7 +23,7 @@ for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES)) {
 
 void runCli(process.argv.slice(2))
   .catch((err: unknown) => {
-    process.stderr.write(`rx-audit: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`rx-audit: ${errorMessage(err)}\n`);
     return 1;
   })
   .then(async (code) => {

@@ -3,6 +3,7 @@ import type { CliIO } from './CliIO.js';
 import { processIO } from './CliIO.js';
 import { isCliUsageError } from './CliUsageError.js';
 import { createProgram } from './createProgram.js';
+import { errorMessage } from '../util/toError.js';
 
 /** Exit code of a usage error (unknown flag, missing file, bad value). */
 export const EXIT_USAGE = 2;
@@ -29,7 +30,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
       io.stderr.write(`rx-audit: ${err.message}\n`);
       return EXIT_USAGE;
     }
-    io.stderr.write(`rx-audit: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr.write(`rx-audit: ${errorMessage(err)}\n`);
     return 1;
   }
 }

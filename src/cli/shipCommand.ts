@@ -29,6 +29,7 @@ import type { CheckpointState } from './ShipCheckpoint.js';
 import { CheckpointWriter, loadCheckpoint, matchesCheckpoint, ShipCheckpoint } from './ShipCheckpoint.js';
 import { ShipProgress } from './ShipProgress.js';
 import { shipLines } from './shipLines.js';
+import { errorMessage } from '../util/toError.js';
 
 /** Options of `rx-audit ship` (see `rx-audit ship --help` and docs/cli.md). */
 export interface ShipCommandOptions extends JetStreamFlags {
@@ -267,7 +268,7 @@ export async function shipCommand(file: string, options: ShipCommandOptions, io:
           },
           error: (err: unknown) => {
             if (signal.aborted) return;
-            lastError = redactMessage(String((err as Error)?.message ?? err));
+            lastError = redactMessage(errorMessage(err));
             const now = Date.now();
             if (lastError !== lastLoggedMessage || now - lastLogged >= ATTEMPT_LOG_INTERVAL_MS) {
               lastLogged = now;
@@ -463,5 +464,5 @@ function resolveTarget(options: ShipCommandOptions): WebhookTarget {
 }
 
 function oneLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, '; ');
+  return errorMessage(err).replace(/\s*\n\s*/g, '; ');
 }

@@ -3,6 +3,7 @@ import { firstValueFrom, merge, timer } from 'rxjs';
 import type { AuditBackend } from '../contract/AuditBackend.js';
 import type { AuditEvent } from '../events/Event.js';
 import type { ShipRecord } from './readLogRecords.js';
+import { errorMessage } from '../util/toError.js';
 
 /** Options of {@link shipLines}. */
 export interface ShipLinesOptions {
@@ -160,7 +161,7 @@ export async function shipLines(
           read += events.length;
         } catch (err) {
           invalid++;
-          onInvalid(record.lineNumber, err instanceof Error ? err.message : String(err));
+          onInvalid(record.lineNumber, errorMessage(err));
         }
       }
       if (mode === 'batch') {

@@ -9,6 +9,7 @@ import type { AuditEvent } from '../events/Event.js';
 import { decodeEventList } from '../events/decodeEventList.js';
 import { isRequestBodyError, readRequestBody } from '../util/readRequestBody.js';
 import { fail } from '../util/validateOptions.js';
+import { errorMessage } from '../util/toError.js';
 
 /** What the receiver answers to one request: an HTTP response, a connection reset, or nothing at all. */
 export type ReceiverReply =
@@ -233,8 +234,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
       try {
         decoded = decodeEventList(JSON.parse(body));
       } catch (err) {
-        decodeError =
-          err instanceof SyntaxError ? `invalid JSON: ${err.message}` : String((err as Error).message ?? err);
+        decodeError = err instanceof SyntaxError ? `invalid JSON: ${err.message}` : errorMessage(err);
       }
     }
     const seenRequest: Omit<ReceivedRequest, 'reply'> = {
@@ -267,7 +267,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
         try {
           await options.onEvents(decoded, seenRequest);
         } catch (err) {
-          reply = { status: 500, body: `onEvents failed: ${(err as Error).message ?? String(err)}` };
+          reply = { status: 500, body: `onEvents failed: ${errorMessage(err)}` };
         }
       }
     }
@@ -301,7 +301,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end(`receiver error: ${(err as Error).message ?? String(err)}`);
+        res.end(`receiver error: ${errorMessage(err)}`);
       }
     });
   };

@@ -20,6 +20,7 @@ import type { AuditSender } from '../contract/AuditSender.js';
 import { WebhookError } from './WebhookError.js';
 import { NEVER_ABORTED, markCancelsOnUnsubscribe } from './sendAttempt.js';
 import { fail } from '../util/validateOptions.js';
+import { errorMessage } from '../util/toError.js';
 
 /** Options for {@link createHttpSender}. */
 export interface HttpSenderOptions {
@@ -312,7 +313,7 @@ export function createHttpSender(target: WebhookTargetOption, options: HttpSende
         },
         (err: unknown) => {
           finished = true;
-          const reason = err instanceof Error ? err.message : String(err);
+          const reason = errorMessage(err);
           subscriber.error(failure(`gzip compression failed (${reason})`, false));
         },
       );

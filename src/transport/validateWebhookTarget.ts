@@ -9,6 +9,7 @@ import { showValue } from '../events/showValue.js';
 import { KubeconfigError } from './KubeconfigError.js';
 import { redactUrl } from '../util/redactUrl.js';
 import type { WebhookTarget } from '../contract/WebhookTarget.js';
+import { errorMessage } from '../util/toError.js';
 
 /** How each {@link WebhookTarget} field is called in messages (`target.ca`, `certificate-authority-data for "prod"`). */
 export type TargetFieldNames = { readonly [K in keyof WebhookTarget]-?: string } & {
@@ -232,6 +233,6 @@ function keyProblemsOf(pem: string | Buffer, field: string): string[] {
 
 /** OpenSSL's reason text (it never contains key material), without the numeric prefix. */
 function opensslReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return message.replace(/^error:[0-9A-F]+:(?:[^:]*::)?/, '').split('\n')[0] ?? message;
 }

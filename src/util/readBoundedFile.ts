@@ -3,6 +3,7 @@
 // instead of filling the memory.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { AuditError } from '../events/AuditError.js';
+import { errorMessage } from './toError.js';
 
 /** The largest configuration file read: 4 MiB (a kubeconfig with embedded certificates is a few KB). */
 export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
@@ -44,6 +45,6 @@ export function readBoundedFile(path: string, max = MAX_CONFIG_FILE_BYTES): Buff
 
 /** Why a file could not be read, for a message: the error's text without the path it repeats, never content. */
 export function fsReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return message.replace(/, \w+ '[^']*'$/, '');
 }

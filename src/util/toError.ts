@@ -9,3 +9,8 @@ export function toError(value: unknown): Error {
   if (typeof value === 'string') return new Error(value);
   return new Error(`a non-Error was thrown: ${showValue(value)}`, { cause: value });
 }
+
+/** The text of a thrown value for a message: {@link toError}'s message (an Error's own, a string, or the value named). */
+export function errorMessage(value: unknown): string {
+  return toError(value).message;
+}
