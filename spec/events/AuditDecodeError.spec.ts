@@ -33,6 +33,10 @@ describe('AuditDecodeError', () => {
     const foreign = Object.assign(new Error('x'), { name: 'AuditDecodeError', errors: [] });
     expect(isAuditDecodeError(new AuditDecodeError('audit event', []))).toBe(true);
     expect(isAuditDecodeError(foreign)).toBe(true);
+    expect(
+      isAuditDecodeError(Object.assign(new Error('x'), { name: 'AuditDecodeError', problems: [] })),
+    ).toBe(true);
+    expect(isAuditDecodeError(Object.assign(new Error('x'), { name: 'AuditDecodeError' }))).toBe(false);
     expect(isAuditDecodeError(new Error('x'))).toBe(false);
     expect(isAuditDecodeError({ name: 'AuditDecodeError', errors: [] })).toBe(false);
     expect(isAuditDecodeError('AuditDecodeError')).toBe(false);

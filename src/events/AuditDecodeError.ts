@@ -4,8 +4,9 @@ import { boundProblems, joinProblems } from './ProblemList.js';
 /**
  * Thrown by {@link decodeEvent} and {@link decodeEventList} when input is not a valid audit event or list.
  * The message lists the offending paths with what was expected and what was found — the first
- * {@link MAX_REPORTED_PROBLEMS}, then `…and N more` — and `errors` holds the same lines one by one, so the
- * message stays a few KB whatever the input (control characters in keys or values are escaped).
+ * {@link MAX_REPORTED_PROBLEMS}, then `…and N more` — and `problems` holds the same lines one by one
+ * (`errors`, deprecated, too), so the message stays a few KB whatever the input (control characters in keys or
+ * values are escaped).
  *
  * ## Example
  * ```ts
@@ -29,7 +30,7 @@ export class AuditDecodeError extends AuditError {
   /**
    * @param what What was being decoded, e.g. `audit event` or `audit EventList`.
    * @param errors One line per offending path (only the first {@link MAX_REPORTED_PROBLEMS} are kept).
-   * @param omitted Problems found but already left out of `errors`.
+   * @param omitted Problems found but already left out of `errors` (they are counted in `omitted`).
    * @default omitted `0`
    */
   constructor(what: string, errors: readonly string[], omitted = 0) {
@@ -54,6 +55,8 @@ export function isAuditDecodeError(error: unknown): error is AuditDecodeError {
     error instanceof AuditDecodeError ||
     (error instanceof Error &&
       error.name === 'AuditDecodeError' &&
-      Array.isArray((error as { errors?: unknown }).errors))
+      // `problems`, the field every AuditError has; `errors` too, for one from a build before `problems`.
+      (Array.isArray((error as { problems?: unknown }).problems) ||
+        Array.isArray((error as { errors?: unknown }).errors)))
   );
 }
