@@ -92,8 +92,7 @@ export function createBufferedBackend(
   const report = routeFailure(onError, logger);
   const spool = spoolOption === undefined ? undefined : resolveSpoolOptions(spoolOption);
   // A batch with the delegate carries its call as its `payload` (CALLING while the call is being made), until
-  // the engine has ended it; `calls` holds those calls, for the shutdown to wait for the ones it ended.
-  const calls = new Set<Promise<boolean>>();
+  // the engine has ended it: the shutdown waits for the calls of the batches the engine says are held.
   // Events of calls the delegate answered `false` (it reported some or all of them): see stats().
   let answeredFalse = 0;
   // Reports of this backend's own that are not the engine's (a delegate that failed to shut down).
@@ -128,7 +127,6 @@ export function createBufferedBackend(
         throw error;
       }
       engineBatch.payload = call;
-      calls.add(call);
       return from(call).pipe(
         map((ok) => {
           if (ok) return ok;
@@ -136,10 +134,7 @@ export function createBufferedBackend(
           throw new DelegateReportedError(`${delegate.name} did not accept the batch`);
         }),
         // Held until the engine has ended the batch: it ends it with the call's answer.
-        finalize(() => {
-          engineBatch.payload = undefined;
-          calls.delete(call);
-        }),
+        finalize(() => (engineBatch.payload = undefined)),
       );
     },
     report,
@@ -148,7 +143,7 @@ export function createBufferedBackend(
       abortsAtDeadline: false,
       isReported: isDelegateReported,
       holds: (engineBatch) => engineBatch.payload !== undefined,
-      shutdown: async (timeLeft) => {
+      shutdown: async (timeLeft, heldBatches) => {
         try {
           await delegate.shutdown(timeLeft === undefined ? {} : { timeout: timeLeft });
         } catch (error) {
@@ -159,7 +154,7 @@ export function createBufferedBackend(
           return false;
         }
         // The calls it ended settle now (a macrotask comes after them): their batches end with their answers.
-        const held = [...calls];
+        const held = heldBatches.map((batch) => batch.payload).filter((call) => call instanceof Promise);
         await Promise.race([Promise.allSettled(held), new Promise((resolve) => setImmediate(resolve))]);
         return true;
       },

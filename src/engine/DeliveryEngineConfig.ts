@@ -19,10 +19,11 @@ export interface DelegateStrategy {
   /** Whether a call of `batch` is with the delegate now (made and not settled). */
   holds(batch: EngineBatch): boolean;
   /**
-   * The delegate's shutdown, given the time left; resolves once the calls it ended have settled, `false` if it
-   * failed (reported). After a clean one the engine forgets the calls it still holds.
+   * The delegate's shutdown, given the time left and the batches whose calls it holds now (see `holds`);
+   * resolves once the calls it ended have settled, `false` if it failed (reported). After a clean one the
+   * engine forgets the calls it still holds.
    */
-  shutdown(timeLeft: number | undefined): Promise<boolean>;
+  shutdown(timeLeft: number | undefined, held: readonly EngineBatch[]): Promise<boolean>;
 }
 
 /** How a concrete backend plugs into the engine. */

@@ -180,13 +180,16 @@ export function createDeliveryEngine(config: DeliveryEngineConfig): DeliveryEngi
       if (preRun.length > 0) queued.unshift(open(preRun.splice(0)));
       for (const batch of queued) finish(batch, refusal('shut down'), 'shut-down');
       for (const resolve of preRunFlushes.splice(0)) resolve();
-      await delegate.shutdown(timeout);
+      await delegate.shutdown(timeout, []);
       return;
     }
     const start = scheduler.now();
     await drain(timeout);
     const left = timeout === undefined ? undefined : Math.max(0, timeout - (scheduler.now() - start));
-    const clean = await delegate.shutdown(left);
+    const clean = await delegate.shutdown(
+      left,
+      [...alive].filter((batch) => delegate.holds(batch)),
+    );
     // What the delegate ended has ended here too, with its answer. A call still held is one a clean shutdown
     // ended without settling: forgotten. A batch waiting for a retry (or any, if the shutdown failed) is reported.
     for (const batch of [...alive])
