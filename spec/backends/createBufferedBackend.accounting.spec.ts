@@ -7,11 +7,12 @@
 import fc from 'fast-check';
 import { EMPTY, NEVER, Observable, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { AuditBackend } from '../../src/contract/AuditBackend.js';
 import { createBufferedBackend } from '../../src/backends/createBufferedBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
 import { auditEvent, virtualClock } from '../helpers/fixtures.js';
+import { Reentrance, reentranceFields } from '../helpers/reentrance.js';
+import type { Step } from '../helpers/reentrance.js';
 
 type Outcome =
   | { kind: 'sync-ok' }
@@ -35,7 +36,6 @@ const outcome: fc.Arbitrary<Outcome> = fc.oneof(
   }),
 );
 
-type Step = { kind: 'events'; wait: number; count: number } | { kind: 'flush'; wait: number };
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({
     kind: fc.constant('events' as const),
@@ -44,8 +44,6 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('flush' as const), wait: fc.integer({ min: 0, max: 20 }) }),
 );
-
-type Reentry = 'process' | 'flush' | 'shutdown' | 'none';
 
 const scenario = fc.record({
   whenFull: fc.constantFrom('drop' as const, 'block' as const),
@@ -58,14 +56,7 @@ const scenario = fc.record({
   delegateAttempts: fc.integer({ min: 1, max: 2 }),
   outcomes: fc.array(outcome, { minLength: 1, maxLength: 12 }),
   steps: fc.array(step, { maxLength: 10 }),
-  from: fc.record({ onError: fc.boolean(), sender: fc.boolean(), subscriber: fc.boolean() }),
-  reentries: fc.array(fc.constantFrom<Reentry>('process', 'process', 'flush', 'shutdown', 'none'), {
-    minLength: 1,
-    maxLength: 6,
-  }),
-  budget: fc.nat(10),
-  shutdownTimeout: fc.option(fc.nat(150), { nil: undefined }),
-  runAt: fc.nat(3),
+  ...reentranceFields,
 });
 
 describe('createBufferedBackend accounting under re-entrance (property)', () => {
@@ -75,31 +66,8 @@ describe('createBufferedBackend accounting under re-entrance (property)', () => 
         const clock = virtualClock();
         const delivered: string[] = [];
         const reported: string[] = [];
-        const given: string[] = [];
-        const pending: Array<Promise<unknown>> = [];
-        let n = 0;
         let call = 0;
-        let budget = s.budget;
-        let reentry = 0;
-        let first: 'run' | 'shutdown' | undefined;
-        const box: { backend?: AuditBackend } = {};
-        const shutdown = (): Promise<void> => {
-          first ??= 'shutdown';
-          return box.backend!.shutdown(s.shutdownTimeout === undefined ? {} : { timeout: s.shutdownTimeout });
-        };
-        const give = (count: number) => {
-          const events = Array.from({ length: count }, () => auditEvent(`e${n++}`));
-          given.push(...events.map((e) => e.auditID));
-          pending.push(box.backend!.processEvents(...events));
-        };
-        const reenter = (): void => {
-          if (budget <= 0) return;
-          budget--;
-          const what = s.reentries[reentry++ % s.reentries.length] as Reentry;
-          if (what === 'process') give(1 + (reentry % 3));
-          else if (what === 'flush') pending.push(box.backend!.flush());
-          else if (what === 'shutdown') pending.push(shutdown());
-        };
+        const t = new Reentrance(s, (n) => auditEvent(`e${n}`));
         const delegate = createWebhookBackend({
           mode: 'blocking',
           scheduler: clock.scheduler,
@@ -109,7 +77,7 @@ describe('createBufferedBackend accounting under re-entrance (property)', () => 
           sender: (batch) => {
             const o = s.outcomes[call++ % s.outcomes.length] as Outcome;
             const ids = batch.events.map((e) => e.auditID);
-            if (s.from.sender) reenter();
+            if (s.from.sender) t.reenter();
             if (o.kind === 'throw') throw new Error('sender threw');
             if (o.kind === 'hang') return NEVER; // until the delegate's timeout
             if (o.kind === 'sync-ok') {
@@ -134,7 +102,7 @@ describe('createBufferedBackend accounting under re-entrance (property)', () => 
         // The delegate's own reports, apart: they are of events the buffer accepted and handed over.
         const byDelegate: string[] = [];
         delegate.errors$.subscribe((e) => byDelegate.push(...e.events.map((ev) => ev.auditID)));
-        const backend = (box.backend = createBufferedBackend(delegate, {
+        const backend = createBufferedBackend(delegate, {
           maxBatchSize: s.maxBatchSize,
           maxBatchWait: s.maxBatchWait,
           bufferSize: s.bufferSize,
@@ -143,32 +111,17 @@ describe('createBufferedBackend accounting under re-entrance (property)', () => 
           retry: { initialDelay: 5, factor: 2, jitter: 0, attempts: s.attempts },
           scheduler: clock.scheduler,
           onError: () => {
-            if (s.from.onError) reenter();
+            if (s.from.onError) t.reenter();
           },
-        }));
+        });
+        t.backend = backend;
         backend.errors$.subscribe((e) => {
           reported.push(...e.events.map((ev) => ev.auditID));
-          if (s.from.subscriber) reenter();
+          if (s.from.subscriber) t.reenter();
         });
-        for (const [i, st] of s.steps.entries()) {
-          if (i === s.runAt) {
-            first ??= 'run';
-            backend.run();
-          }
-          await clock.advanceBy(st.wait);
-          if (st.kind === 'events') give(st.count);
-          else pending.push(backend.flush());
-        }
-        if (s.runAt >= s.steps.length) {
-          first ??= 'run';
-          backend.run();
-        }
-        const drained = shutdown();
-        await clock.advanceBy(100_000);
-        await drained;
-        for (let i = 0; i < 5; i++) await clock.advanceBy(100_000);
-        await Promise.all(pending);
+        await t.drive(clock);
 
+        const { given } = t;
         expect([...delivered, ...reported].sort()).toEqual([...given].sort());
         const stats = backend.stats();
         expect(stats.queued).toBe(0);
@@ -183,7 +136,7 @@ describe('createBufferedBackend accounting under re-entrance (property)', () => 
         expect(delegateStats.delivered).toBe(delivered.length);
         expect(Object.values(delegateStats.failed).reduce((a, b) => a + b, 0)).toBe(byDelegate.length);
         const refused = own.invalid + own['queue-blocked'] + own['too-large'];
-        if (first === 'run') {
+        if (t.first === 'run') {
           // The buffer's shut-down reports are refusals then; what it accepted it handed over (delivered, or
           // reported by the delegate) or reported as send-failed itself.
           expect(stats.accepted).toBe(given.length - refused - own['shut-down']);

@@ -4,10 +4,12 @@
 import fc from 'fast-check';
 import { EMPTY, Observable, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { AuditBackend, AuditPluginError } from '../../src/contract/AuditBackend.js';
+import type { AuditPluginError } from '../../src/contract/AuditBackend.js';
 import { createWebhookBackend } from '../../src/backends/createWebhookBackend.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
 import { auditEvent, virtualClock } from '../helpers/fixtures.js';
+import { Reentrance, reentranceFields } from '../helpers/reentrance.js';
+import type { Step } from '../helpers/reentrance.js';
 
 type Outcome =
   | { kind: 'ok'; after: number }
@@ -25,8 +27,6 @@ const outcome: fc.Arbitrary<Outcome> = fc.oneof(
   fc.constant({ kind: 'throw' as const }),
   fc.constant({ kind: 'hang' as const }),
 );
-
-type Step = { kind: 'events'; wait: number; count: number } | { kind: 'flush'; wait: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   {
@@ -172,7 +172,6 @@ describe('createWebhookBackend accounting (property)', () => {
 // Re-entrance (issue 12): onError, the sender and an errors$ subscriber call processEvents, flush or shutdown
 // synchronously, while senders resolve, fail or throw synchronously (or later). Whatever the interleaving,
 // every event given — by the test or by a callback — ends exactly once, and stats() adds up.
-type Reentry = 'process' | 'flush' | 'shutdown' | 'none';
 type SyncOutcome = Outcome | { kind: 'sync-ok' } | { kind: 'sync-fail' } | { kind: 'sync-final' };
 
 const syncOutcome: fc.Arbitrary<SyncOutcome> = fc.oneof(
@@ -192,16 +191,8 @@ const reentrantScenario = fc.record({
   attempts: fc.integer({ min: 1, max: 3 }),
   outcomes: fc.array(syncOutcome, { minLength: 1, maxLength: 20 }),
   steps: fc.array(step, { maxLength: 10 }),
-  // Which callbacks re-enter, what each re-entry does, and how many re-entries in all.
-  from: fc.record({ onError: fc.boolean(), sender: fc.boolean(), subscriber: fc.boolean() }),
-  reentries: fc.array(fc.constantFrom<Reentry>('process', 'process', 'flush', 'shutdown', 'none'), {
-    minLength: 1,
-    maxLength: 8,
-  }),
-  budget: fc.nat(12),
-  shutdownTimeout: fc.option(fc.nat(150), { nil: undefined }),
-  // run() before this step (events given before it wait for it), and every k-th event given not serializable.
-  runAt: fc.nat(3),
+  ...reentranceFields,
+  // Every k-th event given not serializable.
   invalidEvery: fc.option(fc.integer({ min: 2, max: 6 }), { nil: undefined }),
   // Byte bounds (batch mode), and every k-th event over them alone (too-large) when they are set.
   maxBatchBytes: fc.constantFrom(undefined, 2000),
@@ -216,40 +207,17 @@ describe('createWebhookBackend accounting under re-entrance (property)', () => {
         const clock = virtualClock();
         const delivered: string[] = [];
         const errors: AuditPluginError[] = [];
-        const given: string[] = [];
-        const pending: Array<Promise<unknown>> = [];
-        let n = 0;
         let call = 0;
-        let budget = s.budget;
-        let reentry = 0;
-        const box: { backend?: AuditBackend } = {};
-        // Which came first, run() or a shutdown (by the test or a callback): it decides what stats() must say.
-        let first: 'run' | 'shutdown' | undefined;
-        const shutdown = (): Promise<void> => {
-          first ??= 'shutdown';
-          return box.backend!.shutdown(timeoutOption(s.shutdownTimeout));
-        };
-        const give = (count: number) => {
-          const events = Array.from({ length: count }, () => {
-            const large = s.largeEvery !== undefined && n % s.largeEvery === 1;
-            const event = auditEvent(`e${n++}`, large ? { annotations: { pad: 'x'.repeat(3000) } } : {});
-            if (s.invalidEvery !== undefined && n % s.invalidEvery === 0) {
-              (event as unknown as Record<string, unknown>)['self'] = event; // JSON.stringify throws
-            }
-            return event;
-          });
-          given.push(...events.map((e) => e.auditID));
-          pending.push(box.backend!.processEvents(...events));
-        };
-        const reenter = (): void => {
-          if (budget <= 0) return;
-          budget--;
-          const what = s.reentries[reentry++ % s.reentries.length] as Reentry;
-          if (what === 'process') give(1 + (reentry % 3));
-          else if (what === 'flush') pending.push(box.backend!.flush());
-          else if (what === 'shutdown') pending.push(shutdown());
-        };
-        const backend = (box.backend = createWebhookBackend({
+        const t = new Reentrance(s, (n) => {
+          const large = s.largeEvery !== undefined && n % s.largeEvery === 1;
+          const event = auditEvent(`e${n}`, large ? { annotations: { pad: 'x'.repeat(3000) } } : {});
+          // Every k-th event not serializable: JSON.stringify throws.
+          if (s.invalidEvery !== undefined && (n + 1) % s.invalidEvery === 0) {
+            (event as unknown as Record<string, unknown>)['self'] = event;
+          }
+          return event;
+        });
+        const backend = createWebhookBackend({
           ...(s.mode === 'batch'
             ? {
                 mode: 'batch' as const,
@@ -269,12 +237,12 @@ describe('createWebhookBackend accounting under re-entrance (property)', () => {
           retry: { initialDelay: 5, factor: 2, jitter: 0, attempts: s.attempts },
           onError: (e) => {
             errors.push(e);
-            if (s.from.onError) reenter();
+            if (s.from.onError) t.reenter();
           },
           sender: (batch) => {
             const o = s.outcomes[call++ % s.outcomes.length] as SyncOutcome;
             const ids = batch.events.map((e) => e.auditID);
-            if (s.from.sender) reenter();
+            if (s.from.sender) t.reenter();
             if (o.kind === 'throw') throw new Error('sender threw');
             if (o.kind === 'sync-ok') {
               delivered.push(...ids);
@@ -299,30 +267,14 @@ describe('createWebhookBackend accounting under re-entrance (property)', () => {
               }, o.after);
             });
           },
-        }));
-        backend.errors$.subscribe(() => {
-          if (s.from.subscriber) reenter();
         });
-        for (const [i, st] of s.steps.entries()) {
-          if (i === s.runAt) {
-            first ??= 'run';
-            backend.run();
-          }
-          await clock.advanceBy(st.wait);
-          if (st.kind === 'events') give(st.count);
-          else pending.push(backend.flush());
-        }
-        if (s.runAt >= s.steps.length) {
-          first ??= 'run';
-          backend.run();
-        }
-        const drained = shutdown();
-        await clock.advanceBy(100_000);
-        await drained;
-        // Re-entries may have added work after the drain began: let everything settle.
-        for (let i = 0; i < 5; i++) await clock.advanceBy(100_000);
-        await Promise.all(pending);
+        t.backend = backend;
+        backend.errors$.subscribe(() => {
+          if (s.from.subscriber) t.reenter();
+        });
+        await t.drive(clock);
 
+        const { given } = t;
         const reported = errors.flatMap((e) => e.events.map((ev) => ev.auditID));
         expect([...delivered, ...reported].sort()).toEqual([...given].sort());
         const stats = backend.stats();
@@ -334,7 +286,7 @@ describe('createWebhookBackend accounting under re-entrance (property)', () => {
         // shutdown, so is every shut-down one, and what was accepted was sent: delivered or send-failed. A
         // shutdown before run() sends nothing, and reports what it had accepted as shut-down.
         const refused = stats.failed.invalid + stats.failed['queue-blocked'] + stats.failed['too-large'];
-        if (first === 'run') {
+        if (t.first === 'run') {
           expect(stats.accepted).toBe(given.length - refused - stats.failed['shut-down']);
           expect(stats.accepted).toBe(stats.delivered + stats.failed['send-failed']);
         } else {
@@ -347,5 +299,3 @@ describe('createWebhookBackend accounting under re-entrance (property)', () => {
     );
   });
 });
-
-const timeoutOption = (timeout: number | undefined) => (timeout === undefined ? {} : { timeout });
