@@ -345,20 +345,23 @@ export function openSpoolStore(options: SpoolStoreOptions): SpoolStore {
   function syncDirty(): void {
     for (const segment of dirty) {
       dirty.delete(segment);
-      fdatasync(segment.fd, synced);
-      if (segment.ackFd !== undefined) fdatasync(segment.ackFd, synced);
+      const done = (error: NodeJS.ErrnoException | null) => synced(segment, error);
+      fdatasync(segment.fd, done);
+      if (segment.ackFd !== undefined) fdatasync(segment.ackFd, done);
     }
   }
 
-  function synced(error: NodeJS.ErrnoException | null): void {
+  function synced(segment: Segment, error: NodeJS.ErrnoException | null): void {
     if (error === null) troubled.delete('sync');
-    else
+    // A segment closed meanwhile (it ended, or the store closed) has nothing left to lose: not a failure.
+    else if (!closed && bySeq.get(segment.seq) === segment) {
       trouble(
         'sync',
         error,
         'cannot be synced',
         'what was written since the last sync may be lost on a power loss',
       );
+    }
   }
 
   function newSegment(): Segment {
