@@ -3,7 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { fail, positiveInteger } from '../util/validateOptions.js';
 import type { NatsConnectionOptions } from './NatsConnectionOptions.js';
 import { connectNats, nanos, resolveConnectionOptions } from './NatsConnectionOptions.js';
-import { toError } from '../util/toError.js';
+import { errorMessage } from '../util/toError.js';
 
 /** Options for {@link ensureAuditStream}. */
 export interface EnsureAuditStreamOptions extends NatsConnectionOptions {
@@ -102,7 +102,7 @@ export async function ensureAuditStream(options: EnsureAuditStreamOptions): Prom
     if (existing === undefined) await jsm.streams.add(config);
     else await jsm.streams.update(config.name, { ...existing, ...config });
   } catch (error) {
-    const reason = toError(error).message;
+    const reason = errorMessage(error);
     throw new Error(`cannot create or update JetStream stream "${config.name}": ${reason}`, { cause: error });
   } finally {
     await nc.close();

@@ -7,7 +7,7 @@ import { redactMessage } from '../util/redactMessage.js';
 import { sendWithRetry } from '../transport/sendAttempt.js';
 import { positiveInteger, resolveSendOptions } from '../util/validateOptions.js';
 import { WebhookError, isRetryable, isWebhookError } from '../transport/WebhookError.js';
-import { toError } from '../util/toError.js';
+import { errorMessage } from '../util/toError.js';
 
 /** The outcome of delivering one batch with {@link deliverBatches}. */
 export type Delivery<E> =
@@ -48,7 +48,7 @@ export function toDeliveryError(error: unknown, attempts: number): WebhookError 
       ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
     });
   }
-  const message = toError(error).message;
+  const message = errorMessage(error);
   const status = (error as { status?: unknown } | null)?.status;
   return new WebhookError(`audit send failed: ${redactMessage(message)}`, {
     attempts,

@@ -5,7 +5,7 @@ import { parseRetryAfter } from './parseRetryAfter.js';
 import { redactMessage } from '../util/redactMessage.js';
 import { redactUrl } from '../util/redactUrl.js';
 import { WebhookError } from './WebhookError.js';
-import { toError } from '../util/toError.js';
+import { errorMessage } from '../util/toError.js';
 
 /** What {@link classifyAxiosError} needs to know about the request that failed. */
 export interface ClassifyContext {
@@ -69,7 +69,7 @@ export function classifyAxiosError(error: unknown, context: ClassifyContext): We
   const scrub = (text: string): string => redactMessage(redactSecrets(text, context.secrets ?? []));
 
   if (!isAxiosError(error)) {
-    const detail = toError(error).message;
+    const detail = errorMessage(error);
     return new WebhookError(prefix + scrub(detail), { cause: sanitize(error, scrub) });
   }
 
@@ -126,7 +126,7 @@ function describe(error: Error & { code?: string | undefined }): string {
 
 /** A plain Error carrying only name, message and code: no request config, headers or body. */
 function sanitize(error: unknown, scrub: (text: string) => string): Error {
-  if (!(error instanceof Error)) return new Error(scrub(toError(error).message));
+  if (!(error instanceof Error)) return new Error(scrub(errorMessage(error)));
   const clean = new Error(scrub(error.message));
   clean.name = error.name;
   const code = (error as { code?: unknown }).code;
