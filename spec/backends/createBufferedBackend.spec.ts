@@ -341,6 +341,30 @@ describe('createBufferedBackend', () => {
     expect(backend.stats()).toMatchObject({ accepted: 1, delivered: 0, queued: 0, inFlight: 0 });
   });
 
+  it('a call the delegate answers just after its own shutdown resolved ends with that answer', async () => {
+    // The delegate's shutdown resolves at once and answers its calls in the next macrotask: the buffer's
+    // shutdown waits for the calls it holds, so the event counts as delivered, not forgotten.
+    const answers: Array<(ok: boolean) => void> = [];
+    const { backend: delegate } = recordingDelegate(
+      'late',
+      () => new Promise<boolean>((r) => answers.push(r)),
+    );
+    delegate.shutdown = () => {
+      setImmediate(() => answers.splice(0).forEach((answer) => answer(true)));
+      return Promise.resolve();
+    };
+    const backend = createBufferedBackend(delegate, { maxBatchSize: 1, maxBatchWait: 5 });
+    const errors: AuditPluginError[] = [];
+    backend.errors$.subscribe((e) => errors.push(e));
+    backend.run();
+    await backend.processEvents(auditEvent('held'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answers).toHaveLength(1);
+    await backend.shutdown({ timeout: 1000 });
+    expect(errors).toEqual([]);
+    expect(backend.stats()).toMatchObject({ accepted: 1, delivered: 1, queued: 0, inFlight: 0 });
+  });
+
   it('shutdown before run reports the queue and shuts the delegate down too', async () => {
     const { backend: delegate, calls } = recordingDelegate();
     const errors: AuditPluginError[] = [];
