@@ -10,10 +10,10 @@ import { EngineAccounts } from '../../src/engine/EngineAccounts.js';
 import { engineItem } from '../../src/engine/EngineBatch.js';
 import type { EngineBatch, EngineItem } from '../../src/engine/EngineBatch.js';
 import { FORGOTTEN, createBatchLife } from '../../src/engine/createBatchLife.js';
-import { restoreItems } from '../../src/transport/encodeItems.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
 import { resolveBatchOptions, resolveRetryOptions } from '../../src/util/validateOptions.js';
 import { auditEvent, virtualClock } from '../helpers/fixtures.js';
+import { engineConfig } from '../helpers/engineConfig.js';
 
 const items = (...ids: string[]): EngineItem[] =>
   ids.map((id) => engineItem(JSON.stringify(auditEvent(id)), undefined));
@@ -28,21 +28,14 @@ function lifeFor(options: {
   const deliveries: DeliveryReport[] = [];
   const ended: Array<[number, boolean]> = [];
   const batch = resolveBatchOptions({ bufferSize: 10, maxBatchSize: 2, maxInFlight: 4, throttle: false });
-  const config: DeliveryEngineConfig = {
-    mode: 'batch',
+  const config = engineConfig({
     batch,
     retry: resolveRetryOptions({ attempts: options.attempts ?? 1, initialDelay: 10, jitter: 0 }),
-    timeout: 1000,
     scheduler: clock.scheduler,
-    plugin: 'webhook',
-    subject: 'audit webhook',
-    envelopeBytes: 76,
-    snapshot: (event) => JSON.stringify(event),
-    restore: (list) => restoreItems(list, 'audit.k8s.io/v1'),
     send: options.send,
     report: (e) => reports.push(e),
     ended: (list, delivered) => ended.push([list.length, delivered]),
-  };
+  });
   const books = new EngineAccounts(config.plugin, config.report);
   books.deliveries$.subscribe((d) => deliveries.push(d));
   const room = new BufferRoom(batch, () => books.accept(1));

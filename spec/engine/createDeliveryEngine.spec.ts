@@ -10,6 +10,7 @@ import { restoreItems } from '../../src/transport/encodeItems.js';
 import { resolveBatchOptions, resolveRetryOptions } from '../../src/util/validateOptions.js';
 import { WebhookError } from '../../src/transport/WebhookError.js';
 import { auditEvent, virtualClock } from '../helpers/fixtures.js';
+import { engineConfig } from '../helpers/engineConfig.js';
 
 const item = (id: string): EngineItem => {
   const json = JSON.stringify(auditEvent(id));
@@ -21,28 +22,23 @@ function engineFor(options: { bufferSize: number; fail?: (ids: string[]) => bool
   const ended: Array<[string, boolean]> = [];
   const sent: string[][] = [];
   const reports: AuditPluginError[] = [];
-  const engine = createDeliveryEngine({
-    mode: 'batch',
-    batch: resolveBatchOptions({ bufferSize: options.bufferSize, maxBatchSize: 2, maxBatchWait: 10 }),
-    retry: resolveRetryOptions({ attempts: 1 }),
-    timeout: 1000,
-    scheduler: clock.scheduler,
-    plugin: 'webhook',
-    subject: 'audit webhook',
-    envelopeBytes: 76,
-    snapshot: (event) => JSON.stringify(event),
-    restore: (items) => restoreItems(items, 'audit.k8s.io/v1'),
-    send: (batch) => {
-      const ids = restoreItems(batch.items, 'audit.k8s.io/v1').map((e) => e.auditID);
-      sent.push(ids);
-      if (options.fail?.(ids) === true) return throwError(() => new WebhookError('no', { status: 400 }));
-      return new Promise<void>((resolve) => clock.scheduler.schedule(() => resolve(), 5));
-    },
-    report: (e) => reports.push(e),
-    ended: (items, delivered) => {
-      for (const i of items) ended.push([String(i.key), delivered]);
-    },
-  });
+  const engine = createDeliveryEngine(
+    engineConfig({
+      batch: resolveBatchOptions({ bufferSize: options.bufferSize, maxBatchSize: 2, maxBatchWait: 10 }),
+      retry: resolveRetryOptions({ attempts: 1 }),
+      scheduler: clock.scheduler,
+      send: (batch) => {
+        const ids = restoreItems(batch.items, 'audit.k8s.io/v1').map((e) => e.auditID);
+        sent.push(ids);
+        if (options.fail?.(ids) === true) return throwError(() => new WebhookError('no', { status: 400 }));
+        return new Promise<void>((resolve) => clock.scheduler.schedule(() => resolve(), 5));
+      },
+      report: (e) => reports.push(e),
+      ended: (items, delivered) => {
+        for (const i of items) ended.push([String(i.key), delivered]);
+      },
+    }),
+  );
   return { clock, engine, ended, sent, reports };
 }
 
