@@ -41,7 +41,7 @@ describe('AuditError', () => {
       expect(isAuditError(error)).toBe(true);
     }
     expect(decode.problems.length).toBeGreaterThan(0);
-    expect(decode.problems).toEqual(decode.errors);
+    expect(Object.keys(decode)).not.toContain('errors'); // one field name for the list: `problems`
     expect(errors[1]?.problems).toEqual(['clusters.0.cluster.server: missing']);
     for (const error of errors.slice(3)) expect(error.problems).toEqual([]);
     expect(errors.map((e) => e.name)).toEqual([

@@ -21,11 +21,11 @@ function judge(decode: (input: unknown) => unknown, input: unknown): 'ok' | 'err
     return 'ok';
   } catch (err) {
     expect(isAuditDecodeError(err), String(err)).toBe(true);
-    const error = err as Error & { errors: readonly string[] };
+    const error = err as Error & { problems: readonly string[] };
     expect(error.message.length).toBeLessThan(MAX_MESSAGE);
     expect(error.message).not.toMatch(CONTROL);
-    expect(error.errors.length).toBeGreaterThan(0);
-    expect(error.errors.length).toBeLessThanOrEqual(MAX_REPORTED_PROBLEMS);
+    expect(error.problems.length).toBeGreaterThan(0);
+    expect(error.problems.length).toBeLessThanOrEqual(MAX_REPORTED_PROBLEMS);
     return 'error';
   }
 }

@@ -16,7 +16,7 @@ function errorsOf(input: unknown): readonly string[] {
     decodeEvent(input);
   } catch (err) {
     expect(isAuditDecodeError(err)).toBe(true);
-    return (err as AuditDecodeError).errors;
+    return (err as AuditDecodeError).problems;
   }
   throw new Error('expected decodeEvent to throw');
 }

@@ -20,7 +20,7 @@ function errorsOf(input: unknown): readonly string[] {
     decodeEventList(input);
   } catch (err) {
     expect(isAuditDecodeError(err)).toBe(true);
-    return (err as AuditDecodeError).errors;
+    return (err as AuditDecodeError).problems;
   }
   throw new Error('expected decodeEventList to throw');
 }
@@ -148,12 +148,12 @@ describe('decodeEventList', () => {
       expect(body.length).toBeGreaterThan(10_000_000);
       const error = failure(JSON.parse(body));
       expect(error.message.length).toBeLessThan(8 * 1024);
-      expect(error.errors).toHaveLength(MAX_REPORTED_PROBLEMS);
-      expect(error.errors[0]).toBe(
+      expect(error.problems).toHaveLength(MAX_REPORTED_PROBLEMS);
+      expect(error.problems[0]).toBe(
         'items.0.level: expected one of None|Metadata|Request|RequestResponse, got nothing',
       );
       // Five required fields missing in each item: every one is counted, even past the kept lines.
-      expect(error.errors.length + error.omitted).toBe(5 * n);
+      expect(error.problems.length + error.omitted).toBe(5 * n);
       expect(error.message.endsWith(`; …and ${5 * n - MAX_REPORTED_PROBLEMS} more`)).toBe(true);
     }, 60_000);
 
@@ -173,7 +173,7 @@ describe('decodeEventList', () => {
       // eslint-disable-next-line no-control-regex
       expect(error.message).not.toMatch(/[\u0000-\u001f]/);
       expect(error.message.length).toBeLessThan(1000);
-      expect(error.errors[0]).toMatch(/^items\.0\.annotations\.evil\\u000akkk+…: expected a string, got 1$/);
+      expect(error.problems[0]).toMatch(/^items\.0\.annotations\.evil\\u000akkk+…: expected a string, got 1$/);
     });
 
     it('names the path of a timestamp Go would refuse, with the reason', () => {
@@ -193,7 +193,7 @@ describe('decodeEventList', () => {
       const input = JSON.parse(body) as { items: Record<string, unknown>[] };
       (input.items[1] as Record<string, unknown>)['responseObject'] = deep;
       const error = failure(input);
-      expect(error.errors).toEqual([
+      expect(error.problems).toEqual([
         `items.1.responseObject: nested more than ${MAX_EVENT_DEPTH} levels deep`,
       ]);
     });

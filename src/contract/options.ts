@@ -127,10 +127,11 @@ export const RETRY_DEFAULTS: Readonly<Required<RetryOptions>> = Object.freeze({
 /** Attempts of a blocking webhook call unless `retry.attempts` is given: the caller is waiting for it. */
 export const BLOCKING_ATTEMPTS = 1;
 
-/** Defaults of `createWebhookBackend` (batch mode) and of {@link auditWebhook}. */
+/**
+ * Defaults of `createWebhookBackend` and of {@link auditWebhook} besides their batching ({@link BATCH_DEFAULTS})
+ * and retry ({@link RETRY_DEFAULTS}).
+ */
 export const WEBHOOK_DEFAULTS = Object.freeze({
   groupVersion: DEFAULT_GROUP_VERSION,
-  batch: BATCH_DEFAULTS,
-  retry: RETRY_DEFAULTS,
   timeout: 30_000,
 } as const);

@@ -21,25 +21,19 @@ import { boundProblems, joinProblems } from './ProblemList.js';
  */
 export class AuditDecodeError extends AuditError {
   override name = 'AuditDecodeError' as const;
-  /**
-   * The same lines as `problems`, under this class's first name.
-   * @deprecated Read `problems`, the {@link AuditError} field every error class shares.
-   */
-  readonly errors: readonly string[];
 
   /**
    * @param what What was being decoded, e.g. `audit event` or `audit EventList`.
-   * @param errors One line per offending path (only the first {@link MAX_REPORTED_PROBLEMS} are kept).
-   * @param omitted Problems found but already left out of `errors` (they are counted in `omitted`).
+   * @param problems One line per offending path (only the first {@link MAX_REPORTED_PROBLEMS} are kept).
+   * @param omitted Problems found but already left out of `problems` (they are counted in `omitted`).
    * @default omitted `0`
    */
-  constructor(what: string, errors: readonly string[], omitted = 0) {
-    const bounded = boundProblems(errors, omitted);
+  constructor(what: string, problems: readonly string[], omitted = 0) {
+    const bounded = boundProblems(problems, omitted);
     super(`invalid ${what}: ${joinProblems(bounded.lines, bounded.omitted)}`, {
       problems: bounded.lines,
       omitted: bounded.omitted,
     });
-    this.errors = bounded.lines;
   }
 }
 
@@ -55,8 +49,6 @@ export function isAuditDecodeError(error: unknown): error is AuditDecodeError {
     error instanceof AuditDecodeError ||
     (error instanceof Error &&
       error.name === 'AuditDecodeError' &&
-      // `problems`, the field every AuditError has; `errors` too, for one from a build before `problems`.
-      (Array.isArray((error as { problems?: unknown }).problems) ||
-        Array.isArray((error as { errors?: unknown }).errors)))
+      Array.isArray((error as { problems?: unknown }).problems))
   );
 }
