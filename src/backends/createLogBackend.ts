@@ -51,11 +51,11 @@ export interface LogBackendOptions {
 }
 
 /** The defaults of {@link LogBackendOptions} (where reports go by default is `routeFailure`'s: stderr). */
-export const LOG_DEFAULTS: Readonly<Required<Omit<LogBackendOptions, 'onError' | 'logger'>>> = {
+export const LOG_DEFAULTS: Readonly<Required<Omit<LogBackendOptions, 'onError' | 'logger'>>> = Object.freeze({
   format: 'json',
   groupVersion: WEBHOOK_DEFAULTS.groupVersion,
   scheduler: asyncScheduler,
-};
+});
 
 const PLUGIN = 'log';
 

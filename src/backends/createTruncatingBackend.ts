@@ -45,11 +45,12 @@ export interface TruncatingBackendOptions {
 }
 
 /** The defaults of {@link TruncatingBackendOptions} (upstream's `--audit-webhook-truncate-*` defaults). */
-export const TRUNCATE_DEFAULTS: Readonly<Required<Omit<TruncatingBackendOptions, 'onError' | 'logger'>>> = {
-  maxEventSize: 102_400,
-  maxBatchSize: 10_485_760,
-  groupVersion: WEBHOOK_DEFAULTS.groupVersion,
-};
+export const TRUNCATE_DEFAULTS: Readonly<Required<Omit<TruncatingBackendOptions, 'onError' | 'logger'>>> =
+  Object.freeze({
+    maxEventSize: 102_400,
+    maxBatchSize: 10_485_760,
+    groupVersion: WEBHOOK_DEFAULTS.groupVersion,
+  });
 
 /** The annotation upstream sets on a truncated event. */
 export const TRUNCATED_ANNOTATION = 'audit.k8s.io/truncated';

@@ -2,7 +2,7 @@
 // loads `startServe` only when `serve` runs.
 
 /** The defaults of `ServeOptions` (`startServe`), and of the `serve` flags. */
-export const SERVE_DEFAULTS = {
+export const SERVE_DEFAULTS = Object.freeze({
   port: 8080,
   host: '127.0.0.1',
   outKeep: 5,
@@ -10,4 +10,4 @@ export const SERVE_DEFAULTS = {
   /** The least default `maxBufferedBytes` (it is 8 × `maxBodyBytes` when that is larger). */
   maxBufferedBytes: 256 * 1024 * 1024,
   maxConnections: 4096,
-} as const;
+} as const);

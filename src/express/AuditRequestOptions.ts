@@ -52,12 +52,12 @@ export const AUDIT_REQUEST_DEFAULTS: {
   readonly [K in 'resolveUser' | 'resolveObjectRef' | 'strict' | 'maxBodyBytes']-?: NonNullable<
     AuditRequestOptions[K]
   >;
-} = {
+} = Object.freeze({
   resolveUser: () => ANONYMOUS_USER,
   resolveObjectRef: () => undefined,
   strict: false,
   maxBodyBytes: 1_048_576,
-};
+});
 
 /** `AuditRequestOptions` with defaults applied and every field checked. */
 export interface ResolvedAuditRequestOptions {

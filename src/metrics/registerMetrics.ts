@@ -34,11 +34,11 @@ export interface RegisterMetricsOptions {
 }
 
 /** The defaults of {@link RegisterMetricsOptions}. */
-export const METRICS_DEFAULTS: Required<RegisterMetricsOptions> = {
+export const METRICS_DEFAULTS: Readonly<Required<RegisterMetricsOptions>> = Object.freeze({
   prefix: '',
-  batchSizeBuckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
-  sendDurationBuckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-};
+  batchSizeBuckets: Object.freeze([1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]),
+  sendDurationBuckets: Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]),
+});
 
 /**
  * Registers Prometheus metrics for a backend on a prom-client registry the caller passes in.

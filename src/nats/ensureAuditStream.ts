@@ -26,15 +26,15 @@ export interface EnsureAuditStreamOptions extends NatsConnectionOptions {
 }
 
 /** The defaults of {@link ensureAuditStream}. */
-export const AUDIT_STREAM_DEFAULTS = {
+export const AUDIT_STREAM_DEFAULTS = Object.freeze({
   stream: 'AUDIT',
-  subjects: ['audit.>'],
+  subjects: Object.freeze(['audit.>'] as const),
   replicas: 1,
   duplicateWindowMs: 120_000,
 } as const satisfies Omit<
   Required<EnsureAuditStreamOptions>,
   keyof NatsConnectionOptions | 'maxBytes' | 'maxAgeMs'
->;
+>);
 
 const NAME = /^[^\s.*>/\\]{1,255}$/;
 const SUBJECT = /^[^\s]{1,255}$/;

@@ -48,10 +48,10 @@ export interface FromJetStreamOptions extends NatsConnectionOptions {
 }
 
 /** The defaults of {@link fromJetStream}. */
-export const FROM_JETSTREAM_DEFAULTS = {
+export const FROM_JETSTREAM_DEFAULTS = Object.freeze({
   maxMessages: 100,
   ackWaitMs: 30_000,
-} as const;
+} as const);
 
 const NAME = /^[^\s.*>/\\]{1,255}$/;
 // How long one pull request waits on the server for messages before the next is made.

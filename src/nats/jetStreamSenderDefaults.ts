@@ -3,7 +3,7 @@
 import type { AuditEvent } from '../events/Event.js';
 
 /** The defaults of `createJetStreamSender`. */
-export const JETSTREAM_SENDER_DEFAULTS = {
+export const JETSTREAM_SENDER_DEFAULTS = Object.freeze({
   timeout: 10_000,
   msgId: (event: AuditEvent): string => `${event.auditID}/${event.stage}`,
-} as const;
+} as const);

@@ -114,14 +114,14 @@ export interface ReceiverOptions {
 }
 
 /** The defaults of {@link ReceiverOptions}. */
-export const RECEIVER_DEFAULTS = {
+export const RECEIVER_DEFAULTS = Object.freeze({
   host: '127.0.0.1',
   port: 0,
   delayMs: 0,
   failRate: 0,
   failStatus: 500,
   maxBodyBytes: 10 * 1024 * 1024,
-} as const;
+} as const);
 
 /** A running receiver: where it listens, what it saw, and knobs to make it fail. */
 export interface Receiver {

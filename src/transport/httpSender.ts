@@ -44,10 +44,10 @@ export interface HttpSenderOptions {
 }
 
 /** The defaults of {@link HttpSenderOptions}. */
-export const HTTP_SENDER_DEFAULTS: Required<HttpSenderOptions> = {
+export const HTTP_SENDER_DEFAULTS: Readonly<Required<HttpSenderOptions>> = Object.freeze({
   timeout: WEBHOOK_DEFAULTS.timeout,
   compression: 'none',
-};
+});
 
 /** The gzip level of `compression: 'gzip'`: 6, zlib's default, a good ratio for JSON at a fair speed. */
 export const GZIP_LEVEL = 6;
