@@ -6,6 +6,7 @@ import type { Express, Request } from 'express';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuditEvent } from '../../src/events/Event.js';
 import { auditMiddleware } from '../../src/express/auditMiddleware.js';
+import { ANONYMOUS_USER } from '../../src/express/AuditRequestOptions.js';
 import type { AuditMiddlewareOptions } from '../../src/express/auditMiddleware.js';
 import type { Policy } from '../../src/policy/Policy.js';
 import { close, httpRequest, listen } from './httpRequest.js';
@@ -194,6 +195,19 @@ describe('auditMiddleware', () => {
       username: 'system:anonymous',
       groups: ['system:unauthenticated'],
     });
+  });
+
+  it("gives each request's events a user of their own: changing one changes no other request's", async () => {
+    const { backend, server } = await setup();
+    await httpRequest(server, 'GET', '/anon/1');
+    const [first] = await eventsOf(backend, 2);
+    first?.user.groups?.push('changed-by-a-consumer');
+    await httpRequest(server, 'GET', '/anon/2');
+    const second = (await eventsOf(backend, 4))[2];
+    expect(second?.user).toEqual({ username: 'system:anonymous', groups: ['system:unauthenticated'] });
+    expect(second?.user).not.toBe(first?.user);
+    expect(ANONYMOUS_USER.groups).toEqual(['system:unauthenticated']);
+    expect(Object.isFrozen(ANONYMOUS_USER) && Object.isFrozen(ANONYMOUS_USER.groups)).toBe(true);
   });
 
   it.each([

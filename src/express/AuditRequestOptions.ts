@@ -44,8 +44,20 @@ export interface AuditRequestOptions {
   readonly maxBodyBytes?: number | undefined;
 }
 
-/** The user of a request when `resolveUser` gives none, as the apiserver records anonymous requests. */
-export const ANONYMOUS_USER: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+/**
+ * The user of a request when `resolveUser` gives none, as the apiserver records anonymous requests. Frozen:
+ * each request's events get a copy of their own, so changing one event's user changes no other request's.
+ */
+export const ANONYMOUS_USER: { readonly username: string; readonly groups: readonly string[] } =
+  Object.freeze({
+    username: 'system:anonymous',
+    groups: Object.freeze(['system:unauthenticated']),
+  });
+
+/** A fresh copy of {@link ANONYMOUS_USER} for one request's events. */
+export function anonymousUser(): UserInfo {
+  return { username: ANONYMOUS_USER.username, groups: [...ANONYMOUS_USER.groups] };
+}
 
 /** Defaults for the optional fields of `AuditRequestOptions`. */
 export const AUDIT_REQUEST_DEFAULTS: {
@@ -53,7 +65,7 @@ export const AUDIT_REQUEST_DEFAULTS: {
     AuditRequestOptions[K]
   >;
 } = Object.freeze({
-  resolveUser: () => ANONYMOUS_USER,
+  resolveUser: anonymousUser,
   resolveObjectRef: () => undefined,
   strict: false,
   maxBodyBytes: 1_048_576,

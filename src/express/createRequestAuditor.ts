@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { AuditEvent, Level, ObjectReference, Stage, UserInfo } from '../events/Event.js';
 import { evaluatePolicy } from '../policy/evaluatePolicy.js';
 import type { PolicyAttributes } from '../policy/evaluatePolicy.js';
-import { ANONYMOUS_USER } from './AuditRequestOptions.js';
+import { anonymousUser } from './AuditRequestOptions.js';
 import type { ResolvedAuditRequestOptions } from './AuditRequestOptions.js';
 import { microTimestamp } from './microTimestamp.js';
 import { parseRequestInfo, requestURIOf, resourceVerb } from './parseRequestInfo.js';
@@ -71,7 +71,7 @@ export function createRequestAuditor(options: ResolvedAuditRequestOptions): Requ
     const auditID = (Array.isArray(incoming) ? incoming[0] : incoming)?.trim() || randomUUID();
     res.setHeader(AUDIT_ID_HEADER, auditID);
 
-    const user: UserInfo = (await options.resolveUser(req)) ?? ANONYMOUS_USER;
+    const user: UserInfo = (await options.resolveUser(req)) ?? anonymousUser();
     const method = req.method ?? 'GET';
     const requestURI = requestURIOf(req.originalUrl || req.url || '/');
     const info = parseRequestInfo(method, requestURI);
