@@ -173,7 +173,9 @@ describe('decodeEventList', () => {
       // eslint-disable-next-line no-control-regex
       expect(error.message).not.toMatch(/[\u0000-\u001f]/);
       expect(error.message.length).toBeLessThan(1000);
-      expect(error.problems[0]).toMatch(/^items\.0\.annotations\.evil\\u000akkk+…: expected a string, got 1$/);
+      expect(error.problems[0]).toMatch(
+        /^items\.0\.annotations\.evil\\u000akkk+…: expected a string, got 1$/,
+      );
     });
 
     it('names the path of a timestamp Go would refuse, with the reason', () => {

@@ -201,7 +201,7 @@ describe('auditMiddleware', () => {
     const { backend, server } = await setup();
     await httpRequest(server, 'GET', '/anon/1');
     const [first] = await eventsOf(backend, 2);
-    first?.user.groups?.push('changed-by-a-consumer');
+    first?.user?.groups?.push('changed-by-a-consumer');
     await httpRequest(server, 'GET', '/anon/2');
     const second = (await eventsOf(backend, 4))[2];
     expect(second?.user).toEqual({ username: 'system:anonymous', groups: ['system:unauthenticated'] });
