@@ -31,12 +31,18 @@ const LINES = readFileSync(OPENSHIFT, 'utf8')
   .split('\n')
   .filter((l) => l.trim() !== '');
 const text = (from: number, to: number): string => `${LINES.slice(from, to).join('\n')}\n`;
-/** The keys of what serve wrote to `--out`, in the order it received them. */
-const receivedKeys = (out: string): string[] =>
-  (existsSync(out) ? readFileSync(out, 'utf8') : '')
+/**
+ * The keys of what serve wrote to `--out`, in the order it received them. Polled while serve writes, so only the
+ * lines it has ended count (a line being written is not yet JSON).
+ */
+const receivedKeys = (out: string): string[] => {
+  const written = existsSync(out) ? readFileSync(out, 'utf8') : '';
+  return written
+    .slice(0, written.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => eventKey(decodeEvent(JSON.parse(l))));
+};
 const keysOf = (from: number, to: number): string[] =>
   LINES.slice(from, to).map((l) => eventKey(decodeEvent(JSON.parse(l))));
 
